@@ -1,0 +1,304 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/gopssh/pssh/internal/hostspec"
+	"github.com/gopssh/pssh/internal/sshauth"
+)
+
+// Defaults used where a Config field is left at its zero value.
+const (
+	DefaultPoolSize          = 100
+	DefaultConnectTimeout    = 10 * time.Second
+	DefaultRetryDelay        = 5 * time.Second
+	DefaultOutputMemoryLimit = 1 << 20
+	DefaultPort              = 22
+)
+
+// Config holds client-wide settings. The zero value is usable: the current
+// user, port 22, the SSH agent and the default identity files, host keys
+// checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
+type Config struct {
+	User     string // remote user; default: the current local user
+	Port     int    // default 22
+	Password string // offered by keyboard-interactive and password authentication
+
+	// KeyFile is a private key file; Key holds private key bytes (PEM or
+	// OpenSSH format). Either replaces the default identity files.
+	// Passphrase decrypts them, and the default identity files.
+	KeyFile    string
+	Key        []byte
+	Passphrase []byte
+
+	NoAgent       bool   // do not use the SSH agent (used by default when SSH_AUTH_SOCK is set)
+	AgentSocket   string // agent socket; default $SSH_AUTH_SOCK
+	NoDefaultKeys bool   // do not try ~/.ssh/id_ed25519, id_ecdsa, id_rsa when no key is given
+
+	// KnownHostsFiles are the known_hosts files host keys are checked
+	// against; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
+	// A host whose key is not there is refused.
+	KnownHostsFiles []string
+	// HostKeyCallback, if set, replaces known_hosts checking.
+	HostKeyCallback ssh.HostKeyCallback
+
+	ConnectTimeout time.Duration // TCP connect, handshake and authentication together; default 10s
+	Retries        int           // further connection attempts after a refused, reset or timed-out one; default 0
+	RetryDelay     time.Duration // between attempts; default 5s
+	PoolSize       int           // hosts connected and started at once; default 100
+
+	// HostConfig, if not nil, has one entry per host, parallel to the host
+	// list, overriding the client-wide settings for that host.
+	HostConfig []HostConfig
+
+	// OutputMemoryLimit is how many bytes of unread output each stream of
+	// each host keeps in memory; beyond it, output spills to an unlinked
+	// temporary file in SpillDir (default os.TempDir()). Default 1 MiB.
+	OutputMemoryLimit int
+	SpillDir          string
+	// BlockOnFullBuffer, instead of spilling, stops reading from a host
+	// whose unread output reached OutputMemoryLimit: the SSH window then
+	// holds the remote command back until the caller reads. Read stdout and
+	// stderr concurrently in this mode, or a command that fills the one
+	// while the caller waits on the other stalls.
+	BlockOnFullBuffer bool
+
+	// HostLogger receives every line read through Stream.Lines (and by
+	// Join with ConsumeOutput) as "[host]\tline", or "[host stderr]\tline".
+	HostLogger io.Writer
+	// HostLogHandler receives the same lines as slog records whose message
+	// is the line, with "host" and "stream" attributes.
+	HostLogHandler slog.Handler
+
+	// Dial opens the transport to a host; default a net.Dialer. Use it for
+	// custom networks; its address is host:port.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// HostConfig overrides the client-wide settings for one host (parallel-ssh's
+// host_config). Zero fields keep the client's value.
+type HostConfig struct {
+	User       string
+	Port       int
+	Password   string
+	KeyFile    string
+	Key        []byte
+	Passphrase []byte
+	Alias      string // a name for the host in outputs and logs
+}
+
+// Client runs commands on a list of hosts. It keeps one connection per host
+// entry open between runs; Close closes them. A Client is safe for
+// concurrent use.
+type Client struct {
+	cfg     Config
+	hosts   []*host
+	hostLog *hostLog
+	auth    *sshauth.Set
+
+	mu   sync.Mutex
+	last []*HostOutput
+}
+
+// host is one entry of the host list with its resolved settings and its
+// connection.
+type host struct {
+	index int
+	name  string // as given in the host list
+	alias string
+	user  string
+	addr  string // host:port to dial
+	auth  *sshauth.Set
+	conn  conn
+}
+
+// New returns a client for hosts, each "[user@]host[:port]" (IPv6 as
+// "[::1]:22" or bare "::1"). A host may appear several times: each
+// appearance has its own connection and its own output. cfg may be nil.
+// Nothing is connected until the first Run.
+func New(hosts []string, cfg *Config) (*Client, error) {
+	c := &Client{}
+	if cfg != nil {
+		c.cfg = *cfg
+	}
+	cfg = &c.cfg
+	if cfg.HostConfig != nil && len(cfg.HostConfig) != len(hosts) {
+		return nil, fmt.Errorf("pssh: %d host configs for %d hosts: HostConfig must have one entry per host", len(cfg.HostConfig), len(hosts))
+	}
+	if cfg.PoolSize <= 0 {
+		cfg.PoolSize = DefaultPoolSize
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.RetryDelay == 0 {
+		cfg.RetryDelay = DefaultRetryDelay
+	}
+	if cfg.OutputMemoryLimit <= 0 {
+		cfg.OutputMemoryLimit = DefaultOutputMemoryLimit
+	}
+	if cfg.Port == 0 {
+		cfg.Port = DefaultPort
+	}
+	if cfg.User == "" {
+		u, err := user.Current()
+		if err != nil {
+			return nil, fmt.Errorf("pssh: no user given and the current user is unknown: %w", err)
+		}
+		cfg.User = u.Username
+	}
+	if cfg.HostKeyCallback == nil {
+		cb, err := knownHostsCallback(cfg.KnownHostsFiles)
+		if err != nil {
+			return nil, err
+		}
+		cfg.HostKeyCallback = cb
+	}
+	var err error
+	c.auth, err = sshauth.New(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase))
+	if err != nil {
+		return nil, fmt.Errorf("pssh: %w", err)
+	}
+	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
+	for i, entry := range hosts {
+		h, err := c.newHost(i, entry)
+		if err != nil {
+			c.auth.Close()
+			return nil, err
+		}
+		c.hosts = append(c.hosts, h)
+	}
+	return c, nil
+}
+
+func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte) sshauth.Options {
+	opt := sshauth.Options{
+		Password:    password,
+		DefaultKeys: !cfg.NoDefaultKeys,
+		Passphrase:  passphrase,
+		Agent:       !cfg.NoAgent,
+		AgentSocket: cfg.AgentSocket,
+	}
+	if keyFile != "" {
+		opt.Keys = append(opt.Keys, sshauth.Key{Path: keyFile, Passphrase: passphrase})
+	}
+	if len(key) > 0 {
+		opt.Keys = append(opt.Keys, sshauth.Key{PEM: key, Passphrase: passphrase})
+	}
+	return opt
+}
+
+func (c *Client) newHost(i int, entry string) (*host, error) {
+	spec, err := hostspec.Parse(entry)
+	if err != nil {
+		return nil, fmt.Errorf("pssh: host #%d: %w", i, err)
+	}
+	var hc HostConfig
+	if c.cfg.HostConfig != nil {
+		hc = c.cfg.HostConfig[i]
+	}
+	h := &host{index: i, name: entry, alias: hc.Alias, auth: c.auth}
+	h.user = firstNonEmpty(spec.User, hc.User, c.cfg.User)
+	port := spec.Port
+	if port == 0 {
+		port = hc.Port
+	}
+	if port == 0 {
+		port = c.cfg.Port
+	}
+	h.addr = hostspec.Addr(spec.Host, port)
+	if hc.Password != "" || hc.KeyFile != "" || len(hc.Key) > 0 {
+		password, keyFile, key, passphrase := c.cfg.Password, c.cfg.KeyFile, c.cfg.Key, c.cfg.Passphrase
+		if hc.Password != "" {
+			password = hc.Password
+		}
+		if hc.KeyFile != "" || len(hc.Key) > 0 {
+			keyFile, key, passphrase = hc.KeyFile, hc.Key, hc.Passphrase
+		}
+		h.auth, err = c.auth.Derive(authOptions(&c.cfg, password, keyFile, key, passphrase))
+		if err != nil {
+			return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
+		}
+	}
+	return h, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// knownHostsCallback checks host keys against the given known_hosts files,
+// or the default ones that exist.
+func knownHostsCallback(files []string) (ssh.HostKeyCallback, error) {
+	if len(files) == 0 {
+		if home, err := os.UserHomeDir(); err == nil {
+			files = append(files, filepath.Join(home, ".ssh", "known_hosts"))
+		}
+		files = append(files, "/etc/ssh/ssh_known_hosts")
+		var existing []string
+		for _, f := range files {
+			if _, err := os.Stat(f); err == nil {
+				existing = append(existing, f)
+			}
+		}
+		files = existing
+	}
+	if len(files) == 0 {
+		return func(string, net.Addr, ssh.PublicKey) error {
+			return errors.New("host key unknown: no known_hosts file (add the host with ssh-keyscan or ssh, or set Config.KnownHostsFiles)")
+		}, nil
+	}
+	cb, err := knownhosts.New(files...)
+	if err != nil {
+		return nil, fmt.Errorf("pssh: reading known_hosts: %w", err)
+	}
+	return cb, nil
+}
+
+// Hosts returns the host list as given to New.
+func (c *Client) Hosts() []string {
+	out := make([]string, len(c.hosts))
+	for i, h := range c.hosts {
+		out[i] = h.name
+	}
+	return out
+}
+
+// LastOutput returns the outputs of the last Run (parallel-ssh's
+// get_last_output), or nil before the first.
+func (c *Client) LastOutput() []*HostOutput {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last
+}
+
+// Close closes every connection, ending the commands still running, and
+// the agent connection.
+func (c *Client) Close() error {
+	var errs []error
+	for _, h := range c.hosts {
+		if err := h.conn.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.auth.Close()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,193 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh/internal/sshconn"
+)
+
+// conn is one host's kept connection. The zero value is unconnected.
+type conn struct {
+	mu     sync.Mutex
+	client *ssh.Client
+	closed bool // the Client was closed: no more connections
+}
+
+var errClientClosed = errors.New("client closed")
+
+// session opens a session on the host's connection, connecting first when
+// there is none, and reconnecting once when the kept one turns out dead.
+func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Client, error) {
+	client, reused, err := c.connect(ctx, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := openSession(ctx, client, c.cfg.ConnectTimeout)
+	if err != nil && reused && ctx.Err() == nil {
+		// The kept connection died since the last run: drop it and dial anew.
+		h.conn.drop(client)
+		if client, _, err = c.connect(ctx, h); err != nil {
+			return nil, nil, err
+		}
+		sess, err = openSession(ctx, client, c.cfg.ConnectTimeout)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctxError(h, ctx)
+		}
+		return nil, nil, sessionOpenError(h, err, c.cfg.ConnectTimeout)
+	}
+	return sess, client, nil
+}
+
+var errSessionTimeout = errors.New("no answer to the session request")
+
+func sessionOpenError(h *host, err error, timeout time.Duration) error {
+	if errors.Is(err, errSessionTimeout) {
+		return &TimeoutError{Host: h.name, Op: "open session", Limit: timeout, Err: err}
+	}
+	return &SessionError{Host: h.name, Op: "open session", Err: err}
+}
+
+// openSession is NewSession bounded by ctx and timeout. A connection that
+// does not answer in time is closed: it is dead, or as good as.
+func openSession(ctx context.Context, client *ssh.Client, timeout time.Duration) (*ssh.Session, error) {
+	type result struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		s, err := client.NewSession()
+		ch <- result{s, err}
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		return r.s, r.err
+	case <-ctx.Done():
+		client.Close()
+		return nil, ctx.Err()
+	case <-t.C:
+		client.Close()
+		return nil, errSessionTimeout
+	}
+}
+
+// connect returns the host's connection, dialing if there is none.
+func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reused bool, err error) {
+	h.conn.mu.Lock()
+	defer h.conn.mu.Unlock()
+	if h.conn.closed {
+		return nil, false, &SessionError{Host: h.name, Op: "connect", Err: errClientClosed}
+	}
+	if h.conn.client != nil {
+		return h.conn.client, true, nil
+	}
+	client, err = sshconn.Dial(ctx, sshconn.Config{
+		Addr: h.addr,
+		Client: &ssh.ClientConfig{
+			User: h.user,
+			Auth: h.auth.Methods(),
+			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+				if err := c.cfg.HostKeyCallback(hostname, remote, key); err != nil {
+					return &hostKeyErr{err}
+				}
+				return nil
+			},
+		},
+		ConnectTimeout: c.cfg.ConnectTimeout,
+		Retries:        c.cfg.Retries,
+		RetryDelay:     c.cfg.RetryDelay,
+		Dial:           c.cfg.Dial,
+	})
+	if err != nil {
+		return nil, false, c.connectError(ctx, h, err)
+	}
+	h.conn.client = client
+	return client, false, nil
+}
+
+// connectError turns a sshconn error into the public typed error.
+func (c *Client) connectError(ctx context.Context, h *host, err error) error {
+	var ce *sshconn.Error
+	if !errors.As(err, &ce) {
+		return &ConnectionError{Host: h.name, Addr: h.addr, Err: err}
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(ce.Err, context.Canceled):
+		return &NotStartedError{Host: h.name, Err: ce.Err}
+	case errors.As(ce.Err, &dnsErr) && !dnsErr.IsTimeout && !dnsErr.IsTemporary:
+		return &UnknownHostError{Host: h.name, Err: ce.Err}
+	case ce.Timeout:
+		if ctx.Err() != nil {
+			return &TimeoutError{Host: h.name, Op: "run", Err: ctx.Err()}
+		}
+		return &TimeoutError{Host: h.name, Op: "connect to " + h.addr + " (" + ce.Phase.String() + ")", Limit: c.cfg.ConnectTimeout, Err: ce.Err}
+	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
+		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Err: ce.Err}
+	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
+		return &HostKeyError{Host: h.name, Addr: h.addr, Err: unwrapHandshake(ce.Err)}
+	}
+	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: ce.Err}
+}
+
+// hostKeyErr marks errors returned by the host key callback, so that they can
+// be told from other handshake failures.
+type hostKeyErr struct{ err error }
+
+func (e *hostKeyErr) Error() string { return e.err.Error() }
+func (e *hostKeyErr) Unwrap() error { return e.err }
+
+func isHostKeyFailure(err error) bool {
+	var hk *hostKeyErr
+	return errors.As(err, &hk)
+}
+
+func unwrapHandshake(err error) error {
+	var hk *hostKeyErr
+	if errors.As(err, &hk) {
+		return hk.err
+	}
+	return err
+}
+
+func isAuthFailure(err error) bool {
+	// x/crypto/ssh gives no type for this; its message is stable.
+	return err != nil && strings.Contains(err.Error(), "unable to authenticate")
+}
+
+// drop forgets client if it is still the kept connection, and closes it.
+func (c *conn) drop(client *ssh.Client) {
+	c.mu.Lock()
+	if c.client == client {
+		c.client = nil
+	}
+	c.mu.Unlock()
+	client.Close()
+}
+
+// close closes the kept connection and refuses new ones.
+func (c *conn) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.client == nil {
+		return nil
+	}
+	err := c.client.Close()
+	c.client = nil
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}

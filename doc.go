@@ -1,0 +1,31 @@
+// Package pssh runs commands on many hosts over SSH at once, from Go.
+//
+// It is a Go counterpart of the Python library parallel-ssh: a Client over a
+// list of hosts; Run starts a command on all of them in parallel and returns
+// one HostOutput per host, in host-list order, whose Stdout and Stderr
+// stream while the commands run; Join waits, with a timeout if asked; every
+// host's failure is a typed error naming the host.
+//
+//	client, err := pssh.New([]string{"web1", "web2", "deploy@10.0.0.5:2222"}, nil)
+//	if err != nil { ... }
+//	defer client.Close()
+//	outputs, err := client.Run(ctx, "uname -r", nil)
+//	if err != nil { ... }          // the first host that could not connect
+//	for _, out := range outputs {
+//		for line := range out.Stdout.Lines() {
+//			fmt.Printf("%s: %s\n", out.Host, line)
+//		}
+//		code, ok := out.ExitCode()
+//		...
+//	}
+//
+// Security: host keys are verified against known_hosts by default; a host
+// whose key is unknown or different is refused with a *HostKeyError.
+//
+// Connections are kept between runs and reused. Output is buffered per host
+// in bounded memory (see Config.OutputMemoryLimit), so neither reading nor
+// waiting requires the other.
+//
+// The sshtest package provides in-process SSH servers for testing code that
+// uses this package.
+package pssh

@@ -1,0 +1,174 @@
+package pssh
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// UnknownHostError is returned for a host whose name does not resolve.
+type UnknownHostError struct {
+	Host string // the host as given in the host list
+	Err  error  // usually a *net.DNSError
+}
+
+func (e *UnknownHostError) Error() string {
+	return fmt.Sprintf("%s: unknown host (check the name, or your DNS): %v", e.Host, e.Err)
+}
+
+func (e *UnknownHostError) Unwrap() error { return e.Err }
+
+// ConnectionError is returned when the TCP connection could not be opened or
+// was lost: refused, unreachable, reset, or closed during the handshake.
+type ConnectionError struct {
+	Host     string // the host as given
+	Addr     string // the address dialed, host:port
+	Attempts int    // connection attempts made
+	Err      error
+}
+
+func (e *ConnectionError) Error() string {
+	s := fmt.Sprintf("%s: cannot connect to %s: %v", e.Host, e.Addr, e.Err)
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return s
+}
+
+func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// AuthenticationError is returned when the server accepted none of the
+// credentials offered.
+type AuthenticationError struct {
+	Host  string   // the host as given
+	User  string   // the remote user
+	Addr  string   // host:port
+	Tried []string // what was offered, e.g. "agent", "~/.ssh/id_ed25519", "password"
+	Err   error
+}
+
+func (e *AuthenticationError) Error() string {
+	tried := "nothing: give a key, a password or an agent"
+	if len(e.Tried) > 0 {
+		tried = strings.Join(e.Tried, ", ")
+	}
+	return fmt.Sprintf("%s: authentication failed for %s@%s (tried: %s): %v", e.Host, e.User, e.Addr, tried, e.Err)
+}
+
+func (e *AuthenticationError) Unwrap() error { return e.Err }
+
+// HostKeyError is returned when the server's host key could not be verified:
+// the host is not in known_hosts, or its key differs from the one recorded.
+type HostKeyError struct {
+	Host string // the host as given
+	Addr string // host:port
+	Err  error  // from the host key callback, e.g. a *knownhosts.KeyError
+}
+
+func (e *HostKeyError) Error() string {
+	return fmt.Sprintf("%s: host key verification failed for %s: %v", e.Host, e.Addr, e.Err)
+}
+
+func (e *HostKeyError) Unwrap() error { return e.Err }
+
+// TimeoutError is returned when a host took too long: to connect (Op
+// "connect"), to start a command ("start"), or to send output ("read", see
+// RunOptions.ReadTimeout).
+type TimeoutError struct {
+	Host  string
+	Op    string
+	Limit time.Duration // the time limit that passed, if known
+	Err   error         // the underlying error, if any
+}
+
+func (e *TimeoutError) Error() string {
+	switch e.Op {
+	case "read":
+		return fmt.Sprintf("%s: no output for %v (read timeout); the command may still be running", e.Host, e.Limit)
+	default:
+		if e.Limit > 0 {
+			return fmt.Sprintf("%s: %s timed out after %v", e.Host, e.Op, e.Limit)
+		}
+		return fmt.Sprintf("%s: %s timed out", e.Host, e.Op)
+	}
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// Timeout reports true, as net.Error's does.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// SessionError is returned when the connection was established but the
+// command could not be run or did not end cleanly: the session was refused,
+// the command could not start, or the connection was lost while it ran.
+type SessionError struct {
+	Host string
+	Op   string // "open session", "request pty", "start", "run"
+	Err  error
+}
+
+func (e *SessionError) Error() string {
+	return fmt.Sprintf("%s: %s: %v", e.Host, e.Op, e.Err)
+}
+
+func (e *SessionError) Unwrap() error { return e.Err }
+
+// HostArgsError is returned by Run, before anything runs, when
+// RunOptions.HostArgs does not fit the host list or the command.
+type HostArgsError struct {
+	Index  int    // host index the problem is about, or -1
+	Host   string // that host, if any
+	Pos    int    // byte offset in the command, or -1
+	Reason string
+}
+
+func (e *HostArgsError) Error() string {
+	var b strings.Builder
+	b.WriteString("host arguments")
+	if e.Index >= 0 {
+		fmt.Fprintf(&b, " for host #%d (%s)", e.Index, e.Host)
+	}
+	if e.Pos >= 0 {
+		fmt.Fprintf(&b, " at command position %d", e.Pos)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// NotStartedError is set on the hosts that were not started because Run
+// stopped at another host's error (the default, see RunOptions.ContinueOnErrors)
+// or because the context ended first.
+type NotStartedError struct {
+	Host string
+	Err  error // the error that stopped the run
+}
+
+func (e *NotStartedError) Error() string {
+	return fmt.Sprintf("%s: not started: %v", e.Host, e.Err)
+}
+
+func (e *NotStartedError) Unwrap() error { return e.Err }
+
+// JoinTimeoutError is returned by Join when its timeout passed before every
+// host finished. The unfinished hosts' outputs remain readable.
+type JoinTimeoutError struct {
+	Limit      time.Duration
+	Finished   []string // hosts that finished, in host-list order
+	Unfinished []string // hosts still running
+}
+
+func (e *JoinTimeoutError) Error() string {
+	return fmt.Sprintf("join timed out after %v: %d of %d hosts still running: %s",
+		e.Limit, len(e.Unfinished), len(e.Finished)+len(e.Unfinished), abbreviate(e.Unfinished, 10))
+}
+
+// Timeout reports true, as net.Error's does.
+func (e *JoinTimeoutError) Timeout() bool { return true }
+
+func abbreviate(hosts []string, n int) string {
+	if len(hosts) <= n {
+		return strings.Join(hosts, ", ")
+	}
+	return strings.Join(hosts[:n], ", ") + fmt.Sprintf(" and %d more", len(hosts)-n)
+}

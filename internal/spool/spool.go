@@ -1,0 +1,247 @@
+// Package spool holds one stream of a remote command's output between the
+// goroutine that receives it and the caller who reads it, whenever that is.
+//
+// A Buffer keeps up to a limit of unread bytes in memory. Past the limit it
+// either spills further bytes to an unlinked temporary file (the default), or,
+// in blocking mode, makes the writer wait until the reader catches up, which
+// holds the remote writer back through the SSH flow-control window.
+package spool
+
+import (
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// ErrTimeout is returned by ReadTimeout when no data arrived in time.
+var ErrTimeout = errors.New("no data before the read timeout")
+
+// ErrReaderClosed is returned to a blocked writer once the reader has
+// discarded the buffer.
+var ErrReaderClosed = errors.New("reader closed the buffer")
+
+// Options configure a Buffer.
+type Options struct {
+	Limit int    // bytes kept in memory before spilling or blocking; <= 0 means 1 MiB
+	Dir   string // directory for spill files; "" means os.TempDir()
+	Block bool   // block the writer at the limit instead of spilling
+}
+
+// Buffer is a FIFO byte buffer for one writer and one reader.
+type Buffer struct {
+	opt Options
+
+	mu      sync.Mutex
+	mem     []byte // unread bytes are mem[r:]
+	r       int
+	f       *os.File // spill file, nil when not spilling
+	fr, fw  int64    // read and write offsets in f
+	done    bool     // writer finished
+	err     error    // writer's final error, nil for a clean end
+	discard bool     // reader went away: drop further writes
+	total   int64    // bytes written in all
+
+	readable chan struct{} // signalled when data or the end arrives
+	writable chan struct{} // signalled when the reader makes room (Block mode)
+}
+
+// New returns an empty Buffer.
+func New(opt Options) *Buffer {
+	if opt.Limit <= 0 {
+		opt.Limit = 1 << 20
+	}
+	return &Buffer{
+		opt:      opt,
+		readable: make(chan struct{}, 1),
+		writable: make(chan struct{}, 1),
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Write appends p. It never blocks unless the buffer is in blocking mode and
+// the limit is reached.
+func (b *Buffer) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		b.mu.Lock()
+		if b.discard {
+			b.total += int64(len(p))
+			b.mu.Unlock()
+			return n + len(p), nil
+		}
+		if b.done {
+			b.mu.Unlock()
+			return n, io.ErrClosedPipe
+		}
+		room := b.opt.Limit - (len(b.mem) - b.r)
+		if b.f == nil && room >= len(p) {
+			b.appendMem(p)
+			b.total += int64(len(p))
+			b.mu.Unlock()
+			signal(b.readable)
+			return n + len(p), nil
+		}
+		if b.opt.Block {
+			if room > 0 {
+				b.appendMem(p[:room])
+				b.total += int64(room)
+				n += room
+				p = p[room:]
+				signal(b.readable)
+			}
+			b.mu.Unlock()
+			if len(p) > 0 {
+				<-b.writable
+			}
+			continue
+		}
+		if b.f == nil {
+			f, err := os.CreateTemp(b.opt.Dir, "pssh-spill-*")
+			if err != nil {
+				b.mu.Unlock()
+				return n, err
+			}
+			os.Remove(f.Name()) // the open descriptor keeps the data; nothing is left behind
+			b.f = f
+		}
+		w, err := b.f.WriteAt(p, b.fw)
+		b.fw += int64(w)
+		b.total += int64(w)
+		b.mu.Unlock()
+		signal(b.readable)
+		return n + w, err
+	}
+	return n, nil
+}
+
+// appendMem appends to the in-memory part, compacting consumed space first.
+func (b *Buffer) appendMem(p []byte) {
+	if b.r > 0 && len(b.mem)+len(p) > cap(b.mem) {
+		k := copy(b.mem, b.mem[b.r:])
+		b.mem = b.mem[:k]
+		b.r = 0
+	}
+	b.mem = append(b.mem, p...)
+}
+
+// CloseWithError marks the end of the stream. Readers get the buffered bytes
+// and then err, or io.EOF when err is nil.
+func (b *Buffer) CloseWithError(err error) {
+	b.mu.Lock()
+	if !b.done {
+		b.done = true
+		b.err = err
+	}
+	b.mu.Unlock()
+	signal(b.readable)
+}
+
+// Read reads buffered bytes, blocking until some arrive or the stream ends.
+func (b *Buffer) Read(p []byte) (int, error) { return b.ReadTimeout(p, 0) }
+
+// ReadTimeout is Read that gives up with ErrTimeout after d without data.
+// d <= 0 waits forever.
+func (b *Buffer) ReadTimeout(p []byte, d time.Duration) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var timer *time.Timer
+	for {
+		n, err, ok := b.tryRead(p)
+		if ok {
+			if timer != nil {
+				timer.Stop()
+			}
+			return n, err
+		}
+		if d <= 0 {
+			<-b.readable
+			continue
+		}
+		if timer == nil {
+			timer = time.NewTimer(d)
+		}
+		select {
+		case <-b.readable:
+		case <-timer.C:
+			if n, err, ok := b.tryRead(p); ok {
+				return n, err
+			}
+			return 0, ErrTimeout
+		}
+	}
+}
+
+// tryRead reads what is there; ok is false when the caller must wait.
+func (b *Buffer) tryRead(p []byte) (n int, err error, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.r < len(b.mem) {
+		n = copy(p, b.mem[b.r:])
+		b.r += n
+		if b.r == len(b.mem) {
+			b.mem, b.r = b.mem[:0], 0
+			if b.done {
+				b.mem = nil
+			}
+		}
+		signal(b.writable)
+		return n, nil, true
+	}
+	if b.f != nil && b.fr < b.fw {
+		n, err = b.f.ReadAt(p[:min(int64(len(p)), b.fw-b.fr)], b.fr)
+		b.fr += int64(n)
+		if b.fr == b.fw {
+			// Drained: back to memory, and give the descriptor back.
+			b.f.Close()
+			b.f, b.fr, b.fw = nil, 0, 0
+		}
+		if n > 0 || err == nil {
+			return n, nil, true
+		}
+		return 0, err, true
+	}
+	if b.done {
+		if b.err != nil {
+			return 0, b.err, true
+		}
+		return 0, io.EOF, true
+	}
+	return 0, nil, false
+}
+
+// Discard is called by a reader that will read no more: it frees what is
+// buffered and makes further writes succeed without being kept.
+func (b *Buffer) Discard() {
+	b.mu.Lock()
+	b.discard = true
+	b.mem, b.r = nil, 0
+	if b.f != nil {
+		b.f.Close()
+		b.f, b.fr, b.fw = nil, 0, 0
+	}
+	b.mu.Unlock()
+	signal(b.writable)
+}
+
+// Buffered reports the number of unread bytes held in memory and on disk.
+func (b *Buffer) Buffered() (mem int, disk int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.mem) - b.r, b.fw - b.fr
+}
+
+// Written reports how many bytes were written in all.
+func (b *Buffer) Written() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.total
+}

@@ -1,0 +1,231 @@
+// Package sshauth builds the SSH client authentication methods for a client:
+// agent keys, then identity files, then keyboard-interactive and password,
+// in OpenSSH's order. Keys are parsed once per client and shared by all hosts,
+// and one agent connection serves every host.
+package sshauth
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// Key is a private key given by file path or as bytes.
+type Key struct {
+	Path       string // file holding the key; "" when PEM is given
+	PEM        []byte // key bytes, used when Path is ""
+	Passphrase []byte // for encrypted keys
+}
+
+// Options say which credentials to offer.
+type Options struct {
+	Password    string
+	Keys        []Key  // explicit keys; when empty, DefaultKeys are tried
+	DefaultKeys bool   // try ~/.ssh/id_ed25519, id_ecdsa, id_rsa when Keys is empty
+	Passphrase  []byte // passphrase for default identity files
+	Agent       bool   // offer the keys of the SSH agent
+	AgentSocket string // agent socket; "" means $SSH_AUTH_SOCK
+	HomeDir     string // for ~ and default keys; "" means os.UserHomeDir()
+}
+
+// DefaultIdentityFiles are tried, in order, when no key is given.
+var DefaultIdentityFiles = []string{"id_ed25519", "id_ecdsa", "id_rsa"}
+
+type namedSigner struct {
+	name   string
+	signer ssh.Signer
+}
+
+// Set is the prepared credentials of one client, safe for concurrent use by
+// every host's connection.
+type Set struct {
+	opt   Options
+	keys  []namedSigner // parsed identity files and key bytes
+	tried []string      // names of what is offered, for error messages
+	agent *sharedAgent
+}
+
+// sharedAgent is one agent connection for every host of a client. The agent
+// client serializes its requests, which bounds the load on ssh-agent.
+type sharedAgent struct {
+	socket string
+	mu     sync.Mutex
+	client agent.ExtendedAgent
+	conn   net.Conn
+	tried  bool
+}
+
+// New parses the keys. An explicit key that cannot be read or decrypted is an
+// error; a default identity file that is missing is skipped.
+func New(opt Options) (*Set, error) {
+	return newSet(opt, &sharedAgent{socket: opt.AgentSocket})
+}
+
+// Derive returns a Set for other credentials that shares s's agent
+// connection.
+func (s *Set) Derive(opt Options) (*Set, error) {
+	return newSet(opt, s.agent)
+}
+
+func newSet(opt Options, ag *sharedAgent) (*Set, error) {
+	s := &Set{opt: opt, agent: ag}
+	home := opt.HomeDir
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	if opt.Agent {
+		s.tried = append(s.tried, "agent")
+	}
+	for i, k := range opt.Keys {
+		var (
+			data = k.PEM
+			name = fmt.Sprintf("key #%d", i+1)
+			err  error
+		)
+		if k.Path != "" {
+			name = k.Path
+			path := expandHome(k.Path, home)
+			if data, err = os.ReadFile(path); err != nil {
+				return nil, fmt.Errorf("reading private key: %w", err)
+			}
+		}
+		signer, err := parseKey(data, k.Passphrase)
+		if err != nil {
+			return nil, fmt.Errorf("private key %s: %w", name, err)
+		}
+		s.keys = append(s.keys, namedSigner{name, signer})
+		s.tried = append(s.tried, name)
+	}
+	if len(opt.Keys) == 0 && opt.DefaultKeys && home != "" {
+		for _, base := range DefaultIdentityFiles {
+			path := filepath.Join(home, ".ssh", base)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			signer, err := parseKey(data, opt.Passphrase)
+			if err != nil {
+				continue // as OpenSSH does without a way to ask: skip keys we cannot use
+			}
+			name := "~/.ssh/" + base
+			s.keys = append(s.keys, namedSigner{name, signer})
+			s.tried = append(s.tried, name)
+		}
+	}
+	if opt.Password != "" {
+		s.tried = append(s.tried, "keyboard-interactive", "password")
+	}
+	return s, nil
+}
+
+func parseKey(data, passphrase []byte) (ssh.Signer, error) {
+	signer, err := ssh.ParsePrivateKey(data)
+	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) {
+		if len(passphrase) == 0 {
+			return nil, errors.New("key is encrypted and no passphrase was given")
+		}
+		signer, err = ssh.ParsePrivateKeyWithPassphrase(data, passphrase)
+		if errors.Is(err, x509.IncorrectPasswordError) {
+			return nil, errors.New("wrong passphrase")
+		}
+	}
+	return signer, err
+}
+
+func expandHome(path, home string) string {
+	if path == "~" {
+		return home
+	}
+	if strings.HasPrefix(path, "~/") {
+		return filepath.Join(home, path[2:])
+	}
+	return path
+}
+
+// Tried lists what is offered, in order, e.g. "agent", "~/.ssh/id_ed25519", "password".
+func (s *Set) Tried() []string { return s.tried }
+
+// Methods returns the authentication methods for one connection.
+func (s *Set) Methods() []ssh.AuthMethod {
+	var methods []ssh.AuthMethod
+	if s.opt.Agent || len(s.keys) > 0 {
+		methods = append(methods, ssh.PublicKeysCallback(s.signers))
+	}
+	if s.opt.Password != "" {
+		pw := s.opt.Password
+		methods = append(methods,
+			ssh.KeyboardInteractive(func(_, _ string, questions []string, _ []bool) ([]string, error) {
+				answers := make([]string, len(questions))
+				for i := range answers {
+					answers[i] = pw
+				}
+				return answers, nil
+			}),
+			ssh.Password(pw))
+	}
+	return methods
+}
+
+// signers returns the agent's keys followed by the identity files.
+func (s *Set) signers() ([]ssh.Signer, error) {
+	var out []ssh.Signer
+	if s.opt.Agent {
+		out = append(out, s.agent.signers()...)
+	}
+	for _, k := range s.keys {
+		out = append(out, k.signer)
+	}
+	return out, nil
+}
+
+// signers returns the agent's keys, connecting once; a missing agent is
+// not an error.
+func (a *sharedAgent) signers() []ssh.Signer {
+	a.mu.Lock()
+	if !a.tried {
+		a.tried = true
+		sock := a.socket
+		if sock == "" {
+			sock = os.Getenv("SSH_AUTH_SOCK")
+		}
+		if sock != "" {
+			if nc, err := net.Dial("unix", sock); err == nil {
+				a.conn = nc
+				a.client = agent.NewClient(nc)
+			}
+		}
+	}
+	c := a.client
+	a.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	list, err := c.Signers()
+	if err != nil {
+		return nil
+	}
+	return list
+}
+
+// Close closes the agent connection shared by s and the Sets derived from it.
+func (s *Set) Close() error {
+	a := s.agent
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.tried = true
+	if a.conn != nil {
+		err := a.conn.Close()
+		a.conn, a.client = nil, nil
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+// Package sshconn opens one SSH connection: TCP dial, handshake and
+// authentication under one deadline, with retries for failures that can pass.
+// It reports in which phase a failure happened and leaves policy (which
+// credentials, which host keys) to its caller.
+package sshconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Phase is the step of connecting at which an attempt failed.
+type Phase int
+
+// The phases of a connection attempt.
+const (
+	PhaseDial      Phase = iota // resolving the name and opening TCP
+	PhaseHandshake              // version exchange, key exchange and host key check
+	PhaseAuth                   // user authentication
+)
+
+func (p Phase) String() string {
+	switch p {
+	case PhaseDial:
+		return "dial"
+	case PhaseHandshake:
+		return "handshake"
+	default:
+		return "authentication"
+	}
+}
+
+// Error is a failed connection: the phase of the last attempt, how many
+// attempts were made, and the cause.
+type Error struct {
+	Phase    Phase
+	Attempts int
+	Timeout  bool // the attempt ran out of time
+	Err      error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s failed: %v", e.Phase, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Config describes one connection.
+type Config struct {
+	Addr           string            // host:port
+	Client         *ssh.ClientConfig // user, auth and host key policy; Timeout is ignored
+	ConnectTimeout time.Duration     // for dial, handshake and authentication together; 0 means none
+	Retries        int               // further attempts after a failure that can pass
+	RetryDelay     time.Duration     // wait between attempts
+	// Dial opens the transport; nil uses a net.Dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Dial connects, retrying refused, reset and timed-out attempts.
+func Dial(ctx context.Context, cfg Config) (*ssh.Client, error) {
+	for attempt := 1; ; attempt++ {
+		c, err := dialOnce(ctx, cfg)
+		if err == nil {
+			return c, nil
+		}
+		err.Attempts = attempt
+		if attempt > cfg.Retries || !retryable(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		if cfg.RetryDelay > 0 {
+			t := time.NewTimer(cfg.RetryDelay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, err
+			case <-t.C:
+			}
+		}
+	}
+}
+
+func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
+	if cfg.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
+		defer cancel()
+	}
+	dial := cfg.Dial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	conn, err := dial(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, &Error{Phase: PhaseDial, Timeout: isTimeout(ctx, err), Err: err}
+	}
+	// x/crypto/ssh has no handshake timeout of its own: a host that accepts TCP
+	// and never speaks would hang forever. Tie the handshake to ctx.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	var kexDone atomic.Bool
+	cc := *cfg.Client
+	inner := cc.HostKeyCallback
+	cc.HostKeyCallback = func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		if err := inner(hostname, remote, key); err != nil {
+			return err
+		}
+		kexDone.Store(true)
+		return nil
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(conn, cfg.Addr, &cc)
+	if !stop() || err != nil {
+		conn.Close()
+		if err == nil || errors.Is(ctx.Err(), context.Canceled) {
+			err = ctx.Err()
+		}
+		phase := PhaseHandshake
+		if kexDone.Load() {
+			phase = PhaseAuth
+		}
+		return nil, &Error{Phase: phase, Timeout: isTimeout(ctx, err), Err: err}
+	}
+	conn.SetDeadline(time.Time{})
+	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+func isTimeout(ctx context.Context, err error) bool {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return false
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// retryable tells failures that may pass (refused, reset, unreachable, timed
+// out) from those that will not (unknown name, host key, authentication).
+func retryable(e *Error) bool {
+	if e.Timeout {
+		return true
+	}
+	var dnsErr *net.DNSError
+	if errors.As(e.Err, &dnsErr) {
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
+	}
+	switch e.Phase {
+	case PhaseDial:
+		return true
+	case PhaseHandshake:
+		// A reset or an early close before key exchange completed (a server
+		// still starting, or MaxStartups dropping us) may pass; a host key
+		// rejection may not.
+		return errors.Is(e.Err, syscall.ECONNRESET) || errors.Is(e.Err, syscall.EPIPE) || errors.Is(e.Err, io.EOF)
+	}
+	return false
+}

@@ -1,0 +1,100 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// JoinOptions change how Join waits. The zero value waits for every host,
+// keeping all output for the caller.
+type JoinOptions struct {
+	// Timeout, if > 0, bounds the wait: Join then returns a
+	// *JoinTimeoutError listing the hosts that had not finished. Those hosts
+	// keep running and their outputs stay readable.
+	Timeout time.Duration
+	// ConsumeOutput reads all output while waiting, for callers who want
+	// only exit codes: each line goes to the client's host logger, if any,
+	// and is then dropped. Do not read the outputs yourself with this set.
+	ConsumeOutput bool
+}
+
+// Join waits until every output's host has finished (parallel-ssh's join).
+// It returns nil then, whatever the hosts' errors and exit codes (see
+// HostOutput.Err and ExitCode); a *JoinTimeoutError when opt.Timeout or ctx's
+// deadline passed first; or ctx's error when ctx is cancelled.
+//
+// Waiting never requires reading: unread output is kept.
+func (c *Client) Join(ctx context.Context, outputs []*HostOutput, opt *JoinOptions) error {
+	if opt == nil {
+		opt = &JoinOptions{}
+	}
+	var consumers sync.WaitGroup
+	if opt.ConsumeOutput {
+		for _, o := range outputs {
+			c.consume(o, &consumers)
+		}
+	}
+	var expired <-chan time.Time
+	if opt.Timeout > 0 {
+		t := time.NewTimer(opt.Timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	limit := opt.Timeout
+	if d, ok := ctx.Deadline(); ok && (limit == 0 || time.Until(d) < limit) {
+		limit = time.Until(d)
+	}
+	for _, o := range outputs {
+		select {
+		case <-o.done:
+		case <-expired:
+			return joinTimeout(outputs, limit)
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return joinTimeout(outputs, limit)
+			}
+			return ctx.Err()
+		}
+	}
+	consumers.Wait() // every line is logged before Join returns
+	return nil
+}
+
+// consume reads o's streams to their end: through the host logger when
+// there is one, else by dropping the buffers.
+func (c *Client) consume(o *HostOutput, wg *sync.WaitGroup) {
+	if c.hostLog == nil {
+		o.Stdout.discard()
+		o.Stderr.discard()
+		return
+	}
+	for _, s := range []*Stream{o.Stdout, o.Stderr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				for range s.Lines() {
+				}
+				var te *TimeoutError
+				if !errors.As(s.Err(), &te) {
+					return // the end, or the connection was lost
+				}
+			}
+		}()
+	}
+}
+
+func joinTimeout(outputs []*HostOutput, limit time.Duration) error {
+	e := &JoinTimeoutError{Limit: limit.Round(time.Millisecond)}
+	for _, o := range outputs {
+		select {
+		case <-o.done:
+			e.Finished = append(e.Finished, o.Host)
+		default:
+			e.Unfinished = append(e.Unfinished, o.Host)
+		}
+	}
+	return e
+}

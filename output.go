@@ -1,0 +1,168 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh/internal/spool"
+)
+
+// HostOutput is one host's part of a Run (parallel-ssh's HostOutput).
+//
+// Its streams fill while the command runs. The exit code is there once the
+// command has ended: after Wait, after Join, or as soon as Stdout and Stderr
+// have been read to their end.
+type HostOutput struct {
+	Host    string // the host as given in the host list
+	Alias   string // HostConfig.Alias, if any
+	Index   int    // position in the host list
+	User    string // remote user logged in as
+	Addr    string // host:port connected to
+	Command string // the exact command sent to the host
+
+	Stdout *Stream // the command's standard output (with UsePTY: all output)
+	Stderr *Stream // the command's standard error (empty with UsePTY)
+	// Stdin writes to the command's standard input; Close sends EOF. It
+	// stays open until closed, so a command that reads its input waits for
+	// it. Nil for a host that failed before its command started.
+	Stdin io.WriteCloser
+
+	done chan struct{}
+	sess *ssh.Session
+
+	mu         sync.Mutex
+	err        error
+	startError error // the error that kept the command from starting
+	exitCode   int
+	hasCode    bool
+	signal     string
+	start      time.Time
+	end        time.Time
+}
+
+func newHostOutput(h *host, command string, opt *Config, readTimeout time.Duration, log *hostLog) *HostOutput {
+	sopt := spool.Options{Limit: opt.OutputMemoryLimit, Dir: opt.SpillDir, Block: opt.BlockOnFullBuffer}
+	return &HostOutput{
+		Host:    h.name,
+		Alias:   h.alias,
+		Index:   h.index,
+		User:    h.user,
+		Addr:    h.addr,
+		Command: command,
+		Stdout:  newStream(h.name, "stdout", spool.New(sopt), readTimeout, log),
+		Stderr:  newStream(h.name, "stderr", spool.New(sopt), readTimeout, log),
+		done:    make(chan struct{}),
+	}
+}
+
+// Err returns the host's error: why it could not connect or run the command,
+// or why the command did not end cleanly (connection lost, cancelled). It is
+// nil when the command ran and reported an exit status, whatever the status.
+// Errors are of the types in this package (ConnectionError,
+// AuthenticationError, TimeoutError, ...), each naming the host.
+func (o *HostOutput) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// ExitCode returns the command's exit status and true once the command has
+// ended and the server reported one; false while it runs, if the host failed
+// before reporting one, or if the command was killed by a signal (see
+// ExitSignal).
+func (o *HostOutput) ExitCode() (int, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.exitCode, o.hasCode
+}
+
+// ExitSignal returns the name of the signal that killed the command, without
+// "SIG" (e.g. "TERM", "KILL"), or "" if it was not killed.
+func (o *HostOutput) ExitSignal() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.signal
+}
+
+// Times returns when the command started (or the host's connection was
+// attempted) and when it ended; end is zero while it runs.
+func (o *HostOutput) Times() (start, end time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.start, o.end
+}
+
+// Done returns a channel closed when the host is finished: its command
+// ended, or it failed.
+func (o *HostOutput) Done() <-chan struct{} { return o.done }
+
+// Wait waits until the host is finished, or ctx ends, and returns Err (or
+// ctx's error). A non-zero exit status is not an error: see ExitCode.
+// Output that is not read is kept, so Wait never needs the caller to read.
+func (o *HostOutput) Wait(ctx context.Context) error {
+	select {
+	case <-o.done:
+		return o.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startFailed finishes a host that never started its command.
+func (o *HostOutput) startFailed(err error) {
+	o.mu.Lock()
+	o.err = err
+	o.startError = err
+	o.end = time.Now()
+	o.mu.Unlock()
+	o.Stdout.buf.CloseWithError(nil)
+	o.Stderr.buf.CloseWithError(nil)
+	close(o.done)
+}
+
+// finish records how the command ended, then ends the streams, so that a
+// reader who reached the end of both finds the exit code set.
+func (o *HostOutput) finish(waitErr, hostErr error) {
+	o.mu.Lock()
+	if o.err == nil {
+		o.err = hostErr
+	}
+	var exit *ssh.ExitError
+	switch {
+	case waitErr == nil:
+		o.hasCode = true
+	case errors.As(waitErr, &exit):
+		if exit.Signal() != "" {
+			o.signal = exit.Signal()
+		} else {
+			o.exitCode, o.hasCode = exit.ExitStatus(), true
+		}
+	}
+	o.end = time.Now()
+	streamErr := o.err
+	o.mu.Unlock()
+	o.Stdout.buf.CloseWithError(streamErr)
+	o.Stderr.buf.CloseWithError(streamErr)
+	close(o.done)
+}
+
+// setErr records err unless the host already has an error.
+func (o *HostOutput) setErr(err error) {
+	o.mu.Lock()
+	if o.err == nil {
+		o.err = err
+	}
+	o.mu.Unlock()
+}
+
+// startErr returns the error that kept the command from starting, if any.
+func (o *HostOutput) startErr() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.startError
+}

@@ -1,0 +1,255 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// RunOptions change how Run runs a command. The zero value runs the command
+// as it is, without a PTY, stopping on errors.
+type RunOptions struct {
+	Sudo  bool   // run the command with sudo (sudo -S, reading a password from Stdin if sudo asks)
+	User  string // run the command as this user with sudo -u; implies Sudo
+	Shell string // wrap the command in this shell, e.g. "bash -c"; the command is quoted for it
+
+	UsePTY bool // request a pseudo-terminal; stdout and stderr then arrive together on Stdout
+
+	// HostArgs, if not nil, has one argument list per host, formatted into
+	// the command for that host: %s inserts an argument as it is, %q inserts
+	// it quoted for the shell, %% is a literal %. A list that does not fit
+	// the hosts or the command is a *HostArgsError before anything runs.
+	HostArgs [][]string
+
+	// ContinueOnErrors makes Run return no error when hosts fail to connect
+	// or start: each failed host then carries its error on HostOutput.Err.
+	// By default (parallel-ssh's stop_on_errors=True) Run returns the first
+	// such error in host-list order, along with every host's output.
+	ContinueOnErrors bool
+
+	// ReadTimeout, if > 0, ends reading a host's output (Stream.Lines and
+	// Stream.Read) with a *TimeoutError when no data came for that long.
+	ReadTimeout time.Duration
+}
+
+// Run runs command on every host in parallel and returns one output per
+// host, in host-list order, as soon as the command has started on every
+// reachable host: the commands are then running and their output streams in
+// while they run.
+//
+// Connections are opened on the first Run and kept for later ones; a
+// connection that died is opened again. At most Config.PoolSize hosts are
+// connected and started at once.
+//
+// ctx bounds the whole run: when it ends, unfinished hosts are stopped (a
+// TERM signal, then the session is closed) and get a TimeoutError or a
+// SessionError, and hosts not yet started get a NotStartedError. What was
+// received remains readable.
+//
+// Every host appears in the result, with its output or its error. Unless
+// opt.ContinueOnErrors is set, Run also returns the first host's error.
+func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*HostOutput, error) {
+	if opt == nil {
+		opt = &RunOptions{}
+	}
+	commands, err := c.commands(command, opt)
+	if err != nil {
+		return nil, err
+	}
+	outputs := make([]*HostOutput, len(c.hosts))
+	for i, h := range c.hosts {
+		outputs[i] = newHostOutput(h, commands[i], &c.cfg, opt.ReadTimeout, c.hostLog)
+	}
+
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(c.cfg.PoolSize, len(c.hosts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(c.hosts) {
+					return
+				}
+				c.start(ctx, c.hosts[i], outputs[i], opt)
+			}
+		}()
+	}
+	wg.Wait()
+
+	c.mu.Lock()
+	c.last = outputs
+	c.mu.Unlock()
+	if !opt.ContinueOnErrors {
+		for _, o := range outputs {
+			if err := o.startErr(); err != nil {
+				return outputs, err
+			}
+		}
+	}
+	return outputs, nil
+}
+
+// commands builds the exact command for each host.
+func (c *Client) commands(command string, opt *RunOptions) ([]string, error) {
+	out := make([]string, len(c.hosts))
+	if opt.HostArgs != nil && len(opt.HostArgs) != len(c.hosts) {
+		return nil, &HostArgsError{Index: -1, Pos: -1,
+			Reason: fmt.Sprintf("%d argument lists for %d hosts: give one per host", len(opt.HostArgs), len(c.hosts))}
+	}
+	for i, h := range c.hosts {
+		cmd := command
+		if opt.HostArgs != nil {
+			formatted, err := formatCommand(command, opt.HostArgs[i])
+			if err != nil {
+				err.Index, err.Host = i, h.name
+				return nil, err
+			}
+			cmd = formatted
+		}
+		out[i] = wrapCommand(cmd, opt)
+	}
+	return out, nil
+}
+
+// start connects to one host and starts its command; the command's end is
+// awaited in the background.
+func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOptions) {
+	o.mu.Lock()
+	o.start = time.Now()
+	o.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		o.startFailed(&NotStartedError{Host: h.name, Err: err})
+		return
+	}
+	sess, client, err := c.session(ctx, h)
+	if err != nil {
+		o.startFailed(err)
+		return
+	}
+	if opt.UsePTY {
+		modes := ssh.TerminalModes{ssh.ECHO: 0, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
+		if err := sess.RequestPty("xterm", 24, 80, modes); err != nil {
+			sess.Close()
+			o.startFailed(&SessionError{Host: h.name, Op: "request pty", Err: err})
+			return
+		}
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		sess.Close()
+		o.startFailed(&SessionError{Host: h.name, Op: "start", Err: err})
+		return
+	}
+	sess.Stdout = o.Stdout.buf
+	sess.Stderr = o.Stderr.buf
+	if err := c.startCommand(ctx, h, client, sess, o.Command); err != nil {
+		sess.Close()
+		o.startFailed(err)
+		return
+	}
+	o.Stdin = stdin
+	o.sess = sess
+
+	ended := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended) })
+	go func() {
+		waitErr := sess.Wait()
+		close(ended)
+		stop()
+		o.finish(waitErr, c.waitError(h, client, waitErr))
+	}()
+}
+
+// interruptGrace is how long a cancelled session may take to end before its
+// connection is dropped.
+const interruptGrace = 2 * time.Second
+
+// interrupt ends a running command when the run's context ends: a TERM
+// signal (OpenSSH honours it for non-root logins), closing the session, and,
+// if the server still keeps the session open, dropping the connection so
+// that nothing here waits on it.
+func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, o *HostOutput, ended <-chan struct{}) {
+	o.setErr(ctxError(h, ctx))
+	sess.Signal(ssh.SIGTERM)
+	sess.Close()
+	t := time.NewTimer(interruptGrace)
+	defer t.Stop()
+	select {
+	case <-ended:
+	case <-t.C:
+		h.conn.drop(client)
+	}
+}
+
+// startCommand sends the exec request, bounded by ctx and the connect
+// timeout: a server that never answers has its connection dropped.
+func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, command string) error {
+	var timedOut atomic.Bool
+	t := time.AfterFunc(c.cfg.ConnectTimeout, func() {
+		timedOut.Store(true)
+		h.conn.drop(client)
+	})
+	stop := context.AfterFunc(ctx, func() { sess.Close() })
+	err := sess.Start(command)
+	t.Stop()
+	stop()
+	switch {
+	case err == nil:
+		return nil
+	case timedOut.Load():
+		return &TimeoutError{Host: h.name, Op: "start command", Limit: c.cfg.ConnectTimeout, Err: err}
+	case ctx.Err() != nil:
+		return ctxError(h, ctx)
+	}
+	return &SessionError{Host: h.name, Op: "start command", Err: err}
+}
+
+// ErrConnectionLost is wrapped by the SessionError of a host whose
+// connection was lost while its command ran.
+var ErrConnectionLost = errors.New("connection lost while the command ran")
+
+// waitError classifies the end of a session: nil when the command reported
+// an exit status or signal.
+func (c *Client) waitError(h *host, client *ssh.Client, waitErr error) error {
+	var exit *ssh.ExitError
+	if waitErr == nil || errors.As(waitErr, &exit) {
+		return nil
+	}
+	var missing *ssh.ExitMissingError
+	if errors.As(waitErr, &missing) && !alive(client, c.cfg.ConnectTimeout) {
+		h.conn.drop(client)
+		return &SessionError{Host: h.name, Op: "run", Err: ErrConnectionLost}
+	}
+	return &SessionError{Host: h.name, Op: "run", Err: waitErr}
+}
+
+// alive tells whether the connection still answers a keepalive request.
+func alive(client *ssh.Client, timeout time.Duration) bool {
+	ch := make(chan error, 1)
+	go func() {
+		_, _, err := client.SendRequest("keepalive@openssh.com", true, nil)
+		ch <- err
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case err := <-ch:
+		return err == nil
+	case <-t.C:
+		return false
+	}
+}
+
+func ctxError(h *host, ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &TimeoutError{Host: h.name, Op: "run", Err: ctx.Err()}
+	}
+	return &SessionError{Host: h.name, Op: "run", Err: ctx.Err()}
+}

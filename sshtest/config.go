@@ -1,0 +1,60 @@
+package sshtest
+
+import (
+	"maps"
+	"slices"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Config says how a [Server] behaves. The zero value accepts no one: set at
+// least one of Password, Users, AuthorizedKeys or NoClientAuth.
+//
+// A server copies its Config when it starts; changing the Config (or the
+// map and slices it refers to) afterwards has no effect. Use
+// [Server.SetFaults] to change faults at run time.
+type Config struct {
+	// Password, if non-empty, is accepted for any user, both by "password"
+	// authentication and by "keyboard-interactive" authentication (which
+	// asks the single question "Password: "). It is ignored if Users is set.
+	Password string
+	// Users, if non-empty, maps user names to passwords. Only these users
+	// may then log in by password or keyboard-interactive, each with its own
+	// password.
+	Users map[string]string
+	// AuthorizedKeys are public keys accepted for any user. Keys are
+	// compared by their wire encoding (Marshal), so certificates are not
+	// supported.
+	AuthorizedKeys []ssh.PublicKey
+	// NoClientAuth accepts every client without authentication.
+	NoClientAuth bool
+	// HostKey is the server's host key. If nil, a new ed25519 key is
+	// generated.
+	HostKey ssh.Signer
+	// Shell runs commands: an exec request for CMD runs `Shell -c CMD` and a
+	// shell request runs Shell with no arguments. Default "/bin/sh".
+	Shell string
+	// Env is extra environment ("NAME=value") for commands, added after the
+	// test process's own environment (os.Environ) and before variables sent
+	// by the client.
+	Env []string
+	// Dir is the working directory of commands. Default: the test process's
+	// current directory.
+	Dir string
+	// Faults are the initial faults; see [Server.SetFaults].
+	Faults Faults
+	// Logf, if non-nil, receives debug logs (for example t.Logf). Passwords
+	// and environment values are never logged. Nil means silent.
+	Logf func(format string, args ...any)
+}
+
+// clone returns a deep copy of c with defaults filled in.
+func (c Config) clone() Config {
+	c.Users = maps.Clone(c.Users)
+	c.AuthorizedKeys = slices.Clone(c.AuthorizedKeys)
+	c.Env = slices.Clone(c.Env)
+	if c.Shell == "" {
+		c.Shell = "/bin/sh"
+	}
+	return c
+}

@@ -1,0 +1,193 @@
+package sshtest
+
+import (
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+func TestFaultRefuse(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, Config{Password: testPassword, Faults: Faults{Refuse: true}})
+	cfg := clientConfig(srv, "u", ssh.Password(testPassword))
+	if client, err := ssh.Dial("tcp", srv.Addr, cfg); err == nil {
+		client.Close()
+		t.Fatal("dial succeeded, want failure with Refuse")
+	}
+	if got := srv.Accepted(); got != 1 {
+		t.Errorf("Accepted() = %d, want 1", got)
+	}
+	// Lifting the fault at run time lets clients in again.
+	srv.SetFaults(Faults{})
+	client, err := ssh.Dial("tcp", srv.Addr, cfg)
+	if err != nil {
+		t.Fatalf("dial after SetFaults(Faults{}): %v", err)
+	}
+	client.Close()
+	if got := srv.Accepted(); got != 2 {
+		t.Errorf("Accepted() = %d, want 2", got)
+	}
+}
+
+func TestFaultNoBanner(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, Config{Password: testPassword, Faults: Faults{NoBanner: true}})
+	conn, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	_, _, _, err = ssh.NewClientConn(conn, srv.Addr, clientConfig(srv, "u", ssh.Password(testPassword)))
+	var netErr net.Error
+	if !errors.As(err, &netErr) || !netErr.Timeout() {
+		t.Errorf("handshake err = %v, want a timeout", err)
+	}
+
+	// A silent connection still held open does not delay Close.
+	held, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	waitFor(t, "second connection to be accepted", func() bool { return srv.Accepted() == 2 })
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close blocked by a NoBanner connection")
+	}
+	// The server hung up: the held connection reads EOF without any banner.
+	held.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := held.Read(make([]byte, 64)); n != 0 || err != io.EOF {
+		t.Errorf("read on held connection after Close = (%d, %v), want (0, EOF)", n, err)
+	}
+}
+
+func TestFaultHandshakeDelay(t *testing.T) {
+	t.Parallel()
+	const delay = 300 * time.Millisecond
+	srv := startServer(t, Config{Password: testPassword, Faults: Faults{HandshakeDelay: delay}})
+	start := time.Now()
+	client := dial(t, srv)
+	if elapsed := time.Since(start); elapsed < delay {
+		t.Errorf("handshake took %v, want at least %v", elapsed, delay)
+	}
+	if res := run(t, client, "echo ok", ""); res.stdout != "ok\n" {
+		t.Errorf("Run after delayed handshake = (%q, %v)", res.stdout, res.err)
+	}
+}
+
+func TestFaultHangExec(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, Config{Password: testPassword, Faults: Faults{HangExec: true}})
+	client := dial(t, srv)
+	sess := newSession(t, client)
+	started := make(chan error, 1)
+	go func() { started <- sess.Start("echo never") }()
+	select {
+	case err := <-started:
+		t.Fatalf("exec request answered (err = %v), want no reply", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if got := srv.Sessions(); got != 1 {
+		t.Errorf("Sessions() = %d, want 1", got)
+	}
+	// Giving up on the connection releases the waiting client.
+	client.Close()
+	select {
+	case err := <-started:
+		if err == nil {
+			t.Error("Start succeeded after the connection was closed")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Start still blocked after closing the client")
+	}
+}
+
+func TestFaultExecDelay(t *testing.T) {
+	t.Parallel()
+	const delay = 300 * time.Millisecond
+	srv := startServer(t, Config{Password: testPassword, Faults: Faults{ExecDelay: delay}})
+	client := dial(t, srv)
+	start := time.Now()
+	res := run(t, client, "echo late", "")
+	if elapsed := time.Since(start); elapsed < delay {
+		t.Errorf("command took %v, want at least %v", elapsed, delay)
+	}
+	if res.err != nil || res.stdout != "late\n" {
+		t.Errorf("Run = (%q, %v), want (%q, nil)", res.stdout, res.err, "late\n")
+	}
+}
+
+func TestFaultDropAfter(t *testing.T) {
+	t.Parallel()
+	const (
+		dropAfter = 10000
+		total     = 1 << 20
+		maxPacket = 1 << 15 // x/crypto's largest channel data packet
+	)
+	srv := startServer(t, Config{Password: testPassword, Faults: Faults{DropAfter: dropAfter}})
+	client := dial(t, srv)
+	sess := newSession(t, client)
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Start("head -c 1048576 /dev/zero"); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := io.Copy(io.Discard, stdout)
+	if n > dropAfter+maxPacket || n >= total {
+		t.Errorf("read %d bytes, want at most %d", n, dropAfter+maxPacket)
+	}
+	err = sess.Wait()
+	var missing *ssh.ExitMissingError
+	if err == nil || errors.As(err, new(*ssh.ExitError)) {
+		t.Errorf("Wait = %v, want a connection error", err)
+	} else if !errors.As(err, &missing) {
+		t.Logf("Wait error (not ExitMissingError): %v", err)
+	}
+	// The whole connection is gone, not just the session.
+	if _, err := client.NewSession(); err == nil {
+		t.Error("NewSession succeeded on a dropped connection")
+	}
+}
+
+func TestDropConnections(t *testing.T) {
+	t.Parallel()
+	srv := passwordServer(t)
+	client := dial(t, srv)
+	if res := run(t, client, "echo before", ""); res.stdout != "before\n" {
+		t.Fatalf("Run before drop = (%q, %v)", res.stdout, res.err)
+	}
+	running := newSession(t, client)
+	pid := startPID(t, running, "sleep 100")
+
+	srv.DropConnections()
+
+	if err := running.Wait(); err == nil {
+		t.Error("running session ended cleanly, want an error")
+	}
+	if _, err := client.NewSession(); err == nil {
+		t.Error("NewSession succeeded on a dropped connection")
+	}
+	waitFor(t, "command of dropped connection to be killed", func() bool { return processGone(pid) })
+
+	// The server still accepts new connections.
+	fresh := dial(t, srv)
+	if res := run(t, fresh, "echo after", ""); res.stdout != "after\n" {
+		t.Errorf("Run after drop = (%q, %v)", res.stdout, res.err)
+	}
+	if got := srv.Accepted(); got != 2 {
+		t.Errorf("Accepted() = %d, want 2", got)
+	}
+}

@@ -1,0 +1,127 @@
+package sshtest
+
+import (
+	"golang.org/x/crypto/ssh"
+)
+
+// session is one "session" channel. Its fields are only used by the
+// goroutine running serve, except cmd's own synchronised state.
+type session struct {
+	srv  *Server
+	conn *serverConn
+	ch   ssh.Channel
+	env  []string  // NAME=value pairs sent by the client
+	pty  *ptyState // non-nil after a successful pty-req
+	cmd  *command  // non-nil once a command has started
+	// requested is set by the first exec or shell request.
+	requested bool
+}
+
+// Payloads of session requests (RFC 4254 section 6).
+type (
+	envRequest struct {
+		Name  string
+		Value string
+	}
+	execRequest struct {
+		Command string
+	}
+	signalRequest struct {
+		Signal string
+	}
+)
+
+// serve handles the channel's requests until the channel is closed (by the
+// client, by the command finishing or by the connection going away), then
+// kills whatever is still running and waits for it.
+func (ss *session) serve(reqs <-chan *ssh.Request) {
+	defer ss.cleanup()
+	for req := range reqs {
+		ss.handle(req)
+	}
+}
+
+// cleanup runs once the channel is closed.
+func (ss *session) cleanup() {
+	if ss.cmd != nil {
+		ss.cmd.abort()
+		<-ss.cmd.done
+	} else if ss.pty != nil {
+		ss.pty.close()
+	}
+	ss.ch.Close()
+}
+
+// handle answers one request.
+func (ss *session) handle(req *ssh.Request) {
+	switch req.Type {
+	case "env":
+		var msg envRequest
+		ok := ssh.Unmarshal(req.Payload, &msg) == nil && !ss.requested
+		if ok {
+			ss.env = append(ss.env, msg.Name+"="+msg.Value)
+			ss.logf("env %s", msg.Name)
+		}
+		req.Reply(ok, nil)
+	case "pty-req":
+		req.Reply(ss.requestPTY(req.Payload), nil)
+	case "window-change":
+		req.Reply(ss.windowChange(req.Payload), nil)
+	case "exec":
+		var msg execRequest
+		if err := ssh.Unmarshal(req.Payload, &msg); err != nil {
+			req.Reply(false, nil)
+			return
+		}
+		ss.start(req, []string{"-c", msg.Command})
+	case "shell":
+		ss.start(req, nil)
+	case "signal":
+		var msg signalRequest
+		ok := ssh.Unmarshal(req.Payload, &msg) == nil && ss.cmd != nil
+		if ok {
+			sig, known := signalByName(msg.Signal)
+			ok = known && ss.cmd.signal(sig) == nil
+			ss.logf("signal %s: %v", msg.Signal, ok)
+		}
+		req.Reply(ok, nil)
+	default:
+		// "subsystem" (sftp) and anything else is not supported.
+		ss.logf("unsupported request %q", req.Type)
+		req.Reply(false, nil)
+	}
+}
+
+// start handles an exec or shell request: Shell is run with args.
+func (ss *session) start(req *ssh.Request, args []string) {
+	ss.srv.sessions.Add(1)
+	f := ss.srv.Faults()
+	if f.HangExec {
+		ss.logf("%s request held unanswered (HangExec fault)", req.Type)
+		return
+	}
+	if ss.requested {
+		req.Reply(false, nil)
+		return
+	}
+	ss.requested = true
+	if f.ExecDelay > 0 && !ss.srv.sleep(f.ExecDelay, ss.conn.done) {
+		req.Reply(false, nil)
+		return
+	}
+	cmd, err := ss.startCommand(args, f.DropAfter)
+	if err != nil {
+		ss.logf("%s: %v", req.Type, err)
+		req.Reply(false, nil)
+		return
+	}
+	ss.cmd = cmd
+	ss.logf("%s %q started, pid %d", req.Type, args, cmd.pid)
+	req.Reply(true, nil)
+	cmd.run()
+}
+
+// logf logs with the client's address as prefix.
+func (ss *session) logf(format string, args ...any) {
+	ss.srv.logf("%s: "+format, append([]any{ss.conn.conn.RemoteAddr()}, args...)...)
+}
