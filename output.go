@@ -33,7 +33,6 @@ type HostOutput struct {
 	Stdin io.WriteCloser
 
 	done chan struct{}
-	sess *ssh.Session
 
 	mu         sync.Mutex
 	err        error

@@ -155,7 +155,6 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		return
 	}
 	o.Stdin = stdin
-	o.sess = sess
 
 	ended := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended) })

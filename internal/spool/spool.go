@@ -129,6 +129,12 @@ func (b *Buffer) appendMem(p []byte) {
 		b.mem = b.mem[:k]
 		b.r = 0
 	}
+	if need := len(b.mem) + len(p); need > cap(b.mem) {
+		// Grow by doubling, but never past the limit: memory stays bounded.
+		grown := make([]byte, len(b.mem), min(max(2*cap(b.mem), need, 512), max(b.opt.Limit, need)))
+		copy(grown, b.mem)
+		b.mem = grown
+	}
 	b.mem = append(b.mem, p...)
 }
 

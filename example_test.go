@@ -1,0 +1,163 @@
+package pssh_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/sshtest"
+)
+
+// exampleFleet starts n in-process SSH servers for the examples and returns
+// their addresses and a client config that trusts them and logs in with a
+// generated key. Real code passes host names and relies on known_hosts, the
+// agent and ~/.ssh/id_* instead.
+func exampleFleet(n int) (*sshtest.Fleet, *pssh.Config) {
+	key, err := sshtest.GenerateKey()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fleet, err := sshtest.NewFleet(n, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return fleet, &pssh.Config{
+		Key:             key.PEM,
+		NoAgent:         true,
+		HostKeyCallback: fleet.HostKeyCallback(),
+	}
+}
+
+// Run a command on every host, read each host's output as it streams, then
+// its exit code.
+func Example() {
+	fleet, cfg := exampleFleet(3)
+	defer fleet.Close()
+
+	client, err := pssh.New(fleet.Addrs(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	outputs, err := client.Run(context.Background(), "echo hello; exit 3", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, out := range outputs {
+		for line := range out.Stdout.Lines() {
+			fmt.Printf("host %d: %s\n", out.Index, line)
+		}
+		code, _ := out.ExitCode() // available once the output was read
+		fmt.Printf("host %d: exit code %d\n", out.Index, code)
+	}
+	// Output:
+	// host 0: hello
+	// host 0: exit code 3
+	// host 1: hello
+	// host 1: exit code 3
+	// host 2: hello
+	// host 2: exit code 3
+}
+
+// One argument list per host, formatted into the command: %s as it is, %q
+// quoted for the shell.
+func ExampleClient_Run_hostArgs() {
+	fleet, cfg := exampleFleet(2)
+	defer fleet.Close()
+	client, err := pssh.New(fleet.Addrs(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	outputs, err := client.Run(context.Background(), "echo %s says %q", &pssh.RunOptions{
+		HostArgs: [][]string{{"first", "it's me"}, {"second", "$HOME"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, out := range outputs {
+		for line := range out.Stdout.Lines() {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// first says it's me
+	// second says $HOME
+}
+
+// Join waits for every host; with a timeout it tells which hosts are still
+// running, and their output stays readable.
+func ExampleClient_Join() {
+	fleet, cfg := exampleFleet(2)
+	defer fleet.Close()
+	client, err := pssh.New(fleet.Addrs(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	ctx := context.Background()
+	outputs, err := client.Run(ctx, "%s", &pssh.RunOptions{
+		HostArgs: [][]string{{"echo done"}, {"read answer; echo got $answer"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = client.Join(ctx, outputs, &pssh.JoinOptions{Timeout: 200 * time.Millisecond})
+	var timeout *pssh.JoinTimeoutError
+	if errors.As(err, &timeout) {
+		fmt.Println("finished:", len(timeout.Finished), "still running:", len(timeout.Unfinished))
+	}
+	io.WriteString(outputs[1].Stdin, "yes\n")
+	if err := client.Join(ctx, outputs, nil); err != nil {
+		log.Fatal(err)
+	}
+	for line := range outputs[1].Stdout.Lines() {
+		fmt.Println(line)
+	}
+	// Output:
+	// finished: 1 still running: 1
+	// got yes
+}
+
+// With ContinueOnErrors, Run returns every host's output and each failed
+// host carries its typed error.
+func ExampleRunOptions_continueOnErrors() {
+	fleet, cfg := exampleFleet(1)
+	defer fleet.Close()
+	cfg.ConnectTimeout = 2 * time.Second
+	hosts := []string{fleet.Addrs()[0], "no-such-host.invalid"}
+	client, err := pssh.New(hosts, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	outputs, err := client.Run(context.Background(), "echo up", &pssh.RunOptions{ContinueOnErrors: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := client.Join(context.Background(), outputs, nil); err != nil {
+		log.Fatal(err)
+	}
+	for _, out := range outputs {
+		var unknown *pssh.UnknownHostError
+		switch code, ok := out.ExitCode(); {
+		case errors.As(out.Err(), &unknown):
+			fmt.Printf("host %d: unknown host %s\n", out.Index, unknown.Host)
+		case ok:
+			fmt.Printf("host %d: exit code %d\n", out.Index, code)
+		}
+	}
+	// Output:
+	// host 0: exit code 0
+	// host 1: unknown host no-such-host.invalid
+}
