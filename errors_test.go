@@ -39,8 +39,8 @@ func TestHostErrorsAreTyped(t *testing.T) {
 		{"no banner", silent.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "timed out"},
 		{"exec never answered", hang.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "start command"},
 	}
-	cfg.ConnectTimeout = 500 * time.Millisecond
-	cfg.Password = "sesame" // each fleet authorizes its own key, and this password
+	cfg.ConnectTimeout = 2 * time.Second // long enough for a loaded CI machine to log in
+	cfg.Password = "sesame"              // each fleet authorizes its own key, and this password
 	cfg.HostKeyCallback = nil
 	// Each fleet has its own host key: trust them all by address.
 	known := strings.Join([]string{string(good.KnownHosts()), string(reject.KnownHosts()), string(silent.KnownHosts()), string(hang.KnownHosts())}, "")

@@ -111,6 +111,7 @@ func ExampleClient_Join() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	outputs[0].Wait(ctx) // the quick host is done
 	err = client.Join(ctx, outputs, &pssh.JoinOptions{Timeout: 200 * time.Millisecond})
 	var timeout *pssh.JoinTimeoutError
 	if errors.As(err, &timeout) {

@@ -119,3 +119,21 @@ func processRunning(t testing.TB, pattern string) bool {
 	}
 	return true
 }
+
+// linesBeforeTimeout reads s until at least one line has come and an
+// iteration has then ended on the read timeout; a slow machine may need
+// several iterations before the first line arrives.
+func linesBeforeTimeout(t testing.TB, s *pssh.Stream) []string {
+	t.Helper()
+	var got []string
+	for {
+		got = append(got, collect(s)...)
+		var te *pssh.TimeoutError
+		if !errors.As(s.Err(), &te) || te.Op != "read" {
+			t.Fatalf("iteration ended with %v, want a read *TimeoutError", s.Err())
+		}
+		if len(got) > 0 {
+			return got
+		}
+	}
+}

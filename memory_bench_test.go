@@ -27,7 +27,6 @@ func BenchmarkUnreadOutput(b *testing.B) {
 				ips[i] = fmt.Sprintf("127.0.0.%d", i+1)
 			}
 			s, cfg := openSSH(b, opensshd.Options{Addrs: ips})
-			cfg.User, _ = opensshd.EnsureTestUser(b)
 			cfg.SpillDir = b.TempDir()
 			addrs := make([]string, hosts)
 			for i := range addrs {

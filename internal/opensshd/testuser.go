@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,13 +39,13 @@ func EnsureTestUser(t testing.TB) (user, password string) {
 	exists := userExists(TestUser)
 	if os.Geteuid() != 0 {
 		if !exists {
-			skipOrFail(t, "user %s is missing and this is not root; as root run: useradd -M -d /nonexistent -s %s %s && echo '%s:%s' | chpasswd",
-				TestUser, testUserShell, TestUser, TestUser, TestPassword)
+			skipOrFail(t, "user %s is missing and this is not root; as root run: useradd -m -d %s -s %s %s && echo '%s:%s' | chpasswd",
+				TestUser, testUserHome, testUserShell, TestUser, TestUser, TestPassword)
 		}
 		return TestUser, TestPassword
 	}
 	if !exists {
-		out, err := runTool("useradd", "", "-M", "-d", "/nonexistent", "-s", testUserShell, "-c", "pssh test user", TestUser)
+		out, err := runTool("useradd", "", "-M", "-d", testUserHome, "-s", testUserShell, "-c", "pssh test user", TestUser)
 		// A concurrent test process may have created it first.
 		if err != nil && !userExists(TestUser) {
 			t.Fatalf("creating user %s: %v\n%s", TestUser, err, out)
@@ -55,6 +56,7 @@ func EnsureTestUser(t testing.TB) (user, password string) {
 			t.Fatalf("setting the shell of %s: %v\n%s", TestUser, err, out)
 		}
 	}
+	ensureHome(t)
 	var out string
 	var err error
 	for range chpasswdAttempts {
@@ -65,6 +67,32 @@ func EnsureTestUser(t testing.TB) (user, password string) {
 	}
 	t.Fatalf("setting the password of %s: %v\n%s", TestUser, err, out)
 	return "", ""
+}
+
+// testUserHome is TestUser's home directory: sshd complains on stderr of
+// every command when the home directory is missing.
+const testUserHome = "/var/lib/pssh-test"
+
+// ensureHome gives TestUser the home directory testUserHome, owned by it.
+func ensureHome(t testing.TB) {
+	t.Helper()
+	u, err := user.Lookup(TestUser)
+	if err != nil {
+		t.Fatalf("looking up %s: %v", TestUser, err)
+	}
+	if u.HomeDir != testUserHome {
+		if out, err := runTool("usermod", "", "-d", testUserHome, TestUser); err != nil {
+			t.Fatalf("setting the home of %s: %v\n%s", TestUser, err, out)
+		}
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.MkdirAll(testUserHome, 0o755); err != nil {
+		t.Fatalf("creating %s: %v", testUserHome, err)
+	}
+	if err := os.Chown(testUserHome, uid, gid); err != nil {
+		t.Fatalf("chown %s: %v", testUserHome, err)
+	}
 }
 
 // userExists reports whether the local account name exists.
