@@ -61,31 +61,7 @@ func TestOpenSSHQuickstart(t *testing.T) {
 
 func TestOpenSSHExitCodesAndSignals(t *testing.T) {
 	s, cfg := openSSH(t, opensshd.Options{})
-	c := newClient(t, s.Addrs, cfg)
-	tests := []struct {
-		cmd    string
-		code   int
-		ok     bool
-		signal string
-	}{
-		{"true", 0, true, ""},
-		{"exit 42", 42, true, ""},
-		{"kill -TERM $$", 0, false, "TERM"},
-		{"kill -KILL $$", 0, false, "KILL"},
-	}
-	for _, tt := range tests {
-		outs, err := c.Run(ctxT(t), tt.cmd, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Join(ctxT(t), outs, nil); err != nil {
-			t.Fatal(err)
-		}
-		code, ok := outs[0].ExitCode()
-		if code != tt.code || ok != tt.ok || outs[0].ExitSignal() != tt.signal || outs[0].Err() != nil {
-			t.Errorf("%q: code %d %v signal %q err %v", tt.cmd, code, ok, outs[0].ExitSignal(), outs[0].Err())
-		}
-	}
+	checkExitCodes(t, newClient(t, s.Addrs, cfg))
 }
 
 func TestOpenSSHStdinAndHostArgs(t *testing.T) {

@@ -51,7 +51,12 @@ func TestRunOutputsInHostOrder(t *testing.T) {
 
 func TestExitCodes(t *testing.T) {
 	fleet, cfg := testFleet(t, 1, sshtest.Faults{})
-	c := newClient(t, fleet.Addrs(), cfg)
+	checkExitCodes(t, newClient(t, fleet.Addrs(), cfg))
+}
+
+// checkExitCodes runs commands ending in each way on c's single host and
+// checks the exit code, or signal, reported.
+func checkExitCodes(t *testing.T, c *pssh.Client) {
 	tests := []struct {
 		cmd    string
 		code   int
@@ -60,6 +65,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"true", 0, true, ""},
 		{"exit 7", 7, true, ""},
+		{"exit 255", 255, true, ""},
 		{"kill -TERM $$", 0, false, "TERM"},
 		{"kill -KILL $$", 0, false, "KILL"},
 	}
