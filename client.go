@@ -27,6 +27,8 @@ const (
 	DefaultRetryDelay        = 5 * time.Second
 	DefaultOutputMemoryLimit = 1 << 20
 	DefaultPort              = 22
+	DefaultKeepaliveInterval = 15 * time.Second
+	DefaultKeepaliveCountMax = 3
 )
 
 // Config holds client-wide settings. The zero value is usable: the current
@@ -57,8 +59,19 @@ type Config struct {
 
 	ConnectTimeout time.Duration // TCP connect, handshake and authentication together; default 10s
 	Retries        int           // further connection attempts after a refused, reset or timed-out one; default 0
-	RetryDelay     time.Duration // between attempts; default 5s
+	RetryDelay     time.Duration // before the first retry, doubled for each further one (capped at 1m), with jitter; default 5s
 	PoolSize       int           // hosts connected and started at once; default 100
+
+	// KeepaliveInterval is how often an idle or busy connection is checked
+	// with a keepalive@openssh.com request (OpenSSH's ServerAliveInterval);
+	// default 15s, negative to disable. After KeepaliveCountMax (default 3)
+	// unanswered checks in a row the connection is closed as dead: its
+	// commands end with ErrConnectionLost instead of waiting forever.
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
+
+	// AddressFamily restricts connections to IPv4 or IPv6; default either.
+	AddressFamily AddressFamily
 
 	// HostConfig, if not nil, has one entry per host, parallel to the host
 	// list, overriding the client-wide settings for that host.
@@ -86,6 +99,27 @@ type Config struct {
 	// Dial opens the transport to a host; default a net.Dialer. Use it for
 	// custom networks; its address is host:port.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// AddressFamily says which IP versions connections may use.
+type AddressFamily int
+
+// The address families, as OpenSSH's AddressFamily option.
+const (
+	AnyAddress AddressFamily = iota // IPv4 or IPv6
+	IPv4Only                        // "inet"
+	IPv6Only                        // "inet6"
+)
+
+// network returns the dial network for the family.
+func (f AddressFamily) network() string {
+	switch f {
+	case IPv4Only:
+		return "tcp4"
+	case IPv6Only:
+		return "tcp6"
+	}
+	return "tcp"
 }
 
 // HostConfig overrides the client-wide settings for one host (parallel-ssh's
@@ -146,6 +180,12 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	}
 	if cfg.RetryDelay == 0 {
 		cfg.RetryDelay = DefaultRetryDelay
+	}
+	if cfg.KeepaliveInterval == 0 {
+		cfg.KeepaliveInterval = DefaultKeepaliveInterval
+	}
+	if cfg.KeepaliveCountMax <= 0 {
+		cfg.KeepaliveCountMax = DefaultKeepaliveCountMax
 	}
 	if cfg.OutputMemoryLimit <= 0 {
 		cfg.OutputMemoryLimit = DefaultOutputMemoryLimit

@@ -17,7 +17,8 @@ import (
 type conn struct {
 	mu     sync.Mutex
 	client *ssh.Client
-	closed bool // the Client was closed: no more connections
+	stop   chan struct{} // closed to end client's keepalive
+	closed bool          // the Client was closed: no more connections
 }
 
 var errClientClosed = errors.New("client closed")
@@ -107,12 +108,17 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 		ConnectTimeout: c.cfg.ConnectTimeout,
 		Retries:        c.cfg.Retries,
 		RetryDelay:     c.cfg.RetryDelay,
+		Network:        c.cfg.AddressFamily.network(),
 		Dial:           c.cfg.Dial,
 	})
 	if err != nil {
 		return nil, false, c.connectError(ctx, h, err)
 	}
 	h.conn.client = client
+	h.conn.stop = make(chan struct{})
+	if c.cfg.KeepaliveInterval > 0 {
+		go sshconn.Keepalive(client, c.cfg.KeepaliveInterval, c.cfg.KeepaliveCountMax, h.conn.stop)
+	}
 	return client, false, nil
 }
 
@@ -170,7 +176,7 @@ func isAuthFailure(err error) bool {
 func (c *conn) drop(client *ssh.Client) {
 	c.mu.Lock()
 	if c.client == client {
-		c.client = nil
+		c.forget()
 	}
 	c.mu.Unlock()
 	client.Close()
@@ -185,9 +191,15 @@ func (c *conn) close() error {
 		return nil
 	}
 	err := c.client.Close()
-	c.client = nil
+	c.forget()
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
 	return err
+}
+
+// forget drops the kept connection and ends its keepalive; c.mu is held.
+func (c *conn) forget() {
+	close(c.stop)
+	c.client, c.stop = nil, nil
 }

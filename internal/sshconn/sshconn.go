@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -59,7 +60,8 @@ type Config struct {
 	Client         *ssh.ClientConfig // user, auth and host key policy; Timeout is ignored
 	ConnectTimeout time.Duration     // for dial, handshake and authentication together; 0 means none
 	Retries        int               // further attempts after a failure that can pass
-	RetryDelay     time.Duration     // wait between attempts
+	RetryDelay     time.Duration     // wait before the first retry; doubled for each further one, with jitter
+	Network        string            // "tcp" (default), "tcp4" or "tcp6"
 	// Dial opens the transport; nil uses a net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -75,8 +77,8 @@ func Dial(ctx context.Context, cfg Config) (*ssh.Client, error) {
 		if attempt > cfg.Retries || !retryable(err) || ctx.Err() != nil {
 			return nil, err
 		}
-		if cfg.RetryDelay > 0 {
-			t := time.NewTimer(cfg.RetryDelay)
+		if d := Backoff(cfg.RetryDelay, attempt); d > 0 {
+			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
 				t.Stop()
@@ -98,7 +100,11 @@ func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
 		var d net.Dialer
 		dial = d.DialContext
 	}
-	conn, err := dial(ctx, "tcp", cfg.Addr)
+	network := cfg.Network
+	if network == "" {
+		network = "tcp"
+	}
+	conn, err := dial(ctx, network, cfg.Addr)
 	if err != nil {
 		return nil, &Error{Phase: PhaseDial, Timeout: isTimeout(ctx, err), Err: err}
 	}
@@ -162,4 +168,23 @@ func retryable(e *Error) bool {
 		return errors.Is(e.Err, syscall.ECONNRESET) || errors.Is(e.Err, syscall.EPIPE) || errors.Is(e.Err, io.EOF)
 	}
 	return false
+}
+
+// maxBackoff caps the wait between attempts.
+const maxBackoff = time.Minute
+
+// Backoff returns the wait after the given failed attempt (1 for the
+// first): base doubled for each attempt after the first, capped at a
+// minute, and spread at random over [d/2, d) so that hosts failing together
+// do not retry together.
+func Backoff(base time.Duration, attempt int) time.Duration {
+	if base <= 0 {
+		return 0
+	}
+	d := base
+	for i := 1; i < attempt && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, maxBackoff)
+	return d/2 + rand.N(d/2+1)
 }
