@@ -31,8 +31,11 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 		return nil, nil, err
 	}
 	sess, err := openSession(ctx, client, c.cfg.ConnectTimeout)
-	if err != nil && reused && ctx.Err() == nil {
+	var refused *ssh.OpenChannelError
+	if err != nil && reused && ctx.Err() == nil && !errors.As(err, &refused) {
 		// The kept connection died since the last run: drop it and dial anew.
+		// (A refusal, e.g. past the server's MaxSessions, is an answer from
+		// a live connection whose other sessions must not be cut.)
 		h.conn.drop(client)
 		if client, _, err = c.connect(ctx, h); err != nil {
 			return nil, nil, err
