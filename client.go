@@ -260,13 +260,18 @@ func (c *Client) newHost(i int, entry string) (*host, error) {
 		port = c.cfg.Port
 	}
 	h.addr = hostspec.Addr(spec.Host, port)
-	if hc.Password != "" || hc.KeyFile != "" || len(hc.Key) > 0 {
+	if hc.Password != "" || hc.KeyFile != "" || len(hc.Key) > 0 || len(hc.Passphrase) > 0 {
 		password, keyFile, key, passphrase := c.cfg.Password, c.cfg.KeyFile, c.cfg.Key, c.cfg.Passphrase
 		if hc.Password != "" {
 			password = hc.Password
 		}
 		if hc.KeyFile != "" || len(hc.Key) > 0 {
-			keyFile, key, passphrase = hc.KeyFile, hc.Key, hc.Passphrase
+			keyFile, key = hc.KeyFile, hc.Key
+		}
+		// A zero field keeps the client's value: a host's key may be
+		// encrypted with the client-wide passphrase.
+		if len(hc.Passphrase) > 0 {
+			passphrase = hc.Passphrase
 		}
 		h.auth, err = c.auth.Derive(authOptions(&c.cfg, password, keyFile, key, passphrase))
 		if err != nil {

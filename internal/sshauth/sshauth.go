@@ -51,6 +51,32 @@ type Set struct {
 	keys  []namedSigner // parsed identity files and key bytes
 	tried []string      // names of what is offered, for error messages
 	agent *sharedAgent
+	cache *keyCache // shared with the Sets derived from this one
+}
+
+// keyCache holds the keys parsed by a Set and the Sets derived from it, so
+// that a key given once for many hosts (with per-host passwords, say) is
+// parsed, and decrypted, once.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]parsedKey
+}
+
+type parsedKey struct {
+	signer ssh.Signer
+	err    error
+}
+
+func (c *keyCache) parse(data, passphrase []byte) (ssh.Signer, error) {
+	k := string(passphrase) + "\x00" + string(data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.m[k]; ok {
+		return p.signer, p.err
+	}
+	signer, err := parseKey(data, passphrase)
+	c.m[k] = parsedKey{signer, err}
+	return signer, err
 }
 
 // sharedAgent is one agent connection for every host of a client. The agent
@@ -66,17 +92,17 @@ type sharedAgent struct {
 // New parses the keys. An explicit key that cannot be read or decrypted is an
 // error; a default identity file that is missing is skipped.
 func New(opt Options) (*Set, error) {
-	return newSet(opt, &sharedAgent{socket: opt.AgentSocket})
+	return newSet(opt, &sharedAgent{socket: opt.AgentSocket}, &keyCache{m: map[string]parsedKey{}})
 }
 
 // Derive returns a Set for other credentials that shares s's agent
-// connection.
+// connection and the keys s has parsed.
 func (s *Set) Derive(opt Options) (*Set, error) {
-	return newSet(opt, s.agent)
+	return newSet(opt, s.agent, s.cache)
 }
 
-func newSet(opt Options, ag *sharedAgent) (*Set, error) {
-	s := &Set{opt: opt, agent: ag}
+func newSet(opt Options, ag *sharedAgent, cache *keyCache) (*Set, error) {
+	s := &Set{opt: opt, agent: ag, cache: cache}
 	home := opt.HomeDir
 	if home == "" {
 		home, _ = os.UserHomeDir()
@@ -97,7 +123,7 @@ func newSet(opt Options, ag *sharedAgent) (*Set, error) {
 				return nil, fmt.Errorf("reading private key: %w", err)
 			}
 		}
-		signer, err := parseKey(data, k.Passphrase)
+		signer, err := cache.parse(data, k.Passphrase)
 		if err != nil {
 			return nil, fmt.Errorf("private key %s: %w", name, err)
 		}
@@ -111,7 +137,7 @@ func newSet(opt Options, ag *sharedAgent) (*Set, error) {
 			if err != nil {
 				continue
 			}
-			signer, err := parseKey(data, opt.Passphrase)
+			signer, err := cache.parse(data, opt.Passphrase)
 			if err != nil {
 				continue // as OpenSSH does without a way to ask: skip keys we cannot use
 			}
