@@ -161,15 +161,19 @@ func TestDialFailures(t *testing.T) {
 			if len(times) != tt.attempts {
 				t.Errorf("Dial hook called %d times, want %d", len(times), tt.attempts)
 			}
+			var delays time.Duration // the most the backoff may have waited in all
 			for i := 1; i < len(times); i++ {
-				// Each gap holds the previous attempt (up to the timeout) and the delay.
-				if gap := times[i].Sub(times[i-1]); gap < retryDelay {
-					t.Errorf("attempt %d began %v after the previous one, want >= RetryDelay %v", i+1, gap, retryDelay)
+				// Each gap holds the previous attempt (up to the timeout) and
+				// the backoff: RetryDelay doubled per retry, jittered down to half.
+				least := retryDelay << (i - 1) / 2
+				delays += retryDelay << (i - 1)
+				if gap := times[i].Sub(times[i-1]); gap < least {
+					t.Errorf("attempt %d began %v after the previous one, want >= %v", i+1, gap, least)
 				}
 			}
 			if tt.timeout {
 				// Each attempt gives up at ConnectTimeout, not much later.
-				lo, hi := time.Duration(tt.attempts)*timeout, time.Duration(tt.attempts)*(timeout+retryDelay)+2*time.Second
+				lo, hi := time.Duration(tt.attempts)*timeout, time.Duration(tt.attempts)*timeout+delays+2*time.Second
 				if elapsed < lo || elapsed > hi {
 					t.Errorf("took %v, want between %v and %v", elapsed, lo, hi)
 				}
