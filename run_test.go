@@ -3,9 +3,11 @@ package pssh_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -378,6 +380,37 @@ func TestContextCancelStopsCommands(t *testing.T) {
 		var se *pssh.SessionError
 		if !errors.As(o.Err(), &se) || !errors.Is(o.Err(), context.Canceled) {
 			t.Errorf("%s: err %v, want a SessionError wrapping context.Canceled", o.Host, o.Err())
+		}
+	}
+}
+
+func TestHostLogHandler(t *testing.T) {
+	fleet, cfg := testFleet(t, 1, sshtest.Faults{})
+	var buf bytes.Buffer
+	cfg.HostLogHandler = slog.NewJSONHandler(&buf, nil)
+	c := newClient(t, fleet.Addrs(), cfg)
+	outs, err := c.Run(ctxT(t), "echo out; echo err >&2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(outs[0].Stdout)
+	collect(outs[0].Stderr)
+	var got []map[string]any
+	dec := json.NewDecoder(&buf)
+	for dec.More() {
+		var rec map[string]any
+		if err := dec.Decode(&rec); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, rec)
+	}
+	want := []struct{ msg, stream string }{{"out", "stdout"}, {"err", "stderr"}}
+	if len(got) != len(want) {
+		t.Fatalf("records %v", got)
+	}
+	for i, w := range want {
+		if got[i]["msg"] != w.msg || got[i]["stream"] != w.stream || got[i]["host"] != outs[0].Host {
+			t.Errorf("record %d = %v, want msg %q stream %q host %q", i, got[i], w.msg, w.stream, outs[0].Host)
 		}
 	}
 }
