@@ -41,6 +41,7 @@ type Buffer struct {
 	done    bool     // writer finished
 	err     error    // writer's final error, nil for a clean end
 	discard bool     // reader went away: drop further writes
+	filling bool     // ReadFrom is reading into the free space after mem
 	total   int64    // bytes written in all
 
 	readable chan struct{} // signalled when data or the end arrives
@@ -193,7 +194,7 @@ func (b *Buffer) tryRead(p []byte) (n int, err error, ok bool) {
 	if b.r < len(b.mem) {
 		n = copy(p, b.mem[b.r:])
 		b.r += n
-		if b.r == len(b.mem) {
+		if b.r == len(b.mem) && !b.filling {
 			b.mem, b.r = b.mem[:0], 0
 			if b.done {
 				b.mem = nil
@@ -229,7 +230,11 @@ func (b *Buffer) tryRead(p []byte) (n int, err error, ok bool) {
 func (b *Buffer) Discard() {
 	b.mu.Lock()
 	b.discard = true
-	b.mem, b.r = nil, 0
+	if !b.filling {
+		b.mem, b.r = nil, 0
+	} else {
+		b.r = len(b.mem) // ReadFrom owns the memory until it returns
+	}
 	if b.f != nil {
 		b.f.Close()
 		b.f, b.fr, b.fw = nil, 0, 0
