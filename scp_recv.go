@@ -269,4 +269,3 @@ func (c *Client) scpRecvFile(h *host, s *scpSession, remote string, e entry, w *
 	}
 	return n, nil
 }
-

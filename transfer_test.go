@@ -11,6 +11,7 @@ import (
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
+	"golang.org/x/crypto/ssh"
 )
 
 // The sshtest servers serve the test's own file system over SFTP: remote
@@ -126,4 +127,60 @@ func TestCopyDropMidTransferSSHTest(t *testing.T) {
 	if last[0] != int64(len(data)) {
 		t.Fatalf("progress of the healthy host ended at %d", last[0])
 	}
+}
+
+func TestSCPWithoutSFTPSSHTest(t *testing.T) {
+	requireCommand(t, "scp")
+	key, err := sshtest.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cfg := testFleet(t, 0, sshtest.Faults{})
+	srv, err := sshtest.NewServer(sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}, NoSFTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	cfg.Key = key.PEM
+	cfg.HostKeyCallback = srv.HostKeyCallback()
+	c := newClient(t, []string{srv.Addr}, cfg)
+	base := t.TempDir()
+	want := sampleTree()
+	makeTree(t, filepath.Join(base, "src"), want)
+
+	// SFTP is refused, with an error saying so.
+	_, err = c.CopyFile(ctxT(t), filepath.Join(base, "src"), filepath.Join(base, "dst"), &pssh.CopyOptions{Recursive: true})
+	var te *pssh.TransferError
+	if !errors.As(err, &te) || te.Op != "sftp" {
+		t.Fatalf("CopyFile without sftp: %v", err)
+	}
+	// SCP works both ways.
+	if _, err := c.SCPSend(ctxT(t), filepath.Join(base, "src"), filepath.Join(base, "dst"), &pssh.CopyOptions{Recursive: true}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, "dst", want, readTree(t, filepath.Join(base, "dst")))
+	res, err := c.SCPRecv(ctxT(t), filepath.Join(base, "dst"), filepath.Join(base, "back"), &pssh.CopyOptions{Recursive: true, PerHostDir: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, "back", want, readTree(t, res[0].Local))
+}
+
+func TestSCPRecvDropMidTransferSSHTest(t *testing.T) {
+	requireCommand(t, "scp")
+	fleet, cfg := testFleet(t, 1, sshtest.Faults{DropAfter: 1 << 20})
+	c := newClient(t, fleet.Addrs(), cfg)
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	if err := os.WriteFile(src, randomBytes(4<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.SCPRecv(ctxT(t), src, filepath.Join(base, "out"), nil)
+	if !errors.Is(err, pssh.ErrConnectionLost) {
+		t.Fatalf("err %v, want ErrConnectionLost", err)
+	}
+	if _, err := os.Stat(res[0].Local); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("final file exists after a dropped transfer: %v", err)
+	}
+	noTempFiles(t, base)
 }
