@@ -63,8 +63,17 @@ func copiers(t *testing.T) []copier {
 	}
 }
 
+// transferSSH starts sshd and returns a client config logging in as the
+// unprivileged test user, whose shell is /bin/sh: scp runs through the login
+// shell, and root's here may read slow rc files.
+func transferSSH(t *testing.T, addrs ...string) (*opensshd.Server, *pssh.Config) {
+	s, cfg := openSSH(t, opensshd.Options{Addrs: addrs})
+	cfg.User, _ = opensshd.EnsureTestUser(t)
+	return s, cfg
+}
+
 func TestOpenSSHCopyFiles(t *testing.T) {
-	s, cfg := openSSH(t, opensshd.Options{Addrs: []string{"127.0.0.1", "127.0.0.2"}})
+	s, cfg := transferSSH(t, "127.0.0.1", "127.0.0.2")
 	c := newClient(t, s.Addrs, cfg)
 	files := []struct {
 		name string
@@ -80,7 +89,7 @@ func TestOpenSSHCopyFiles(t *testing.T) {
 	for _, cp := range copiers(t) {
 		for _, f := range files {
 			t.Run(cp.name+"/"+f.name, func(t *testing.T) {
-				base := t.TempDir()
+				base := sharedDir(t)
 				data := randomBytes(f.size)
 				src := filepath.Join(base, "src", f.name)
 				makeTree(t, filepath.Join(base, "src"), tree{f.name: data})
@@ -150,13 +159,13 @@ func checkFile(t *testing.T, p string, data []byte, mode fs.FileMode, mtime time
 }
 
 func TestOpenSSHCopyTrees(t *testing.T) {
-	s, cfg := openSSH(t, opensshd.Options{})
+	s, cfg := transferSSH(t)
 	// The same host twice: its copies must not overwrite each other.
 	c := newClient(t, []string{s.Addrs[0], s.Addrs[0]}, cfg)
 	for _, cp := range copiers(t) {
 		for _, perHostDir := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/perHostDir=%v", cp.name, perHostDir), func(t *testing.T) {
-				base := t.TempDir()
+				base := sharedDir(t)
 				want := sampleTree()
 				makeTree(t, filepath.Join(base, "src"), want)
 				if err := os.Chmod(filepath.Join(base, "src", "a", "b"), 0o750); err != nil {
@@ -203,8 +212,7 @@ func TestOpenSSHCopyTrees(t *testing.T) {
 }
 
 func TestOpenSSHCopyErrors(t *testing.T) {
-	s, cfg := openSSH(t, opensshd.Options{})
-	cfg.User, _ = opensshd.EnsureTestUser(t) // not root: permissions apply
+	s, cfg := transferSSH(t) // not root: permissions apply
 	c := newClient(t, s.Addrs, cfg)
 	base := sharedDir(t)
 	src := filepath.Join(base, "src")
@@ -256,11 +264,11 @@ func TestOpenSSHCopyErrors(t *testing.T) {
 }
 
 func TestOpenSSHCopySpecialFiles(t *testing.T) {
-	s, cfg := openSSH(t, opensshd.Options{})
+	s, cfg := transferSSH(t)
 	c := newClient(t, s.Addrs, cfg)
 	for _, cp := range copiers(t) {
 		t.Run(cp.name, func(t *testing.T) {
-			base := t.TempDir()
+			base := sharedDir(t)
 			src := filepath.Join(base, "src")
 			makeTree(t, src, tree{"file": []byte("content"), "dir/": nil, "dir/inner": []byte("in")})
 			must(t, os.Symlink("file", filepath.Join(src, "link-to-file")))
@@ -316,8 +324,7 @@ func TestOpenSSHCopy50Hosts(t *testing.T) {
 	for i := range ips {
 		ips[i] = fmt.Sprintf("127.0.0.%d", i+1)
 	}
-	s, cfg := openSSH(t, opensshd.Options{Addrs: ips})
-	cfg.User, _ = opensshd.EnsureTestUser(t)
+	s, cfg := transferSSH(t, ips...)
 	hosts := make([]string, 50)
 	for i := range hosts {
 		hosts[i] = s.Addrs[i%len(s.Addrs)]
