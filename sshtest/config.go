@@ -41,6 +41,9 @@ type Config struct {
 	// Dir is the working directory of commands. Default: the test process's
 	// current directory.
 	Dir string
+	// NoSFTP refuses the "sftp" subsystem, like a server without it, so
+	// that only SCP (over exec) can transfer files.
+	NoSFTP bool
 	// Faults are the initial faults; see [Server.SetFaults].
 	Faults Faults
 	// Logf, if non-nil, receives debug logs (for example t.Logf). Passwords

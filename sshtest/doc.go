@@ -11,7 +11,10 @@
 // and can be changed while a server runs.
 //
 // Supported session requests are "exec", "shell", "env", "pty-req",
-// "window-change" and "signal". Commands run as `Shell -c CMD` (default
+// "window-change", "signal" and "subsystem" for "sftp" only: an SFTP server
+// (github.com/pkg/sftp's) on the real file system, with the privileges of
+// the test process, relative paths resolved against Config.Dir
+// (Config.NoSFTP refuses it). Commands run as `Shell -c CMD` (default
 // /bin/sh) in their own process group, which is killed when the client goes
 // away or the server is closed. Only "session" channels are accepted.
 //

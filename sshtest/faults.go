@@ -12,8 +12,8 @@ import (
 // server with [Server.SetFaults]. Each fault is sampled when the event it
 // affects begins: connection faults (Refuse, NoBanner, HandshakeDelay) when a
 // connection is accepted, RejectAuth at each authentication attempt, and
-// session faults (HangExec, ExecDelay, DropAfter) when an exec or shell
-// request arrives. Changing faults does not affect what is already under way.
+// session faults (HangExec, ExecDelay, DropAfter, DropSFTPAfter) when an exec,
+// shell or subsystem request arrives. Changing faults does not affect what is already under way.
 type Faults struct {
 	// Refuse closes every new TCP connection immediately after accepting it.
 	Refuse bool
@@ -28,13 +28,18 @@ type Faults struct {
 	// RejectAuth makes every authentication attempt fail, including
 	// "none" when Config.NoClientAuth is set.
 	RejectAuth bool
-	// HangExec accepts session channels but never replies to exec or shell
-	// requests (and runs nothing).
+	// HangExec accepts session channels but never replies to exec, shell or
+	// subsystem requests (and runs nothing).
 	HangExec bool
 	// DropAfter, if positive, closes the whole TCP connection as soon as
 	// this many bytes of a command's stdout have been sent on one session,
 	// simulating a connection that dies mid-output.
 	DropAfter int64
+	// DropSFTPAfter, if positive, closes the whole TCP connection as soon as
+	// this many bytes of SFTP traffic (both directions together) have
+	// passed on one sftp subsystem session, simulating a connection that
+	// dies mid-transfer.
+	DropSFTPAfter int64
 	// ExecDelay waits this long before starting each command (and before
 	// replying to its exec or shell request).
 	ExecDelay time.Duration

@@ -13,8 +13,10 @@ type session struct {
 	env  []string  // NAME=value pairs sent by the client
 	pty  *ptyState // non-nil after a successful pty-req
 	cmd  *command  // non-nil once a command has started
-	// requested is set by the first exec or shell request.
+	// requested is set by the first exec, shell or subsystem request.
 	requested bool
+	// sftpDone, once an sftp subsystem runs, is closed when it has ended.
+	sftpDone chan struct{}
 }
 
 // Payloads of session requests (RFC 4254 section 6).
@@ -46,6 +48,9 @@ func (ss *session) cleanup() {
 	if ss.cmd != nil {
 		ss.cmd.abort()
 		<-ss.cmd.done
+	} else if ss.sftpDone != nil {
+		ss.ch.Close()
+		<-ss.sftpDone
 	} else if ss.pty != nil {
 		ss.pty.close()
 	}
@@ -76,6 +81,8 @@ func (ss *session) handle(req *ssh.Request) {
 		ss.start(req, []string{"-c", msg.Command})
 	case "shell":
 		ss.start(req, nil)
+	case "subsystem":
+		ss.startSubsystem(req)
 	case "signal":
 		var msg signalRequest
 		ok := ssh.Unmarshal(req.Payload, &msg) == nil && ss.cmd != nil
@@ -86,7 +93,7 @@ func (ss *session) handle(req *ssh.Request) {
 		}
 		req.Reply(ok, nil)
 	default:
-		// "subsystem" (sftp) and anything else is not supported.
+		// Anything else is not supported.
 		ss.logf("unsupported request %q", req.Type)
 		req.Reply(false, nil)
 	}
