@@ -8,25 +8,13 @@ import (
 	"path/filepath"
 
 	"github.com/gopssh/pssh"
-	"github.com/gopssh/pssh/sshtest"
-	"golang.org/x/crypto/ssh"
 )
 
-// exampleFleet starts n in-process SSH servers (they serve SFTP on this
-// machine's file system) and returns a client for them.
-func exampleFleet(n int) (*pssh.Client, func()) {
-	key, err := sshtest.GenerateKey()
-	if err != nil {
-		log.Fatal(err)
-	}
-	fleet, err := sshtest.NewFleet(n, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}})
-	if err != nil {
-		log.Fatal(err)
-	}
-	c, err := pssh.New(fleet.Addrs(), &pssh.Config{
-		User: "ops", Key: key.PEM, NoAgent: true, NoDefaultKeys: true,
-		HostKeyCallback: fleet.HostKeyCallback(),
-	})
+// exampleClient returns a client for n in-process SSH servers (see
+// exampleFleet; they serve SFTP on this machine's file system).
+func exampleClient(n int) (*pssh.Client, func()) {
+	fleet, cfg := exampleFleet(n)
+	c, err := pssh.New(fleet.Addrs(), cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -34,7 +22,7 @@ func exampleFleet(n int) (*pssh.Client, func()) {
 }
 
 func ExampleClient_CopyFile() {
-	c, done := exampleFleet(2)
+	c, done := exampleClient(2)
 	defer done()
 	dir, _ := os.MkdirTemp("", "pssh-example-")
 	defer os.RemoveAll(dir)
@@ -62,7 +50,7 @@ func ExampleClient_CopyFile() {
 }
 
 func ExampleClient_CopyRemoteFile() {
-	c, done := exampleFleet(2)
+	c, done := exampleClient(2)
 	defer done()
 	dir, _ := os.MkdirTemp("", "pssh-example-")
 	defer os.RemoveAll(dir)
