@@ -92,11 +92,18 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if h.conn.client != nil {
 		return h.conn.client, true, nil
 	}
+	var algos []string
+	if c.known != nil {
+		// Ask for the key types known_hosts has for the host first, so that
+		// a server with several host keys offers the known one.
+		algos = c.known.HostKeyAlgorithms(h.addr)
+	}
 	client, err = sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
 		Client: &ssh.ClientConfig{
-			User: h.user,
-			Auth: h.auth.Methods(),
+			User:              h.user,
+			Auth:              h.auth.Methods(),
+			HostKeyAlgorithms: algos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 				if err := c.cfg.HostKeyCallback(hostname, remote, key); err != nil {
 					return &hostKeyErr{err}
@@ -136,7 +143,7 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
-		return &HostKeyError{Host: h.name, Addr: h.addr, Err: unwrapHandshake(ce.Err)}
+		return hostKeyError(h, unwrapHandshake(ce.Err))
 	}
 	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: ce.Err}
 }

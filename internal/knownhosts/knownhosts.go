@@ -511,29 +511,47 @@ func base64Key(k ssh.PublicKey) string {
 }
 
 // HostKeyAlgorithms returns the host key algorithms to ask hostname
-// ("host:port") for: first those of the keys known for it (certificate
-// algorithms for matching @cert-authority lines), then the other plain
-// key algorithms, so that the server offers a known key when it has one
-// (golang/go#29286). Certificate algorithms are asked for only when a
-// @cert-authority line matches the host: a certificate could not be
-// verified otherwise.
+// ("host:port") for, in order of preference, as OpenSSH orders them: every
+// certificate algorithm first when a @cert-authority line matches the host
+// (the CA's type says nothing of the host key's), then those of the keys
+// known for the host, then the other plain key algorithms. So a server
+// with several host keys offers the known one (golang/go#29286), and a
+// server with one key of another type still gets to show it, to be
+// reported as a changed key. Certificate algorithms are not asked for
+// otherwise: no certificate could be verified.
 func (db *DB) HostKeyAlgorithms(hostname string) []string {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	var algos []string
+	var known []string
 	if db.algos != nil {
-		algos = db.algos.HostKeyAlgorithms(hostname)
+		known = db.algos.HostKeyAlgorithms(hostname)
 	}
 	for _, a := range db.accepted[xknownhosts.Normalize(hostname)] {
-		algos = append(algos, algorithmsFor(a.key.Type())...)
+		known = append(known, algorithmsFor(a.key.Type())...)
 	}
-	for _, a := range ssh.SupportedAlgorithms().HostKeys {
-		if !strings.Contains(a, "-cert-") {
+	supported := ssh.SupportedAlgorithms().HostKeys
+	var algos []string
+	if slices.ContainsFunc(known, isCertAlgo) {
+		for _, a := range supported {
+			if isCertAlgo(a) {
+				algos = append(algos, a)
+			}
+		}
+	}
+	for _, a := range known {
+		if !isCertAlgo(a) {
+			algos = append(algos, a)
+		}
+	}
+	for _, a := range supported {
+		if !isCertAlgo(a) {
 			algos = append(algos, a)
 		}
 	}
 	return dedup(algos)
 }
+
+func isCertAlgo(a string) bool { return strings.Contains(a, "-cert-") }
 
 // algorithmsFor returns the signature algorithms for a key type.
 func algorithmsFor(keyType string) []string {
