@@ -106,7 +106,7 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 			HostKeyAlgorithms: algos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 				if err := c.cfg.HostKeyCallback(hostname, remote, key); err != nil {
-					return &hostKeyErr{err}
+					return &hostKeyErr{err, key}
 				}
 				return nil
 			},
@@ -143,14 +143,19 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
-		return hostKeyError(h, unwrapHandshake(ce.Err))
+		var hk *hostKeyErr
+		errors.As(ce.Err, &hk)
+		return hostKeyError(h, hk.err, hk.key)
 	}
 	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: ce.Err}
 }
 
 // hostKeyErr marks errors returned by the host key callback, so that they can
 // be told from other handshake failures.
-type hostKeyErr struct{ err error }
+type hostKeyErr struct {
+	err error
+	key ssh.PublicKey // the key the server offered
+}
 
 func (e *hostKeyErr) Error() string { return e.err.Error() }
 func (e *hostKeyErr) Unwrap() error { return e.err }
@@ -158,14 +163,6 @@ func (e *hostKeyErr) Unwrap() error { return e.err }
 func isHostKeyFailure(err error) bool {
 	var hk *hostKeyErr
 	return errors.As(err, &hk)
-}
-
-func unwrapHandshake(err error) error {
-	var hk *hostKeyErr
-	if errors.As(err, &hk) {
-		return hk.err
-	}
-	return err
 }
 
 func isAuthFailure(err error) bool {

@@ -100,6 +100,9 @@ func (e *HostKeyError) Error() string {
 			"someone may be intercepting the connection, or the host was reinstalled: if you know the change is expected, remove the old key with %s and connect again",
 			e.Host, e.Addr, offered, strings.Join(e.Known, "; "), fix)
 	}
+	if e.Fingerprint != "" {
+		return fmt.Sprintf("%s: host key verification failed for %s (it offered %s): %v", e.Host, e.Addr, offered, e.Err)
+	}
 	return fmt.Sprintf("%s: host key verification failed for %s: %v", e.Host, e.Addr, e.Err)
 }
 

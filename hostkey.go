@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/gopssh/pssh/internal/knownhosts"
 )
 
@@ -93,14 +95,14 @@ func openKnownHosts(cfg *Config) (*knownhosts.DB, error) {
 }
 
 // hostKeyError makes the public error of a host key rejection.
-func hostKeyError(h *host, err error) *HostKeyError {
+func hostKeyError(h *host, err error, key ssh.PublicKey) *HostKeyError {
 	e := &HostKeyError{Host: h.name, Addr: h.addr, Err: err}
+	if key != nil {
+		e.KeyType = key.Type()
+		e.Fingerprint = knownhosts.Fingerprint(key)
+	}
 	var ke *knownhosts.KeyError
 	if errors.As(err, &ke) {
-		if ke.Key != nil {
-			e.KeyType = ke.Key.Type()
-			e.Fingerprint = knownhosts.Fingerprint(ke.Key)
-		}
 		e.Unknown, e.Revoked = ke.Unknown, ke.Revoked
 		for _, l := range ke.Known {
 			e.Known = append(e.Known, l.String())

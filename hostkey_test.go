@@ -328,4 +328,13 @@ func TestHostKeyCallbackOverrides(t *testing.T) {
 	if _, err := os.Stat(cfg.KnownHostsFiles[0]); !errors.Is(err, os.ErrNotExist) {
 		t.Error("known_hosts written with a HostKeyCallback set")
 	}
+	// Its refusal is a *HostKeyError with the offered key.
+	errNo := errors.New("not today")
+	cfg.HostKeyCallback = func(string, net.Addr, ssh.PublicKey) error { return errNo }
+	_, err := newClient(t, fleet.Addrs(), cfg).Run(ctxT(t), "true", nil)
+	var hk *pssh.HostKeyError
+	fp := ssh.FingerprintSHA256(fleet.Servers[0].HostKey)
+	if !errors.As(err, &hk) || !errors.Is(err, errNo) || hk.Fingerprint != fp || !strings.Contains(err.Error(), fp) {
+		t.Fatalf("err %v, want a *HostKeyError with the callback's error and the fingerprint", err)
+	}
 }

@@ -344,6 +344,7 @@ func (db *DB) check(host, hostname string, remote net.Addr, key ssh.PublicKey) e
 		return &KeyError{Host: host, Key: key, Revoked: true, Known: []Line{l}}
 	}
 	var known []Line
+	var xerr error // x/crypto's *knownhosts.KeyError, kept as the cause
 	if db.hostKeyCheck != nil {
 		err := db.lookup(hostname, remote, key)
 		if err == nil {
@@ -356,6 +357,7 @@ func (db *DB) check(host, hostname string, remote net.Addr, key ssh.PublicKey) e
 			l := db.line(re.Revoked.Filename, re.Revoked.Line)
 			return &KeyError{Host: host, Key: key, Revoked: true, Known: []Line{l}, Err: err}
 		case errors.As(err, &ke):
+			xerr = err
 			for _, w := range ke.Want {
 				known = append(known, db.line(w.Filename, w.Line))
 			}
@@ -373,9 +375,9 @@ func (db *DB) check(host, hostname string, remote net.Addr, key ssh.PublicKey) e
 		known = append(known, a.line)
 	}
 	if len(known) > 0 {
-		return &KeyError{Host: host, Key: key, Known: known}
+		return &KeyError{Host: host, Key: key, Known: known, Err: xerr}
 	}
-	return &KeyError{Host: host, Key: key, Unknown: true}
+	return &KeyError{Host: host, Key: key, Unknown: true, Err: xerr}
 }
 
 // lookup runs x/crypto's check, then applies wildcard lines to ports other
