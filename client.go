@@ -7,16 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"os/user"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/gopssh/pssh/internal/hostspec"
+	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/sshauth"
 )
 
@@ -33,7 +31,8 @@ const (
 
 // Config holds client-wide settings. The zero value is usable: the current
 // user, port 22, the SSH agent and the default identity files, host keys
-// checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
+// checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts (a host
+// not there is refused).
 type Config struct {
 	User     string // remote user; default: the current local user
 	Port     int    // default 22
@@ -51,10 +50,21 @@ type Config struct {
 	NoDefaultKeys bool   // do not try ~/.ssh/id_ed25519, id_ecdsa, id_rsa when no key is given
 
 	// KnownHostsFiles are the known_hosts files host keys are checked
-	// against; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
-	// A host whose key is not there is refused.
+	// against; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts
+	// (those that exist). Under HostKeyAcceptNew new keys are appended to
+	// the first, which is created (mode 0600, its directory 0700) if
+	// missing.
 	KnownHostsFiles []string
-	// HostKeyCallback, if set, replaces known_hosts checking.
+	// HostKeyPolicy says what to do with a host not in known_hosts: refuse
+	// it (HostKeyStrict, the default), trust it on first use
+	// (HostKeyAcceptNew) or accept it unrecorded (HostKeyInsecureIgnore,
+	// insecure). A changed or revoked key is refused under every policy.
+	HostKeyPolicy HostKeyPolicy
+	// HashKnownHosts writes the host names of new entries hashed, as
+	// OpenSSH's HashKnownHosts.
+	HashKnownHosts bool
+	// HostKeyCallback, if set, replaces known_hosts checking, and
+	// KnownHostsFiles, HostKeyPolicy and HashKnownHosts are ignored.
 	HostKeyCallback ssh.HostKeyCallback
 
 	ConnectTimeout time.Duration // TCP connect, handshake and authentication together; default 10s
@@ -142,6 +152,7 @@ type Client struct {
 	hosts   []*host
 	hostLog *hostLog
 	auth    *sshauth.Set
+	known   *knownhosts.DB // nil when Config.HostKeyCallback replaces it
 
 	mu   sync.Mutex
 	last []*HostOutput
@@ -201,11 +212,12 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		cfg.User = u.Username
 	}
 	if cfg.HostKeyCallback == nil {
-		cb, err := knownHostsCallback(cfg.KnownHostsFiles)
+		known, err := openKnownHosts(cfg)
 		if err != nil {
 			return nil, err
 		}
-		cfg.HostKeyCallback = cb
+		c.known = known
+		cfg.HostKeyCallback = known.Check
 	}
 	var err error
 	c.auth, err = sshauth.New(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase))
@@ -288,34 +300,6 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// knownHostsCallback checks host keys against the given known_hosts files,
-// or the default ones that exist.
-func knownHostsCallback(files []string) (ssh.HostKeyCallback, error) {
-	if len(files) == 0 {
-		if home, err := os.UserHomeDir(); err == nil {
-			files = append(files, filepath.Join(home, ".ssh", "known_hosts"))
-		}
-		files = append(files, "/etc/ssh/ssh_known_hosts")
-		var existing []string
-		for _, f := range files {
-			if _, err := os.Stat(f); err == nil {
-				existing = append(existing, f)
-			}
-		}
-		files = existing
-	}
-	if len(files) == 0 {
-		return func(string, net.Addr, ssh.PublicKey) error {
-			return errors.New("host key unknown: no known_hosts file (add the host with ssh-keyscan or ssh, or set Config.KnownHostsFiles)")
-		}, nil
-	}
-	cb, err := knownhosts.New(files...)
-	if err != nil {
-		return nil, fmt.Errorf("pssh: reading known_hosts: %w", err)
-	}
-	return cb, nil
 }
 
 // Hosts returns the host list as given to New.

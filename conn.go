@@ -96,14 +96,21 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if h.conn.client != nil {
 		return h.conn.client, true, nil
 	}
+	var algos []string
+	if c.known != nil {
+		// Ask for the key types known_hosts has for the host first, so that
+		// a server with several host keys offers the known one.
+		algos = c.known.HostKeyAlgorithms(h.addr)
+	}
 	client, err = sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
 		Client: &ssh.ClientConfig{
-			User: h.user,
-			Auth: h.auth.Methods(),
+			User:              h.user,
+			Auth:              h.auth.Methods(),
+			HostKeyAlgorithms: algos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 				if err := c.cfg.HostKeyCallback(hostname, remote, key); err != nil {
-					return &hostKeyErr{err}
+					return &hostKeyErr{err, key}
 				}
 				return nil
 			},
@@ -145,14 +152,19 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
-		return &HostKeyError{Host: h.name, Addr: h.addr, Err: unwrapHandshake(ce.Err)}
+		var hk *hostKeyErr
+		errors.As(ce.Err, &hk)
+		return hostKeyError(h, hk.err, hk.key)
 	}
 	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: ce.Err}
 }
 
 // hostKeyErr marks errors returned by the host key callback, so that they can
 // be told from other handshake failures.
-type hostKeyErr struct{ err error }
+type hostKeyErr struct {
+	err error
+	key ssh.PublicKey // the key the server offered
+}
 
 func (e *hostKeyErr) Error() string { return e.err.Error() }
 func (e *hostKeyErr) Unwrap() error { return e.err }
@@ -160,14 +172,6 @@ func (e *hostKeyErr) Unwrap() error { return e.err }
 func isHostKeyFailure(err error) bool {
 	var hk *hostKeyErr
 	return errors.As(err, &hk)
-}
-
-func unwrapHandshake(err error) error {
-	var hk *hostKeyErr
-	if errors.As(err, &hk) {
-		return hk.err
-	}
-	return err
 }
 
 func isAuthFailure(err error) bool {

@@ -20,7 +20,10 @@
 //	}
 //
 // Security: host keys are verified against known_hosts by default; a host
-// whose key is unknown or different is refused with a *HostKeyError.
+// whose key is unknown, different or revoked is refused with a
+// *HostKeyError. Config.HostKeyPolicy can trust new hosts on first use
+// (HostKeyAcceptNew), appending them to known_hosts; a changed key is an
+// error under every policy.
 //
 // Connections are kept between runs and reused. Output is buffered per host
 // in bounded memory (see Config.OutputMemoryLimit), so neither reading nor

@@ -2,6 +2,7 @@ package pssh
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 )
@@ -58,14 +59,50 @@ func (e *AuthenticationError) Error() string {
 func (e *AuthenticationError) Unwrap() error { return e.Err }
 
 // HostKeyError is returned when the server's host key could not be verified:
-// the host is not in known_hosts, or its key differs from the one recorded.
+// the host is not in known_hosts (Unknown), its key differs from the ones
+// recorded there (Known lists the lines that disagree), or the key is
+// marked @revoked. Nothing is sent to such a host, not even credentials.
 type HostKeyError struct {
-	Host string // the host as given
-	Addr string // host:port
-	Err  error  // from the host key callback, e.g. a *knownhosts.KeyError
+	Host        string   // the host as given
+	Addr        string   // host:port
+	KeyType     string   // the type of key the server offered, e.g. "ssh-ed25519"
+	Fingerprint string   // its SHA256 fingerprint, as ssh-keygen -l shows it ("SHA256:...")
+	Unknown     bool     // the host is in no known_hosts file
+	Revoked     bool     // the key, or the CA that signed it, is marked @revoked
+	Known       []string // the known_hosts lines that disagree (or revoke), as "file:line: text"
+	Err         error    // from the host key check (a *knownhosts.KeyError of this module, or HostKeyCallback's error)
+
+	knownHost string // the host as known_hosts names it, "[host]:port" for ports other than 22
+	knownFile string // the file of the first disagreeing line
 }
 
 func (e *HostKeyError) Error() string {
+	offered := e.KeyType + " key " + e.Fingerprint
+	switch {
+	case e.Revoked:
+		return fmt.Sprintf("%s: host key verification failed for %s: it offered %s, which is REVOKED by %s; do not connect until the host has a new key",
+			e.Host, e.Addr, offered, strings.Join(e.Known, "; "))
+	case e.Unknown:
+		host, port := e.Addr, "22"
+		if h, p, err := net.SplitHostPort(e.Addr); err == nil {
+			host, port = h, p
+		}
+		return fmt.Sprintf("%s: host key verification failed for %s: the host is not in known_hosts (it offered %s); "+
+			"check that fingerprint with the host's administrator, then add the host (ssh-keyscan -p %s %s >> ~/.ssh/known_hosts, or connect once with ssh), "+
+			"or trust new hosts on first use with HostKeyPolicy HostKeyAcceptNew (StrictHostKeyChecking accept-new)",
+			e.Host, e.Addr, offered, port, host)
+	case len(e.Known) > 0:
+		fix := "ssh-keygen -R '" + e.knownHost + "'"
+		if e.knownFile != "" {
+			fix += " -f " + e.knownFile
+		}
+		return fmt.Sprintf("%s: HOST KEY CHANGED for %s: it offered %s, which does not match known_hosts (%s); "+
+			"someone may be intercepting the connection, or the host was reinstalled: if you know the change is expected, remove the old key with %s and connect again",
+			e.Host, e.Addr, offered, strings.Join(e.Known, "; "), fix)
+	}
+	if e.Fingerprint != "" {
+		return fmt.Sprintf("%s: host key verification failed for %s (it offered %s): %v", e.Host, e.Addr, offered, e.Err)
+	}
 	return fmt.Sprintf("%s: host key verification failed for %s: %v", e.Host, e.Addr, e.Err)
 }
 

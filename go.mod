@@ -5,10 +5,9 @@ go 1.26.0
 require (
 	github.com/creack/pty v1.1.24
 	github.com/pkg/sftp v1.13.12
+	github.com/skeema/knownhosts v1.3.3
 	golang.org/x/crypto v0.59.0
+	golang.org/x/sys v0.50.0
 )
 
-require (
-	github.com/kr/fs v0.1.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-)
+require github.com/kr/fs v0.1.0 // indirect

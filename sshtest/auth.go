@@ -25,6 +25,9 @@ func (s *Server) newSSHConfig() *ssh.ServerConfig {
 		ServerVersion:   serverVersion,
 	}
 	c.AddHostKey(s.cfg.HostKey)
+	for _, k := range s.cfg.HostKeys {
+		c.AddHostKey(k)
+	}
 	if s.cfg.NoClientAuth {
 		c.NoClientAuthCallback = s.noClientAuth
 	}

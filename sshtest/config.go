@@ -31,6 +31,11 @@ type Config struct {
 	// HostKey is the server's host key. If nil, a new ed25519 key is
 	// generated.
 	HostKey ssh.Signer
+	// HostKeys are further host keys, each of a type other than HostKey's
+	// and of each other (a key of a type already served replaces that one).
+	// The server then offers every type and the client picks one, as with
+	// an sshd that has several HostKey lines. See [GenerateKeyType].
+	HostKeys []ssh.Signer
 	// Shell runs commands: an exec request for CMD runs `Shell -c CMD` and a
 	// shell request runs Shell with no arguments. Default "/bin/sh".
 	Shell string
@@ -56,6 +61,7 @@ func (c Config) clone() Config {
 	c.Users = maps.Clone(c.Users)
 	c.AuthorizedKeys = slices.Clone(c.AuthorizedKeys)
 	c.Env = slices.Clone(c.Env)
+	c.HostKeys = slices.Clone(c.HostKeys)
 	if c.Shell == "" {
 		c.Shell = "/bin/sh"
 	}

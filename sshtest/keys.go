@@ -1,15 +1,19 @@
 package sshtest
 
 import (
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"fmt"
 
 	"golang.org/x/crypto/ssh"
 )
 
-// Key is a generated ed25519 key, usable as a client key or a host key.
+// Key is a generated key (ed25519 unless made by [GenerateKeyType]), usable as a client key or a host key.
 type Key struct {
 	// Signer signs with the private key; pass it to ssh.PublicKeys for
 	// client authentication or use it as Config.HostKey.
@@ -21,7 +25,26 @@ type Key struct {
 
 // GenerateKey returns a new random ed25519 key.
 func GenerateKey() (*Key, error) {
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	return GenerateKeyType(ssh.KeyAlgoED25519)
+}
+
+// GenerateKeyType returns a new random key of the given type:
+// ssh.KeyAlgoED25519 ("ssh-ed25519"), ssh.KeyAlgoRSA ("ssh-rsa", 2048
+// bits) or ssh.KeyAlgoECDSA256 ("ecdsa-sha2-nistp256"), for example to
+// serve several host keys (Config.HostKeys).
+func GenerateKeyType(keyType string) (*Key, error) {
+	var priv crypto.Signer
+	var err error
+	switch keyType {
+	case ssh.KeyAlgoED25519:
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
+	case ssh.KeyAlgoRSA:
+		priv, err = rsa.GenerateKey(rand.Reader, 2048)
+	case ssh.KeyAlgoECDSA256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		return nil, fmt.Errorf("sshtest: cannot generate a %q key (want %s, %s or %s)", keyType, ssh.KeyAlgoED25519, ssh.KeyAlgoRSA, ssh.KeyAlgoECDSA256)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sshtest: generating key: %w", err)
 	}

@@ -3,6 +3,7 @@ package sshtest
 import (
 	"bytes"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -77,6 +78,60 @@ func TestEncryptedPEM(t *testing.T) {
 		}
 		if err == nil && !bytes.Equal(signer.PublicKey().Marshal(), k.PublicKey().Marshal()) {
 			t.Errorf("passphrase %q: decrypted a different key", tt.passphrase)
+		}
+	}
+}
+
+func TestSeveralHostKeys(t *testing.T) {
+	t.Parallel()
+	keys := map[string]*Key{}
+	for _, typ := range []string{ssh.KeyAlgoED25519, ssh.KeyAlgoRSA, ssh.KeyAlgoECDSA256} {
+		k, err := GenerateKeyType(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := k.PublicKey().Type(); got != typ {
+			t.Fatalf("GenerateKeyType(%q) made a %q key", typ, got)
+		}
+		if _, err := ssh.ParsePrivateKey(k.PEM); err != nil {
+			t.Fatalf("%s PEM: %v", typ, err)
+		}
+		keys[typ] = k
+	}
+	if _, err := GenerateKeyType("ssh-dss"); err == nil {
+		t.Error("GenerateKeyType(ssh-dss) did not fail")
+	}
+	srv := startServer(t, Config{
+		Password: "pw",
+		HostKey:  keys[ssh.KeyAlgoED25519].Signer,
+		HostKeys: []ssh.Signer{keys[ssh.KeyAlgoRSA].Signer, keys[ssh.KeyAlgoECDSA256].Signer},
+	})
+	// The client's preference picks which of the server's keys is used.
+	tests := []struct {
+		algo, keyType string
+	}{
+		{ssh.KeyAlgoED25519, ssh.KeyAlgoED25519},
+		{ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA},
+		{ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA256},
+	}
+	for _, tt := range tests {
+		var got ssh.PublicKey
+		cfg := &ssh.ClientConfig{
+			User:              "u",
+			Auth:              []ssh.AuthMethod{ssh.Password("pw")},
+			HostKeyAlgorithms: []string{tt.algo},
+			HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+				got = key
+				return nil
+			},
+		}
+		c, err := ssh.Dial("tcp", srv.Addr, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.algo, err)
+		}
+		c.Close()
+		if !bytes.Equal(got.Marshal(), keys[tt.keyType].PublicKey().Marshal()) {
+			t.Errorf("asking for %s got a %s key, not the server's %s key", tt.algo, got.Type(), tt.keyType)
 		}
 	}
 }
