@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,10 +63,7 @@ type bed struct {
 // client key, with extra environment env for the commands.
 func newBed(t *testing.T, n int, env ...string) *bed {
 	t.Helper()
-	key, err := sshtest.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := clientKey(t)
 	fleet, err := startFleet(n, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}, Env: env})
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +83,22 @@ func newBed(t *testing.T, n int, env ...string) *bed {
 		}
 	}
 	return b
+}
+
+var (
+	keyOnce sync.Once
+	theKey  *sshtest.Key
+	keyErr  error
+)
+
+// clientKey returns the client key every bed accepts, so that one pssh run
+// can address several beds.
+func clientKey(t *testing.T) *sshtest.Key {
+	keyOnce.Do(func() { theKey, keyErr = sshtest.GenerateKey() })
+	if keyErr != nil {
+		t.Fatal(keyErr)
+	}
+	return theKey
 }
 
 // auth returns the flags that log in to the bed's servers.
