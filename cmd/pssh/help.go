@@ -41,7 +41,8 @@ Connection:
   -F, --config FILE       ssh_config file (not supported yet: use -O)
 
 Running:
-  -p, --par N             hosts connected at once (default 32)
+  -p, --par N             hosts connecting at once (default 32); started
+                          commands then all run concurrently
   -t, --timeout S         limit per host, connecting included; 0 = none (default 60)
   -I, --send-input        read standard input once and send it to every host
       --sudo              run the command with sudo
