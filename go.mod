@@ -8,6 +8,7 @@ require (
 	github.com/skeema/knownhosts v1.3.3
 	golang.org/x/crypto v0.59.0
 	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
 )
 
 require github.com/kr/fs v0.1.0 // indirect

@@ -35,6 +35,13 @@ type RunOptions struct {
 	// ReadTimeout, if > 0, ends reading a host's output (Stream.Lines and
 	// Stream.Read) with a *TimeoutError when no data came for that long.
 	ReadTimeout time.Duration
+
+	// HostTimeout, if > 0, bounds each host on its own, from the moment it
+	// starts connecting to the end of its command (the classic pssh -t):
+	// a host still connecting or running then is stopped as if ctx had
+	// expired, and gets a *TimeoutError. Hosts waiting for a free slot of
+	// the pool are not counted.
+	HostTimeout time.Duration
 }
 
 // Run runs command on every host in parallel and returns one output per
@@ -121,6 +128,13 @@ func (c *Client) commands(command string, opt *RunOptions) ([]string, error) {
 // start connects to one host and starts its command; the command's end is
 // awaited in the background.
 func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOptions) {
+	ctx, release := hostContext(ctx, opt.HostTimeout)
+	started := false
+	defer func() {
+		if !started {
+			release()
+		}
+	}()
 	o.mu.Lock()
 	o.start = time.Now()
 	o.mu.Unlock()
@@ -158,7 +172,9 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 
 	ended := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended) })
+	started = true
 	go func() {
+		defer release()
 		waitErr := sess.Wait()
 		close(ended)
 		stop()

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/gopssh/pssh"
+)
+
+// result is one finished host.
+type result struct {
+	out            *pssh.HostOutput
+	name           string // display name, host[:port]
+	stdout, stderr []byte // kept when a view needs them
+	outcome        outcome
+	text           string // short status text for failures
+	kind           string // error kind for --json
+	fileErr        error  // writing -o/-e files failed
+}
+
+// collect reads one host's output to its end, writing it where the
+// options say, and classifies how the host ended.
+func (r *reporter) collect(out *pssh.HostOutput) *result {
+	res := &result{out: out, name: displayName(out.Host)}
+	keep := r.o.inline || r.o.inlineOut || r.o.gather || r.o.json
+	var wg sync.WaitGroup
+	var errMu sync.Mutex
+	for _, s := range []struct {
+		stream *pssh.Stream
+		dir    string
+		keep   *[]byte
+		dst    io.Writer
+	}{
+		{out.Stdout, r.o.outDir, &res.stdout, r.p.stdout},
+		{out.Stderr, r.o.errDir, &res.stderr, r.p.stderr},
+	} {
+		wg.Go(func() {
+			var file *os.File
+			if s.dir != "" {
+				f, err := os.Create(filepath.Join(s.dir, r.fileName(res.name, s.dir)))
+				if err != nil {
+					errMu.Lock()
+					res.fileErr = err
+					errMu.Unlock()
+				} else {
+					file = f
+				}
+			}
+			var lp *linePrinter
+			if r.o.print {
+				lp = &linePrinter{p: r.p, w: s.dst, prefix: res.name + ": "}
+			}
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := s.stream.Read(buf)
+				if n > 0 {
+					chunk := buf[:n]
+					if file != nil {
+						if _, werr := file.Write(chunk); werr != nil {
+							errMu.Lock()
+							res.fileErr = werr
+							errMu.Unlock()
+						}
+					}
+					if keep {
+						*s.keep = append(*s.keep, chunk...)
+					}
+					if lp != nil {
+						lp.write(chunk)
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+			if lp != nil {
+				lp.flush()
+			}
+			if file != nil {
+				if err := file.Close(); err != nil {
+					errMu.Lock()
+					res.fileErr = err
+					errMu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-out.Done()
+	res.outcome, res.text, res.kind = hostStatus(out)
+	return res
+}
+
+// fileName returns the -o/-e file name for a host: its display name, made
+// safe for a file name, with a suffix when the same host appears again.
+func (r *reporter) fileName(name, dir string) string {
+	base := strings.NewReplacer("/", "_", "\x00", "_").Replace(name)
+	if base == "." || base == ".." {
+		base = "_" + base
+	}
+	r.filesMu.Lock()
+	defer r.filesMu.Unlock()
+	key := dir + "\x00" + base
+	r.files[key]++
+	if n := r.files[key]; n > 1 {
+		return fmt.Sprintf("%s.%d", base, n)
+	}
+	return base
+}
+
+// linePrinter prints complete lines with a host prefix (-P).
+type linePrinter struct {
+	p       *printer
+	w       io.Writer
+	prefix  string
+	partial []byte
+}
+
+func (l *linePrinter) write(b []byte) {
+	l.partial = append(l.partial, b...)
+	i := bytes.LastIndexByte(l.partial, '\n')
+	if i < 0 {
+		return
+	}
+	var out bytes.Buffer
+	for line := range bytes.Lines(l.partial[:i+1]) {
+		out.WriteString(l.prefix)
+		out.Write(line)
+	}
+	l.p.write(l.w, out.Bytes())
+	l.partial = append(l.partial[:0], l.partial[i+1:]...)
+}
+
+func (l *linePrinter) flush() {
+	if len(l.partial) > 0 {
+		l.p.write(l.w, append(append([]byte(l.prefix), l.partial...), '\n'))
+		l.partial = nil
+	}
+}

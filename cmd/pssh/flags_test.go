@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-h", "f1", "-hf2", "-H", "a b", "--host=c", "-iPp8", "-t", "1.5", "--json", "-x", `-o "A=b c" -p 2`, "-X", "-l", "-X", "u", "ls", "-l", "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.hostFiles, []string{"f1", "f2"}) || !slices.Equal(o.hostLists, []string{"a b", "c"}) {
+		t.Errorf("hosts: %q %q", o.hostFiles, o.hostLists)
+	}
+	if !o.inline || !o.print || o.par != 8 || o.timeout != 1500*time.Millisecond || !o.json {
+		t.Errorf("flags: %+v", o)
+	}
+	if !slices.Equal(o.extraArgs, []string{"-o", "A=b c", "-p", "2"}) || !slices.Equal(o.extraArg, []string{"-l", "u"}) {
+		t.Errorf("extra args %q %q", o.extraArgs, o.extraArg)
+	}
+	if !slices.Equal(o.command, []string{"ls", "-l", "/"}) {
+		t.Errorf("command %q", o.command)
+	}
+
+	o, err = parseFlags([]string{"-H", "h"})
+	if err != nil || o.par != defaultPar || o.timeout != defaultTimeout || o.knownHosts != "yes" || o.command != nil {
+		t.Errorf("defaults: %+v %v", o, err)
+	}
+	o, err = parseFlags([]string{"-t", "0", "--", "-v"})
+	if err != nil || o.timeout != 0 || o.verbose || !slices.Equal(o.command, []string{"-v"}) {
+		t.Errorf("-- : %+v %v", o, err)
+	}
+
+	for _, bad := range [][]string{{"-q"}, {"--nope"}, {"-h"}, {"--par"}, {"-p", "x"}, {"-p", "0"}, {"-t", "-1"}, {"--json=yes"}, {"-x", `"open`}, {"--retries", "-1"}} {
+		_, err := parseFlags(bad)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("parseFlags(%q): %v, want a usage error", bad, err)
+		}
+	}
+}
+
+func TestSplitWords(t *testing.T) {
+	tests := map[string][]string{
+		``:                  nil,
+		`a  b`:              {"a", "b"},
+		`-o "A=b c" 'd e'f`: {"-o", "A=b c", "d ef"},
+		`a\ b "x\"y"`:       {"a b", `x"y`},
+		`''`:                {""},
+	}
+	for in, want := range tests {
+		got, err := splitWords(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("splitWords(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/gopssh/pssh/internal/hostrange"
+	"github.com/gopssh/pssh/internal/hostspec"
+)
+
+// loadHosts builds the host list from -h files and -H lists (in that
+// order), expands ranges, drops --exclude and "!" hosts, keeps those that
+// match a -g glob, and checks each one's syntax.
+func loadHosts(o *options) ([]string, error) {
+	var hosts, excluded []string
+	add := func(where, expr string) error {
+		var include []string
+		for _, it := range splitExcluded(expr) {
+			got, err := hostrange.Expand(it.text)
+			if err != nil {
+				return usagef("%s: %v", where, err)
+			}
+			if it.neg {
+				excluded = append(excluded, got...)
+			} else {
+				include = append(include, got...)
+			}
+		}
+		hosts = append(hosts, include...)
+		return nil
+	}
+	for _, file := range o.hostFiles {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, usagef("hosts file: %v", err)
+		}
+		sc := bufio.NewScanner(f)
+		line := 0
+		for sc.Scan() {
+			line++
+			text := sc.Text()
+			if i := strings.IndexByte(text, '#'); i >= 0 {
+				text = text[:i]
+			}
+			if err := add(fmt.Sprintf("%s:%d", file, line), text); err != nil {
+				f.Close()
+				return nil, err
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("reading hosts file %s: %w", file, err)
+		}
+	}
+	for _, list := range o.hostLists {
+		if err := add("-H "+list, list); err != nil {
+			return nil, err
+		}
+	}
+	for _, list := range o.excludes {
+		got, err := hostrange.Expand(list)
+		if err != nil {
+			return nil, usagef("--exclude: %v", err)
+		}
+		excluded = append(excluded, got...)
+	}
+	hosts = hostrange.Exclude(hosts, excludeSet(hosts, excluded))
+	if len(o.globs) > 0 {
+		var kept []string
+		for _, h := range hosts {
+			if matchAny(o.globs, h) {
+				kept = append(kept, h)
+			}
+		}
+		hosts = kept
+	}
+	for _, h := range hosts {
+		if _, err := hostspec.Parse(h); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	for _, g := range o.globs {
+		if _, err := path.Match(g, ""); err != nil {
+			return nil, usagef("-g %q: %v", g, err)
+		}
+	}
+	return hosts, nil
+}
+
+// item is one host expression with its exclusion mark.
+type item struct {
+	text string
+	neg  bool
+}
+
+// splitExcluded keeps "!" items apart so that a "!" in a hosts file line or
+// a -H list removes the host from the whole host list, not only from its
+// own line. Expansion inside each item is left to hostrange.
+func splitExcluded(expr string) []item {
+	var items []item
+	depth, start := 0, 0
+	flush := func(end int) {
+		t := expr[start:end]
+		if t != "" {
+			items = append(items, item{strings.TrimPrefix(t, "!"), strings.HasPrefix(t, "!") && len(t) > 1})
+		}
+	}
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; {
+		case c == '[':
+			depth++
+		case c == ']':
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0 && strings.IndexByte(", \t\r\n", c) >= 0:
+			flush(i)
+			start = i + 1
+		}
+	}
+	flush(len(expr))
+	return items
+}
+
+// excludeSet returns the hosts of list to exclude: those named exactly,
+// and those whose name without user and port is named.
+func excludeSet(hosts, excluded []string) []string {
+	if len(excluded) == 0 {
+		return nil
+	}
+	drop := map[string]bool{}
+	for _, e := range excluded {
+		drop[e] = true
+	}
+	var out []string
+	for _, h := range hosts {
+		if drop[h] || drop[hostName(h)] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// matchAny reports whether h, or its name without user and port, matches
+// one of the globs.
+func matchAny(globs []string, h string) bool {
+	for _, g := range globs {
+		if ok, _ := path.Match(g, h); ok {
+			return true
+		}
+		if ok, _ := path.Match(g, hostName(h)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// hostName returns the host part of a [user@]host[:port] entry.
+func hostName(entry string) string {
+	spec, err := hostspec.Parse(entry)
+	if err != nil {
+		return entry
+	}
+	return spec.Host
+}
+
+// displayName returns how a host is shown and how its -o/-e files are
+// named: the entry without its user, host[:port] as the classic pssh.
+func displayName(entry string) string {
+	if i := strings.LastIndexByte(entry, '@'); i >= 0 {
+		return entry[i+1:]
+	}
+	return entry
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[1:])
+		}
+	}
+	return p
+}
+
+var errNoHosts = errors.New("no hosts: give them with -h FILE or -H HOSTS")

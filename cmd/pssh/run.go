@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gopssh/pssh"
+)
+
+var version = "devel"
+
+// run is the whole program: it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "testbed":
+			return runTestbed(args[1:], stdout, stderr)
+		case "nuke":
+			return runNuke(args[1:], stdin, stdout, stderr)
+		}
+	}
+	o, err := parseFlags(args)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	switch {
+	case o.help:
+		io.WriteString(stdout, usageText)
+		return exitOK
+	case o.version:
+		fmt.Fprintln(stdout, "pssh", version)
+		return exitOK
+	}
+	if len(o.command) == 0 {
+		return fail(stderr, usagef("no command given: pssh [flags] COMMAND..."))
+	}
+	return runCommand(o, o.remoteCommand(), stdin, stdout, stderr)
+}
+
+// fail reports err and returns its exit status: 2 for usage errors.
+func fail(stderr io.Writer, err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "pssh: %v\nRun 'pssh --help' for usage.\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "pssh: %v\n", err)
+	return exitMisc
+}
+
+// setup turns the options into the client configuration and run options.
+func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error) {
+	if o.jump != "" {
+		return nil, nil, jumpUnsupported(o.jump)
+	}
+	if o.configFile != "" {
+		return nil, nil, configUnsupported(o.configFile)
+	}
+	var s sshSettings
+	for _, opt := range o.sshOptions {
+		if err := s.option(opt); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := s.sshArgs(append(append([]string(nil), o.extraArgs...), o.extraArg...)); err != nil {
+		return nil, nil, err
+	}
+	switch o.knownHosts {
+	case "yes", "strict":
+	case "no", "off":
+		s.insecure = true
+	case "accept-new":
+		return nil, nil, usagef("--known-hosts accept-new is not supported yet (trust on first use is in progress): use yes or no")
+	default:
+		return nil, nil, usagef("--known-hosts %q: use yes or no", o.knownHosts)
+	}
+	if o.user != "" {
+		s.user = o.user
+	}
+	if o.port != 0 {
+		s.port = o.port
+	}
+	if o.key != "" {
+		s.keyFile = o.key
+	}
+	if o.connectTO > 0 {
+		s.connectTO = o.connectTO
+	}
+	cfg := &pssh.Config{PoolSize: o.par, Retries: o.retries}
+	s.apply(cfg, stderr)
+	if o.retries > 0 {
+		cfg.Retries = o.retries
+	}
+	ropt := &pssh.RunOptions{
+		ContinueOnErrors: true,
+		HostTimeout:      o.timeout,
+		Sudo:             o.sudo,
+		UsePTY:           o.pty,
+	}
+	return cfg, ropt, nil
+}
+
+// runCommand runs command on the hosts of o and reports as o asks.
+func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.Writer) int {
+	hosts, err := loadHosts(o)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if len(hosts) == 0 {
+		return fail(stderr, usagef("%v", errNoHosts))
+	}
+	cfg, ropt, err := setup(o, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for _, dir := range []string{o.outDir, o.errDir} {
+		if dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fail(stderr, err)
+			}
+		}
+	}
+	var input []byte
+	if o.sendInput {
+		if input, err = io.ReadAll(stdin); err != nil {
+			return fail(stderr, fmt.Errorf("reading standard input: %w", err))
+		}
+	}
+	if o.askPass {
+		if cfg.Password, err = readPassword("Password: "); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	client, err := pssh.New(hosts, cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer client.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills pssh at once
+	}()
+
+	r := newReporter(o, newPrinter(stdout, stderr), len(hosts))
+	r.startProgress()
+	outputs, err := client.Run(ctx, command, ropt)
+	if err != nil {
+		r.p.endProgress()
+		return fail(stderr, err)
+	}
+	for _, out := range outputs {
+		go feedInput(out, input)
+	}
+	results := make(chan *result)
+	for _, out := range outputs {
+		go func() { results <- r.collect(out) }()
+	}
+	for range outputs {
+		r.finished(<-results)
+	}
+	r.p.endProgress()
+	interrupted := ctx.Err() != nil
+	if interrupted {
+		fmt.Fprintln(stderr, "pssh: interrupted")
+	}
+	r.finish()
+	status := r.exitStatus()
+	if interrupted && status == exitOK {
+		status = exitKilled
+	}
+	return status
+}
+
+// feedInput sends input (read once from pssh's stdin with -I) to one host,
+// then closes its stdin so the command sees the end of its input.
+func feedInput(out *pssh.HostOutput, input []byte) {
+	if out.Stdin == nil {
+		return
+	}
+	if len(input) > 0 {
+		out.Stdin.Write(input)
+	}
+	out.Stdin.Close()
+}
+
+// elapsedSince is time.Since, rounded for people.
+func elapsedSince(t time.Time) time.Duration {
+	return time.Since(t).Round(10 * time.Millisecond)
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh"
+)
+
+// sshSettings gathers what -O, -x, -X and the ssh-like flags ask for.
+type sshSettings struct {
+	user       string
+	port       int
+	keyFile    string
+	knownHosts []string
+	insecure   bool // StrictHostKeyChecking=no or --known-hosts=no
+	connectTO  time.Duration
+	retries    int
+	hasRetries bool
+}
+
+// sshArgs interprets ssh command-line arguments given with -x and -X. Only
+// those whose meaning pssh can honour itself are accepted.
+func (s *sshSettings) sshArgs(args []string) error {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) < 2 || a[0] != '-' {
+			return usagef("extra ssh argument %q: only ssh options are accepted (-o, -i, -p, -J, -F, -l)", a)
+		}
+		flag, value := a[1:2], a[2:]
+		switch flag {
+		case "o", "i", "p", "J", "F", "l":
+		default:
+			return usagef("extra ssh argument %q is not supported: pssh speaks SSH itself and honours only -o, -i, -p, -J, -F and -l", a)
+		}
+		if value == "" {
+			if i+1 >= len(args) {
+				return usagef("extra ssh argument %s needs a value", a)
+			}
+			i++
+			value = args[i]
+		}
+		var err error
+		switch flag {
+		case "o":
+			err = s.option(value)
+		case "i":
+			s.keyFile = value
+		case "p":
+			err = s.option("Port=" + value)
+		case "J":
+			err = jumpUnsupported(value)
+		case "F":
+			err = configUnsupported(value)
+		case "l":
+			s.user = value
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func jumpUnsupported(v string) error {
+	return usagef("jump host %q: jump hosts (-J, ProxyJump) are not supported yet", v)
+}
+
+func configUnsupported(v string) error {
+	return usagef("ssh_config file %q: reading ssh_config files (-F) is not supported yet; give the options with -O Name=Value (supported: %s)", v, supportedOptions)
+}
+
+const supportedOptions = "StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, ConnectTimeout, ConnectionAttempts, BatchMode, LogLevel"
+
+// option interprets one ssh_config option, "Name=Value" or "Name Value".
+func (s *sshSettings) option(opt string) error {
+	name, value, ok := strings.Cut(strings.TrimSpace(opt), "=")
+	if !ok {
+		name, value, ok = strings.Cut(strings.TrimSpace(opt), " ")
+	}
+	name, value = strings.TrimSpace(name), strings.Trim(strings.TrimSpace(value), `"`)
+	if !ok || name == "" || value == "" {
+		return usagef("ssh option %q: write Name=Value, e.g. -O StrictHostKeyChecking=no", opt)
+	}
+	switch strings.ToLower(name) {
+	case "stricthostkeychecking":
+		switch strings.ToLower(value) {
+		case "no", "off":
+			s.insecure = true
+		case "yes", "ask":
+			s.insecure = false
+		case "accept-new":
+			return usagef("ssh option %s=%s is not supported yet (trust on first use is in progress); add the hosts to known_hosts, or use =no", name, value)
+		default:
+			return usagef("ssh option %s: %q is not yes, no, ask or accept-new", name, value)
+		}
+	case "userknownhostsfile", "globalknownhostsfile":
+		for f := range strings.FieldsSeq(value) {
+			if f != "/dev/null" && f != "none" {
+				s.knownHosts = append(s.knownHosts, expandHome(f))
+			}
+		}
+	case "port":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > 65535 {
+			return usagef("ssh option Port: %q is not a port number", value)
+		}
+		s.port = n
+	case "user":
+		s.user = value
+	case "identityfile":
+		s.keyFile = expandHome(value)
+	case "connecttimeout":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 {
+			return usagef("ssh option ConnectTimeout: %q is not a number of seconds", value)
+		}
+		s.connectTO = time.Duration(n) * time.Second
+	case "connectionattempts":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 {
+			return usagef("ssh option ConnectionAttempts: %q is not a positive number", value)
+		}
+		s.retries, s.hasRetries = n-1, true
+	case "batchmode", "loglevel":
+		// pssh never prompts per host and logs nothing of its own: nothing to do.
+	case "proxyjump":
+		return jumpUnsupported(value)
+	default:
+		return usagef("ssh option %s is not supported yet (no ssh_config support so far); supported: %s", name, supportedOptions)
+	}
+	return nil
+}
+
+// apply fills cfg from the settings; warnings go to stderr.
+func (s *sshSettings) apply(cfg *pssh.Config, stderr io.Writer) {
+	if s.user != "" {
+		cfg.User = s.user
+	}
+	if s.port != 0 {
+		cfg.Port = s.port
+	}
+	if s.keyFile != "" {
+		cfg.KeyFile = s.keyFile
+	}
+	cfg.KnownHostsFiles = append(cfg.KnownHostsFiles, s.knownHosts...)
+	if s.insecure {
+		fmt.Fprintln(stderr, "pssh: warning: host keys are not checked (StrictHostKeyChecking=no / --known-hosts=no): anyone on the path can impersonate the hosts")
+		cfg.HostKeyCallback = ssh.InsecureIgnoreHostKey()
+	}
+	if s.connectTO > 0 {
+		cfg.ConnectTimeout = s.connectTO
+	}
+	if s.hasRetries {
+		cfg.Retries = s.retries
+	}
+}

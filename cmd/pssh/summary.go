@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gopssh/pssh/internal/hostrange"
+)
+
+// byIndex returns the results in host-list order.
+func (r *reporter) byIndex() []*result {
+	r.mu.Lock()
+	res := slices.Clone(r.results)
+	r.mu.Unlock()
+	slices.SortFunc(res, func(a, b *result) int { return a.out.Index - b.out.Index })
+	return res
+}
+
+// gathered prints each distinct output once under the folded list of the
+// hosts that gave it (-b, like clush -b and dshbak -c): stdout on stdout,
+// stderr on stderr, then the hosts that failed, grouped by why.
+func (r *reporter) gathered() {
+	res := r.byIndex()
+	for _, stream := range []struct {
+		get func(*result) []byte
+		out bool
+	}{
+		{func(x *result) []byte { return x.stdout }, true},
+		{func(x *result) []byte { return x.stderr }, false},
+	} {
+		type group struct {
+			hosts  []string
+			output []byte
+		}
+		var groups []*group
+		byOutput := map[string]*group{}
+		for _, x := range res {
+			o := stream.get(x)
+			if len(o) == 0 {
+				continue
+			}
+			g := byOutput[string(o)]
+			if g == nil {
+				g = &group{output: o}
+				byOutput[string(o)] = g
+				groups = append(groups, g)
+			}
+			g.hosts = append(g.hosts, x.name)
+		}
+		for _, g := range groups {
+			var b bytes.Buffer
+			header := fmt.Sprintf("%s (%d)", hostrange.Fold(g.hosts), len(g.hosts))
+			rule := strings.Repeat("-", min(max(len(header), 15), 79))
+			fmt.Fprintf(&b, "%s\n%s\n%s\n", rule, header, rule)
+			b.Write(withNewline(g.output))
+			if stream.out {
+				r.p.write(r.p.stdout, b.Bytes())
+			} else {
+				r.p.write(r.p.stderr, b.Bytes())
+			}
+		}
+	}
+	for _, f := range failures(res) {
+		r.p.errf("pssh: %s: %s\n", hostrange.Fold(f.hosts), f.text)
+	}
+}
+
+type failure struct {
+	text  string
+	hosts []string
+}
+
+// failures groups the hosts that did not succeed by their status text.
+func failures(res []*result) []failure {
+	var out []failure
+	idx := map[string]int{}
+	for _, x := range res {
+		if x.outcome == succeeded {
+			continue
+		}
+		i, ok := idx[x.text]
+		if !ok {
+			i = len(out)
+			idx[x.text] = i
+			out = append(out, failure{text: x.text})
+		}
+		out[i].hosts = append(out[i].hosts, x.name)
+	}
+	return out
+}
+
+// summary closes a run on a terminal: counts, and the failed hosts folded
+// into ranges.
+func (r *reporter) summary() {
+	res := r.byIndex()
+	var ok, failed, timedOut []string
+	for _, x := range res {
+		switch {
+		case x.outcome == succeeded:
+			ok = append(ok, x.name)
+		case x.kind == "timeout" || x.outcome == killed:
+			timedOut = append(timedOut, x.name)
+		default:
+			failed = append(failed, x.name)
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "pssh: %d hosts in %v: %s, %s, %s\n", r.total, time.Since(r.begin).Round(10*time.Millisecond),
+		r.p.paintIf(len(ok) > 0, green, fmt.Sprintf("%d succeeded", len(ok))),
+		r.p.paintIf(len(failed) > 0, red, fmt.Sprintf("%d failed", len(failed))),
+		r.p.paintIf(len(timedOut) > 0, red, fmt.Sprintf("%d timed out or killed", len(timedOut))))
+	if len(failed) > 0 {
+		fmt.Fprintf(&b, "pssh: failed: %s\n", hostrange.Fold(failed))
+	}
+	if len(timedOut) > 0 {
+		fmt.Fprintf(&b, "pssh: timed out or killed: %s\n", hostrange.Fold(timedOut))
+	}
+	r.p.write(r.p.stderr, b.Bytes())
+}
+
+// paintIf colours s on a terminal stderr when cond holds.
+func (p *printer) paintIf(cond bool, colour, s string) string {
+	if !cond || !p.progress {
+		return s
+	}
+	return colour + s + reset
+}

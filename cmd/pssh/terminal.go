@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// fancy reports whether colour, the progress line and the summary are
+// wanted on w: a terminal, and NO_COLOR unset.
+func fancy(w any) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == ""
+}
+
+// printer serialises everything pssh writes, and keeps a progress line at
+// the bottom of stderr on a terminal.
+type printer struct {
+	mu       sync.Mutex
+	stdout   io.Writer
+	stderr   io.Writer
+	colour   bool // colour on stdout
+	progress bool // progress line on stderr
+	line     string
+	shown    bool
+}
+
+func newPrinter(stdout, stderr io.Writer) *printer {
+	return &printer{stdout: stdout, stderr: stderr, colour: fancy(stdout), progress: fancy(stderr)}
+}
+
+// write writes p to w (stdout or stderr) below the progress line.
+func (p *printer) write(w io.Writer, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	w.Write(b)
+	p.drawLocked()
+}
+
+func (p *printer) out(format string, args ...any) {
+	p.write(p.stdout, fmt.Appendf(nil, format, args...))
+}
+
+func (p *printer) errf(format string, args ...any) {
+	p.write(p.stderr, fmt.Appendf(nil, format, args...))
+}
+
+// setProgress replaces the progress line.
+func (p *printer) setProgress(s string) {
+	if !p.progress {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	p.line = s
+	p.drawLocked()
+}
+
+// endProgress removes the progress line for good.
+func (p *printer) endProgress() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	p.line = ""
+}
+
+func (p *printer) clearLocked() {
+	if p.shown {
+		io.WriteString(p.stderr, "\r\033[K")
+		p.shown = false
+	}
+}
+
+func (p *printer) drawLocked() {
+	if p.progress && p.line != "" {
+		io.WriteString(p.stderr, p.line)
+		p.shown = true
+	}
+}
+
+const (
+	green = "\033[32m"
+	red   = "\033[31m"
+	reset = "\033[0m"
+)
+
+// paint colours s when colour is on.
+func (p *printer) paint(colour, s string) string {
+	if !p.colour {
+		return s
+	}
+	return colour + s + reset
+}
+
+// progressText is the live line: done, failed, running, elapsed.
+func progressText(done, failed, total int, elapsed time.Duration) string {
+	return fmt.Sprintf("[pssh] %d/%d done, %d failed, %d running, %s elapsed", done, total, failed, total-done, elapsed.Round(100*time.Millisecond))
+}
+
+// readPassword asks for a password on the terminal, without echo.
+func readPassword(prompt string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return "", fmt.Errorf("-A needs a terminal to ask for the password: %w", err)
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, prompt)
+	pw, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	return string(pw), nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestTestbed starts "pssh testbed", runs the very command it prints, and
+// stops it with an interrupt.
+func TestTestbed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bed")
+	tb := exec.Command(psshBin, "testbed", "-n", "4", "-dir", dir)
+	stdout, err := tb.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.Stderr = os.Stderr
+	if err := tb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	t.Cleanup(func() {
+		if !killed {
+			tb.Process.Kill()
+			tb.Wait()
+		}
+	})
+	sc := bufio.NewScanner(stdout)
+	var printed []string
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "ready" {
+			break
+		}
+		printed = append(printed, line)
+	}
+	var example string
+	for _, l := range printed {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(l), "pssh "); ok {
+			example = s
+		}
+	}
+	if example == "" {
+		t.Fatalf("no example command in the testbed's output:\n%s", strings.Join(printed, "\n"))
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "id_ed25519")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v %v", fi.Mode(), err)
+	}
+	hosts, err := os.ReadFile(filepath.Join(dir, "hosts"))
+	if err != nil || len(lines(string(hosts))) != 4 {
+		t.Fatalf("hosts file %q: %v", hosts, err)
+	}
+	for i, h := range lines(string(hosts)) {
+		if !strings.Contains(h, fmt.Sprintf("@127.0.0.%d:", i+1)) {
+			t.Errorf("hosts line %q", h)
+		}
+	}
+
+	r := runPssh(t, strings.Fields(example)...)
+	wantCode(t, r, 0)
+	if n := strings.Count(r.stdout, "[SUCCESS]"); n != 4 {
+		t.Errorf("%d hosts succeeded, want 4:\n%s", n, r.stdout)
+	}
+
+	if err := tb.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		for sc.Scan() {
+		}
+		done <- tb.Wait()
+	}()
+	select {
+	case err := <-done:
+		killed = true
+		if err != nil {
+			t.Errorf("testbed exited with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("testbed did not stop on SIGINT")
+	}
+}
+
+func TestTestbedUsage(t *testing.T) {
+	r := runPssh(t, "testbed", "-n", "0")
+	wantCode(t, r, 2)
+	r = runPssh(t, "testbed", "extra")
+	wantCode(t, r, 2)
+}

@@ -1,0 +1,237 @@
+// Package hostrange expands and folds host lists written the way pdsh and
+// ClusterShell users write them:
+//
+//	web[01-20].example.com    20 hosts, zero-padded like the lower bound
+//	db[1-3,7]                 db1 db2 db3 db7
+//	rack[1-2]-node[1-4]       8 hosts: several brackets multiply
+//	node[1-10/3]              node1 node4 node7 node10: a step
+//	a,b c                     three hosts: commas and white space separate
+//	web[1-9],!web5            exclusion: a "!" item removes hosts
+//	root@web[1-3]:2222        user and port pass through
+//	[::1]:22                  a bracket holding ':' is an IPv6 address, kept
+//
+// Fold is the inverse: it turns a host list back into the shortest such
+// list, e.g. web01..web18,web20 into web[01-18,20].
+package hostrange
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// MaxHosts bounds how many hosts one expression may expand to, so that a
+// typo such as node[1-1000000000] is an error rather than an exhausted
+// machine.
+const MaxHosts = 1 << 20
+
+// SyntaxError describes an expression that cannot be expanded.
+type SyntaxError struct {
+	Expr   string // the expression as given
+	Pos    int    // byte offset of the problem within Expr
+	Reason string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("bad host list %q at position %d: %s", e.Expr, e.Pos, e.Reason)
+}
+
+// Expand expands expr into its hosts, in the order written, without
+// duplicates (the first appearance is kept). Items starting with "!" are
+// removed from the result wherever they appear in the list.
+func Expand(expr string) ([]string, error) {
+	var include, exclude []string
+	for _, it := range splitItems(expr) {
+		if it.text == "" {
+			continue
+		}
+		text, pos, neg := it.text, it.pos, false
+		if text[0] == '!' {
+			text, pos, neg = text[1:], pos+1, true
+			if text == "" {
+				return nil, &SyntaxError{expr, pos - 1, `"!" with no host after it`}
+			}
+		}
+		hosts, err := expandPattern(expr, text, pos, MaxHosts-len(include))
+		if err != nil {
+			return nil, err
+		}
+		if neg {
+			exclude = append(exclude, hosts...)
+		} else {
+			include = append(include, hosts...)
+		}
+	}
+	return Exclude(include, exclude), nil
+}
+
+// Exclude returns hosts without those in remove and without duplicates,
+// keeping the order of first appearance.
+func Exclude(hosts, remove []string) []string {
+	drop := make(map[string]bool, len(remove)+len(hosts))
+	for _, h := range remove {
+		drop[h] = true
+	}
+	out := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		if !drop[h] {
+			drop[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+type item struct {
+	text string
+	pos  int
+}
+
+// splitItems splits expr at commas and white space outside brackets.
+// Unbalanced brackets are left for expandPattern to report.
+func splitItems(expr string) []item {
+	var items []item
+	depth, start := 0, 0
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; {
+		case c == '[':
+			depth++
+		case c == ']':
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			items = append(items, item{expr[start:i], start})
+			start = i + 1
+		}
+	}
+	return append(items, item{expr[start:], start})
+}
+
+// expandPattern expands one item (no separators outside brackets). pos is
+// its offset in expr, for errors.
+func expandPattern(expr, pat string, pos, limit int) ([]string, error) {
+	out := []string{""}
+	i := 0
+	for i < len(pat) {
+		c := pat[i]
+		switch c {
+		case ']':
+			return nil, &SyntaxError{expr, pos + i, "']' without '['"}
+		case '[':
+			end := strings.IndexByte(pat[i:], ']')
+			if end < 0 {
+				return nil, &SyntaxError{expr, pos + i, "'[' without ']'"}
+			}
+			body := pat[i+1 : i+end]
+			if strings.IndexByte(body, '[') >= 0 {
+				return nil, &SyntaxError{expr, pos + i + 1 + strings.IndexByte(body, '['), "'[' inside brackets"}
+			}
+			if strings.IndexByte(body, ':') >= 0 { // an IPv6 address: literal
+				for k := range out {
+					out[k] += pat[i : i+end+1]
+				}
+				i += end + 1
+				continue
+			}
+			values, err := expandRange(expr, body, pos+i+1)
+			if err != nil {
+				return nil, err
+			}
+			if len(out)*len(values) > limit {
+				return nil, &SyntaxError{expr, pos + i, fmt.Sprintf("expands to more than %d hosts", MaxHosts)}
+			}
+			next := make([]string, 0, len(out)*len(values))
+			for _, prefix := range out {
+				for _, v := range values {
+					next = append(next, prefix+v)
+				}
+			}
+			out = next
+			i += end + 1
+		default:
+			j := i
+			for j < len(pat) && pat[j] != '[' && pat[j] != ']' {
+				j++
+			}
+			for k := range out {
+				out[k] += pat[i:j]
+			}
+			i = j
+		}
+	}
+	return out, nil
+}
+
+// expandRange expands the inside of brackets: comma-separated numbers and
+// ranges lo-hi, optionally with a step /n.
+func expandRange(expr, body string, pos int) ([]string, error) {
+	if body == "" {
+		return nil, &SyntaxError{expr, pos, "empty brackets"}
+	}
+	var out []string
+	off := 0
+	for part := range strings.SplitSeq(body, ",") {
+		p := pos + off
+		off += len(part) + 1
+		if part == "" {
+			return nil, &SyntaxError{expr, p, "empty range inside brackets"}
+		}
+		rng, step := part, 1
+		if k := strings.IndexByte(part, '/'); k >= 0 {
+			rng = part[:k]
+			n, err := number(part[k+1:])
+			if err != nil || n < 1 {
+				return nil, &SyntaxError{expr, p + k + 1, fmt.Sprintf("step %q is not a positive number", part[k+1:])}
+			}
+			step = n
+		}
+		lo, hi := rng, rng
+		if k := strings.IndexByte(rng, '-'); k >= 0 {
+			lo, hi = rng[:k], rng[k+1:]
+		}
+		a, err := number(lo)
+		if err != nil {
+			return nil, &SyntaxError{expr, p, fmt.Sprintf("%q is not a number", lo)}
+		}
+		b, err := number(hi)
+		if err != nil {
+			return nil, &SyntaxError{expr, p + len(lo) + 1, fmt.Sprintf("%q is not a number", hi)}
+		}
+		if b < a {
+			return nil, &SyntaxError{expr, p, fmt.Sprintf("range %s-%s goes backwards", lo, hi)}
+		}
+		if (b-a)/step+1 > MaxHosts-len(out) {
+			return nil, &SyntaxError{expr, p, fmt.Sprintf("expands to more than %d hosts", MaxHosts)}
+		}
+		width := 0
+		if len(lo) > 1 && lo[0] == '0' {
+			width = len(lo)
+		}
+		for n := a; n <= b; n += step {
+			out = append(out, pad(n, width))
+		}
+	}
+	return out, nil
+}
+
+// number parses a non-negative decimal number of at most 9 digits.
+func number(s string) (int, error) {
+	if s == "" || len(s) > 9 {
+		return 0, strconv.ErrSyntax
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, strconv.ErrSyntax
+		}
+	}
+	return strconv.Atoi(s)
+}
+
+func pad(n, width int) string {
+	s := strconv.Itoa(n)
+	if len(s) < width {
+		s = strings.Repeat("0", width-len(s)) + s
+	}
+	return s
+}
