@@ -64,7 +64,8 @@ type Config struct {
 	// their root can use your keys while connected. Forwarding uses the
 	// client's one agent connection, and works with NoAgent too (which
 	// only stops offering the agent's keys for login). Without an agent
-	// nothing is forwarded.
+	// nothing is forwarded; a server that refuses forwarding
+	// (AllowAgentForwarding no) runs the command without it, as ssh -A.
 	ForwardAgent bool
 
 	// ProxyJump reaches every host through jump hosts, in OpenSSH's

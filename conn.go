@@ -53,7 +53,10 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 		return nil, nil, sessionOpenError(h, err, c.cfg.ConnectTimeout)
 	}
 	if h.forwardAgent && h.auth.Agent() != nil {
-		if err := agent.RequestAgentForwarding(sess); err != nil {
+		// As ssh -A, without asking for a reply: sshd grants forwarding once
+		// per connection (later sessions share the socket) and denies the
+		// repeats, and a server that forbids it should not fail the command.
+		if _, err := sess.SendRequest("auth-agent-req@openssh.com", false, nil); err != nil {
 			sess.Close()
 			return nil, nil, &SessionError{Host: h.name, Op: "request agent forwarding", Err: err}
 		}

@@ -282,3 +282,16 @@ func TestOpenSSHProxyCommand(t *testing.T) {
 		}
 	})
 }
+
+func splitAddr(t *testing.T, addr string) (string, int) {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if _, err := fmt.Sscan(port, &n); err != nil {
+		t.Fatal(err)
+	}
+	return host, n
+}
