@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/gopssh/pssh/internal/hostspec"
+	"github.com/gopssh/pssh/internal/jump"
 	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/sshauth"
 )
@@ -44,10 +45,49 @@ type Config struct {
 	KeyFile    string
 	Key        []byte
 	Passphrase []byte
+	// CertFile is an OpenSSH user certificate for KeyFile or Key, offered
+	// before the plain key. Default: KeyFile+"-cert.pub" when it exists
+	// (and "~/.ssh/id_ed25519-cert.pub" and so on beside default keys).
+	CertFile string
+
+	// Key files owned by the current user that group or others may read are
+	// refused, as OpenSSH refuses them: New fails for KeyFile, and a
+	// default identity file is skipped (AuthenticationError.Skipped says
+	// why). Fix with chmod 600 FILE.
 
 	NoAgent       bool   // do not use the SSH agent (used by default when SSH_AUTH_SOCK is set)
 	AgentSocket   string // agent socket; default $SSH_AUTH_SOCK
 	NoDefaultKeys bool   // do not try ~/.ssh/id_ed25519, id_ecdsa, id_rsa when no key is given
+	// ForwardAgent forwards the agent (AgentSocket, default
+	// $SSH_AUTH_SOCK) to every host, as ssh -A: each session may use it
+	// through SSH_AUTH_SOCK on the host. Only forward to hosts you trust:
+	// their root can use your keys while connected. Forwarding uses the
+	// client's one agent connection, and works with NoAgent too (which
+	// only stops offering the agent's keys for login). Without an agent
+	// nothing is forwarded; a server that refuses forwarding
+	// (AllowAgentForwarding no) runs the command without it, as ssh -A.
+	ForwardAgent bool
+
+	// ProxyJump reaches every host through jump hosts, in OpenSSH's
+	// syntax: "[user@]host[:port]", or several separated by commas, each
+	// reached through the ones before it; "none" means direct. Jump hosts
+	// log in with the client's credentials (User, keys, agent, Password)
+	// on port 22 unless given, and their host keys are checked as any
+	// host's. Hosts behind the same chain share one connection to each
+	// jump host, closed when the last of them closes.
+	ProxyJump string
+	// Proxy is one jump host with its own credentials, parallel-ssh's
+	// proxy_host, proxy_port, proxy_user, proxy_password and proxy_pkey.
+	// Shared as ProxyJump's hops are.
+	Proxy *Proxy
+	// ProxyCommand connects to each host by running this command with
+	// "sh -c" and speaking SSH over its stdin and stdout, as OpenSSH's
+	// ProxyCommand: %h is replaced by the host name, %p the port, %r the
+	// remote user, %% by %. For example "nc %h %p" or
+	// "ssh -W %h:%p jump". The command is killed when the connection
+	// closes; if it fails, its stderr is in the error. "none" means
+	// direct. At most one of ProxyJump, Proxy and ProxyCommand may be set.
+	ProxyCommand string
 
 	// KnownHostsFiles are the known_hosts files host keys are checked
 	// against; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts
@@ -142,6 +182,14 @@ type HostConfig struct {
 	Key        []byte
 	Passphrase []byte
 	Alias      string // a name for the host in outputs and logs
+
+	ForwardAgent bool // forward the agent to this host (false keeps the client's setting)
+
+	// ProxyJump, Proxy and ProxyCommand replace the client's route for
+	// this host when any is set ("none" for direct); at most one may be.
+	ProxyJump    string
+	Proxy        *Proxy
+	ProxyCommand string
 }
 
 // Client runs commands on a list of hosts. It keeps one connection per host
@@ -153,6 +201,8 @@ type Client struct {
 	hostLog *hostLog
 	auth    *sshauth.Set
 	known   *knownhosts.DB // nil when Config.HostKeyCallback replaces it
+	route   route          // the client-wide jump hosts or proxy command
+	jumps   jump.Pool      // connections to jump hosts, shared by hosts
 
 	mu   sync.Mutex
 	last []*HostOutput
@@ -168,6 +218,10 @@ type host struct {
 	addr  string // host:port to dial
 	auth  *sshauth.Set
 	conn  conn
+
+	hops         []*host // jump hosts to go through, in order
+	proxyCommand string  // tokens expanded
+	forwardAgent bool
 }
 
 // New returns a client for hosts, each "[user@]host[:port]" (IPv6 as
@@ -220,8 +274,12 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		cfg.HostKeyCallback = known.Check
 	}
 	var err error
-	c.auth, err = sshauth.New(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase))
+	c.auth, err = sshauth.New(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase, cfg.CertFile))
 	if err != nil {
+		return nil, fmt.Errorf("pssh: %w", err)
+	}
+	if c.route, err = c.parseRoute(cfg.ProxyJump, cfg.Proxy, cfg.ProxyCommand); err != nil {
+		c.auth.Close()
 		return nil, fmt.Errorf("pssh: %w", err)
 	}
 	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
@@ -236,7 +294,7 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	return c, nil
 }
 
-func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte) sshauth.Options {
+func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte, certFile string) sshauth.Options {
 	opt := sshauth.Options{
 		Password:    password,
 		DefaultKeys: !cfg.NoDefaultKeys,
@@ -245,10 +303,14 @@ func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte) 
 		AgentSocket: cfg.AgentSocket,
 	}
 	if keyFile != "" {
-		opt.Keys = append(opt.Keys, sshauth.Key{Path: keyFile, Passphrase: passphrase})
+		opt.Keys = append(opt.Keys, sshauth.Key{Path: keyFile, Passphrase: passphrase, CertPath: certFile})
 	}
 	if len(key) > 0 {
-		opt.Keys = append(opt.Keys, sshauth.Key{PEM: key, Passphrase: passphrase})
+		k := sshauth.Key{PEM: key, Passphrase: passphrase}
+		if keyFile == "" {
+			k.CertPath = certFile
+		}
+		opt.Keys = append(opt.Keys, k)
 	}
 	return opt
 }
@@ -273,22 +335,26 @@ func (c *Client) newHost(i int, entry string) (*host, error) {
 	}
 	h.addr = hostspec.Addr(spec.Host, port)
 	if hc.Password != "" || hc.KeyFile != "" || len(hc.Key) > 0 || len(hc.Passphrase) > 0 {
-		password, keyFile, key, passphrase := c.cfg.Password, c.cfg.KeyFile, c.cfg.Key, c.cfg.Passphrase
+		password, keyFile, key, passphrase, certFile := c.cfg.Password, c.cfg.KeyFile, c.cfg.Key, c.cfg.Passphrase, c.cfg.CertFile
 		if hc.Password != "" {
 			password = hc.Password
 		}
 		if hc.KeyFile != "" || len(hc.Key) > 0 {
-			keyFile, key = hc.KeyFile, hc.Key
+			keyFile, key, certFile = hc.KeyFile, hc.Key, "" // the client's certificate is for the client's key
 		}
 		// A zero field keeps the client's value: a host's key may be
 		// encrypted with the client-wide passphrase.
 		if len(hc.Passphrase) > 0 {
 			passphrase = hc.Passphrase
 		}
-		h.auth, err = c.auth.Derive(authOptions(&c.cfg, password, keyFile, key, passphrase))
+		h.auth, err = c.auth.Derive(authOptions(&c.cfg, password, keyFile, key, passphrase, certFile))
 		if err != nil {
 			return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
 		}
+	}
+	h.forwardAgent = c.cfg.ForwardAgent || hc.ForwardAgent
+	if err := c.setRoute(h, spec, port, hc); err != nil {
+		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
 	}
 	return h, nil
 }

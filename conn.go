@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/gopssh/pssh/internal/sshconn"
 )
@@ -18,7 +19,10 @@ type conn struct {
 	mu     sync.Mutex
 	client *ssh.Client
 	stop   chan struct{} // closed to end client's keepalive
-	closed bool          // the Client was closed: no more connections
+	// release gives back the shared jump host connection client goes
+	// through; nil for a direct connection.
+	release func()
+	closed  bool // the Client was closed: no more connections
 }
 
 var errClientClosed = errors.New("client closed")
@@ -47,6 +51,15 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 			return nil, nil, ctxError(h, ctx)
 		}
 		return nil, nil, sessionOpenError(h, err, c.cfg.ConnectTimeout)
+	}
+	if h.forwardAgent && h.auth.Agent() != nil {
+		// As ssh -A, without asking for a reply: sshd grants forwarding once
+		// per connection (later sessions share the socket) and denies the
+		// repeats, and a server that forbids it should not fail the command.
+		if _, err := sess.SendRequest("auth-agent-req@openssh.com", false, nil); err != nil {
+			sess.Close()
+			return nil, nil, &SessionError{Host: h.name, Op: "request agent forwarding", Err: err}
+		}
 	}
 	return sess, client, nil
 }
@@ -96,13 +109,42 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if h.conn.client != nil {
 		return h.conn.client, true, nil
 	}
+	dial, release, err := c.transport(ctx, h)
+	if err != nil {
+		return nil, false, err
+	}
+	client, err = c.dialSSH(ctx, h, dial)
+	if err != nil {
+		if release != nil {
+			release()
+		}
+		return nil, false, c.connectError(ctx, h, err)
+	}
+	if h.forwardAgent {
+		if ag := h.auth.Agent(); ag != nil {
+			// Serves the agent channels the server opens for the sessions
+			// that request forwarding, over the client's one agent connection.
+			agent.ForwardToAgent(client, ag)
+		}
+	}
+	h.conn.release = release
+	h.conn.client = client
+	h.conn.stop = make(chan struct{})
+	if c.cfg.KeepaliveInterval > 0 {
+		go sshconn.Keepalive(client, c.cfg.KeepaliveInterval, c.cfg.KeepaliveCountMax, h.conn.stop)
+	}
+	return client, false, nil
+}
+
+// dialSSH opens an SSH connection to h (a host or a jump host) over dial.
+func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
 	var algos []string
 	if c.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
 		// a server with several host keys offers the known one.
 		algos = c.known.HostKeyAlgorithms(h.addr)
 	}
-	client, err = sshconn.Dial(ctx, sshconn.Config{
+	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
 		Client: &ssh.ClientConfig{
 			User:              h.user,
@@ -119,17 +161,8 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 		Retries:        c.cfg.Retries,
 		RetryDelay:     c.cfg.RetryDelay,
 		Network:        c.cfg.AddressFamily.network(),
-		Dial:           c.cfg.Dial,
+		Dial:           dial,
 	})
-	if err != nil {
-		return nil, false, c.connectError(ctx, h, err)
-	}
-	h.conn.client = client
-	h.conn.stop = make(chan struct{})
-	if c.cfg.KeepaliveInterval > 0 {
-		go sshconn.Keepalive(client, c.cfg.KeepaliveInterval, c.cfg.KeepaliveCountMax, h.conn.stop)
-	}
-	return client, false, nil
 }
 
 // connectError turns a sshconn error into the public typed error.
@@ -150,7 +183,7 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 		}
 		return &TimeoutError{Host: h.name, Op: "connect to " + h.addr + " (" + ce.Phase.String() + ")", Limit: c.cfg.ConnectTimeout, Err: ce.Err}
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
-		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Err: ce.Err}
+		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Skipped: h.auth.Skipped(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
 		var hk *hostKeyErr
 		errors.As(ce.Err, &hk)
@@ -208,5 +241,8 @@ func (c *conn) close() error {
 // forget drops the kept connection and ends its keepalive; c.mu is held.
 func (c *conn) forget() {
 	close(c.stop)
-	c.client, c.stop = nil, nil
+	if c.release != nil {
+		c.release()
+	}
+	c.client, c.stop, c.release = nil, nil, nil
 }

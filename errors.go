@@ -45,7 +45,11 @@ type AuthenticationError struct {
 	User  string   // the remote user
 	Addr  string   // host:port
 	Tried []string // what was offered, e.g. "agent", "~/.ssh/id_ed25519", "password"
-	Err   error
+	// Skipped lists default identity files that exist but were not
+	// offered, each with the reason: permissions too open, encrypted
+	// without the passphrase, unreadable.
+	Skipped []string
+	Err     error
 }
 
 func (e *AuthenticationError) Error() string {
@@ -53,7 +57,11 @@ func (e *AuthenticationError) Error() string {
 	if len(e.Tried) > 0 {
 		tried = strings.Join(e.Tried, ", ")
 	}
-	return fmt.Sprintf("%s: authentication failed for %s@%s (tried: %s): %v", e.Host, e.User, e.Addr, tried, e.Err)
+	s := fmt.Sprintf("%s: authentication failed for %s@%s (tried: %s): %v", e.Host, e.User, e.Addr, tried, e.Err)
+	if len(e.Skipped) > 0 {
+		s += " (not offered: " + strings.Join(e.Skipped, "; ") + ")"
+	}
+	return s
 }
 
 func (e *AuthenticationError) Unwrap() error { return e.Err }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,10 +20,19 @@ import (
 )
 
 // Key is a private key given by file path or as bytes.
+//
+// A key file whose permissions let group or others read it is refused, as
+// OpenSSH refuses it: such a key may be known to others. Like OpenSSH, the
+// check applies to files owned by the current user.
+//
+// A certificate for the key (an OpenSSH user certificate, as ssh-keygen -s
+// writes it) is offered before the plain key: CertPath, or else
+// Path+"-cert.pub" when that file exists.
 type Key struct {
 	Path       string // file holding the key; "" when PEM is given
 	PEM        []byte // key bytes, used when Path is ""
 	Passphrase []byte // for encrypted keys
+	CertPath   string // certificate file; default Path+"-cert.pub" if it exists
 }
 
 // Options say which credentials to offer.
@@ -47,11 +57,12 @@ type namedSigner struct {
 // Set is the prepared credentials of one client, safe for concurrent use by
 // every host's connection.
 type Set struct {
-	opt   Options
-	keys  []namedSigner // parsed identity files and key bytes
-	tried []string      // names of what is offered, for error messages
-	agent *sharedAgent
-	cache *keyCache // shared with the Sets derived from this one
+	opt     Options
+	keys    []namedSigner // parsed identity files and key bytes
+	tried   []string      // names of what is offered, for error messages
+	skipped []string      // default identity files not offered, with the reason
+	agent   *sharedAgent
+	cache   *keyCache // shared with the Sets derived from this one
 }
 
 // keyCache holds the keys parsed by a Set and the Sets derived from it, so
@@ -114,11 +125,15 @@ func newSet(opt Options, ag *sharedAgent, cache *keyCache) (*Set, error) {
 		var (
 			data = k.PEM
 			name = fmt.Sprintf("key #%d", i+1)
+			path string
 			err  error
 		)
 		if k.Path != "" {
 			name = k.Path
-			path := expandHome(k.Path, home)
+			path = expandHome(k.Path, home)
+			if err := checkPermissions(path, name); err != nil {
+				return nil, err
+			}
 			if data, err = os.ReadFile(path); err != nil {
 				return nil, fmt.Errorf("reading private key: %w", err)
 			}
@@ -127,21 +142,48 @@ func newSet(opt Options, ag *sharedAgent, cache *keyCache) (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("private key %s: %w", name, err)
 		}
+		certPath, certName, explicitCert := expandHome(k.CertPath, home), k.CertPath, k.CertPath != ""
+		if !explicitCert && path != "" {
+			certPath, certName = path+"-cert.pub", name+"-cert.pub"
+		}
+		if certPath != "" {
+			cs, err := certSigner(certPath, signer)
+			switch {
+			case err == nil:
+				s.keys = append(s.keys, namedSigner{certName, cs})
+				s.tried = append(s.tried, certName)
+			case explicitCert || !errors.Is(err, fs.ErrNotExist):
+				return nil, fmt.Errorf("certificate %s: %w", certName, err)
+			}
+		}
 		s.keys = append(s.keys, namedSigner{name, signer})
 		s.tried = append(s.tried, name)
 	}
 	if len(opt.Keys) == 0 && opt.DefaultKeys && home != "" {
 		for _, base := range DefaultIdentityFiles {
 			path := filepath.Join(home, ".ssh", base)
+			name := "~/.ssh/" + base
+			if err := checkPermissions(path, name); err != nil {
+				// As OpenSSH: a key others can read is not used.
+				s.skipped = append(s.skipped, err.Error())
+				continue
+			}
 			data, err := os.ReadFile(path)
 			if err != nil {
 				continue
 			}
 			signer, err := cache.parse(data, opt.Passphrase)
 			if err != nil {
-				continue // as OpenSSH does without a way to ask: skip keys we cannot use
+				// As OpenSSH does without a way to ask: skip keys we cannot use.
+				s.skipped = append(s.skipped, fmt.Sprintf("%s: %v", name, err))
+				continue
 			}
-			name := "~/.ssh/" + base
+			if cs, err := certSigner(path+"-cert.pub", signer); err == nil {
+				s.keys = append(s.keys, namedSigner{name + "-cert.pub", cs})
+				s.tried = append(s.tried, name+"-cert.pub")
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				s.skipped = append(s.skipped, fmt.Sprintf("%s-cert.pub: %v", name, err))
+			}
 			s.keys = append(s.keys, namedSigner{name, signer})
 			s.tried = append(s.tried, name)
 		}
@@ -150,6 +192,52 @@ func newSet(opt Options, ag *sharedAgent, cache *keyCache) (*Set, error) {
 		s.tried = append(s.tried, "keyboard-interactive", "password")
 	}
 	return s, nil
+}
+
+// PermissionError is a private key file that group or others may read.
+type PermissionError struct {
+	Name string      // the file as given
+	Mode fs.FileMode // its permission bits
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("private key %s: permissions %#o are too open: a private key must not be accessible by others (OpenSSH refuses it too); run: chmod 600 %s",
+		e.Name, e.Mode, e.Name)
+}
+
+// checkPermissions refuses a key file owned by the current user that group
+// or others may access, as OpenSSH's sshkey_perm_ok. A missing file is not
+// an error here.
+func checkPermissions(path, name string) error {
+	fi, err := os.Stat(path)
+	if err != nil || !ownedByCurrentUser(fi) {
+		return nil
+	}
+	if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+		return &PermissionError{Name: name, Mode: mode}
+	}
+	return nil
+}
+
+// certSigner reads the OpenSSH user certificate at path and returns a signer
+// presenting it with signer's key.
+func certSigner(path string, signer ssh.Signer) (ssh.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	if err != nil {
+		return nil, err
+	}
+	cert, ok := pub.(*ssh.Certificate)
+	if !ok {
+		return nil, fmt.Errorf("not a certificate but a %s key", pub.Type())
+	}
+	if cert.CertType != ssh.UserCert {
+		return nil, errors.New("a host certificate, not a user certificate")
+	}
+	return ssh.NewCertSigner(cert, signer)
 }
 
 func parseKey(data, passphrase []byte) (ssh.Signer, error) {
@@ -179,6 +267,11 @@ func expandHome(path, home string) string {
 
 // Tried lists what is offered, in order, e.g. "agent", "~/.ssh/id_ed25519", "password".
 func (s *Set) Tried() []string { return s.tried }
+
+// Skipped lists the default identity files that exist but are not offered,
+// each with the reason ("~/.ssh/id_rsa: key is encrypted and no passphrase
+// was given").
+func (s *Set) Skipped() []string { return s.skipped }
 
 // Methods returns the authentication methods for one connection.
 func (s *Set) Methods() []ssh.AuthMethod {
@@ -213,10 +306,15 @@ func (s *Set) signers() ([]ssh.Signer, error) {
 	return out, nil
 }
 
-// signers returns the agent's keys, connecting once; a missing agent is
-// not an error.
-func (a *sharedAgent) signers() []ssh.Signer {
+// Agent returns the client's agent, connecting to it on first use, or nil
+// when there is none. It is the connection the keys come from, shared by
+// every host, and serves agent forwarding too.
+func (s *Set) Agent() agent.ExtendedAgent { return s.agent.get() }
+
+// get returns the agent client, connecting once; a missing agent is nil.
+func (a *sharedAgent) get() agent.ExtendedAgent {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if !a.tried {
 		a.tried = true
 		sock := a.socket
@@ -230,8 +328,12 @@ func (a *sharedAgent) signers() []ssh.Signer {
 			}
 		}
 	}
-	c := a.client
-	a.mu.Unlock()
+	return a.client
+}
+
+// signers returns the agent's keys; a missing agent is not an error.
+func (a *sharedAgent) signers() []ssh.Signer {
+	c := a.get()
 	if c == nil {
 		return nil
 	}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package sshauth
+
+import "io/fs"
+
+// Permission bits mean little outside Unix: no check.
+func ownedByCurrentUser(fs.FileInfo) bool { return false }
