@@ -30,7 +30,7 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 	if err != nil {
 		return nil, nil, err
 	}
-	sess, err := openSession(ctx, client, c.cfg.ConnectTimeout)
+	sess, err := openSession(ctx, client, h.connectTimeout)
 	var refused *ssh.OpenChannelError
 	if err != nil && reused && ctx.Err() == nil && !errors.As(err, &refused) {
 		// The kept connection died since the last run: drop it and dial anew.
@@ -40,13 +40,13 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 		if client, _, err = c.connect(ctx, h); err != nil {
 			return nil, nil, err
 		}
-		sess, err = openSession(ctx, client, c.cfg.ConnectTimeout)
+		sess, err = openSession(ctx, client, h.connectTimeout)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctxError(h, ctx)
 		}
-		return nil, nil, sessionOpenError(h, err, c.cfg.ConnectTimeout)
+		return nil, nil, sessionOpenError(h, err, h.connectTimeout)
 	}
 	return sess, client, nil
 }
@@ -96,11 +96,14 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if h.conn.client != nil {
 		return h.conn.client, true, nil
 	}
+	if err := h.proxyUnsupported(); err != nil {
+		return nil, false, &ConnectionError{Host: h.name, Addr: h.addr, Err: err}
+	}
 	var algos []string
-	if c.known != nil {
+	if h.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
 		// a server with several host keys offers the known one.
-		algos = c.known.HostKeyAlgorithms(h.addr)
+		algos = h.known.HostKeyAlgorithms(h.addr)
 	}
 	client, err = sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
@@ -109,13 +112,13 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 			Auth:              h.auth.Methods(),
 			HostKeyAlgorithms: algos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-				if err := c.cfg.HostKeyCallback(hostname, remote, key); err != nil {
+				if err := h.hostKeyCallback(hostname, remote, key); err != nil {
 					return &hostKeyErr{err, key}
 				}
 				return nil
 			},
 		},
-		ConnectTimeout: c.cfg.ConnectTimeout,
+		ConnectTimeout: h.connectTimeout,
 		Retries:        c.cfg.Retries,
 		RetryDelay:     c.cfg.RetryDelay,
 		Network:        c.cfg.AddressFamily.network(),
@@ -126,8 +129,8 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	}
 	h.conn.client = client
 	h.conn.stop = make(chan struct{})
-	if c.cfg.KeepaliveInterval > 0 {
-		go sshconn.Keepalive(client, c.cfg.KeepaliveInterval, c.cfg.KeepaliveCountMax, h.conn.stop)
+	if h.keepaliveInterval > 0 {
+		go sshconn.Keepalive(client, h.keepaliveInterval, h.keepaliveCountMax, h.conn.stop)
 	}
 	return client, false, nil
 }
@@ -148,7 +151,7 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 		if ctx.Err() != nil {
 			return &TimeoutError{Host: h.name, Op: "run", Err: ctx.Err()}
 		}
-		return &TimeoutError{Host: h.name, Op: "connect to " + h.addr + " (" + ce.Phase.String() + ")", Limit: c.cfg.ConnectTimeout, Err: ce.Err}
+		return &TimeoutError{Host: h.name, Op: "connect to " + h.addr + " (" + ce.Phase.String() + ")", Limit: h.connectTimeout, Err: ce.Err}
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):

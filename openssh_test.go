@@ -30,6 +30,7 @@ func openSSH(t testing.TB, opts opensshd.Options) (*opensshd.Server, *pssh.Confi
 		user, _ = opensshd.EnsureTestUser(t)
 	}
 	return s, &pssh.Config{
+		IgnoreSSHConfig: true,
 		User:            user,
 		KeyFile:         s.ClientKeyFile,
 		NoAgent:         true,

@@ -23,6 +23,10 @@ type Key struct {
 	Path       string // file holding the key; "" when PEM is given
 	PEM        []byte // key bytes, used when Path is ""
 	Passphrase []byte // for encrypted keys
+	// Optional skips the key when its file is missing or cannot be used
+	// (encrypted without the passphrase, say), as OpenSSH does with the
+	// IdentityFile entries of ssh_config.
+	Optional bool
 }
 
 // Options say which credentials to offer.
@@ -120,10 +124,16 @@ func newSet(opt Options, ag *sharedAgent, cache *keyCache) (*Set, error) {
 			name = k.Path
 			path := expandHome(k.Path, home)
 			if data, err = os.ReadFile(path); err != nil {
+				if k.Optional {
+					continue
+				}
 				return nil, fmt.Errorf("reading private key: %w", err)
 			}
 		}
 		signer, err := cache.parse(data, k.Passphrase)
+		if err != nil && k.Optional {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("private key %s: %w", name, err)
 		}
