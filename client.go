@@ -33,7 +33,8 @@ const (
 // Config holds client-wide settings. The zero value is usable: the current
 // user, port 22, the SSH agent and the default identity files, host keys
 // checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts (a host
-// not there is refused).
+// not there is refused), and ~/.ssh/config and /etc/ssh/ssh_config applied
+// to each host below the fields set here.
 type Config struct {
 	User     string // remote user; default: the current local user
 	Port     int    // default 22
