@@ -56,6 +56,7 @@ func benchSSHD(b *testing.B) (*opensshd.Server, *pssh.Config) {
 	}
 	b.Cleanup(func() { s.Close() })
 	return s, &pssh.Config{
+		IgnoreSSHConfig: true,
 		User:            user,
 		KeyFile:         s.ClientKeyFile,
 		NoAgent:         true,

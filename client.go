@@ -17,6 +17,7 @@ import (
 	"github.com/gopssh/pssh/internal/jump"
 	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/sshauth"
+	"github.com/gopssh/pssh/internal/sshconfig"
 )
 
 // Defaults used where a Config field is left at its zero value.
@@ -33,7 +34,8 @@ const (
 // Config holds client-wide settings. The zero value is usable: the current
 // user, port 22, the SSH agent and the default identity files, host keys
 // checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts (a host
-// not there is refused).
+// not there is refused), and ~/.ssh/config and /etc/ssh/ssh_config applied
+// to each host below the fields set here.
 type Config struct {
 	User     string // remote user; default: the current local user
 	Port     int    // default 22
@@ -120,6 +122,14 @@ type Config struct {
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 
+	// SSHConfigFile is the OpenSSH client configuration to read, as ssh -F
+	// (the system file is then not read). Default: ~/.ssh/config and
+	// /etc/ssh/ssh_config, those that exist. Each host entry's host is
+	// looked up as the alias; see the README for the keywords honoured and
+	// the precedence. IgnoreSSHConfig reads none.
+	SSHConfigFile   string
+	IgnoreSSHConfig bool
+
 	// AddressFamily restricts connections to IPv4 or IPv6; default either.
 	AddressFamily AddressFamily
 
@@ -196,13 +206,20 @@ type HostConfig struct {
 // entry open between runs; Close closes them. A Client is safe for
 // concurrent use.
 type Client struct {
-	cfg     Config
-	hosts   []*host
-	hostLog *hostLog
-	auth    *sshauth.Set
-	known   *knownhosts.DB // nil when Config.HostKeyCallback replaces it
-	route   route          // the client-wide jump hosts or proxy command
-	jumps   jump.Pool      // connections to jump hosts, shared by hosts
+	cfg       Config // with the defaults filled in
+	explicit  Config // as the caller gave it
+	hosts     []*host
+	hostLog   *hostLog
+	sshConfig *sshconfig.Config // nil when ignored
+	auth      *sshauth.Set      // the client-wide credentials
+	route     route             // the client-wide jump hosts or proxy command
+	jumps     jump.Pool         // connections to jump hosts, shared by hosts
+
+	// Shared by the hosts: the sshauth Sets by credentials, the root Set of
+	// each agent socket, and the known_hosts DBs by policy and files.
+	authSets map[string]*sshauth.Set
+	agents   map[string]*sshauth.Set
+	knownDBs map[string]*knownhosts.DB
 
 	mu   sync.Mutex
 	last []*HostOutput
@@ -217,11 +234,23 @@ type host struct {
 	user  string
 	addr  string // host:port to dial
 	auth  *sshauth.Set
-	conn  conn
+
+	connectTimeout    time.Duration
+	keepaliveInterval time.Duration // negative: none
+	keepaliveCountMax int
+	hostKeyCallback   ssh.HostKeyCallback
+	known             *knownhosts.DB // nil when Config.HostKeyCallback replaces it
 
 	hops         []*host // jump hosts to go through, in order
 	proxyCommand string  // tokens expanded
 	forwardAgent bool
+
+	// ssh_config's ProxyJump and ProxyCommand, used when neither Config
+	// nor HostConfig sets a route.
+	sshProxyJump    string
+	sshProxyCommand string
+
+	conn conn
 }
 
 // New returns a client for hosts, each "[user@]host[:port]" (IPv6 as
@@ -233,6 +262,7 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	if cfg != nil {
 		c.cfg = *cfg
 	}
+	c.explicit = c.cfg
 	cfg = &c.cfg
 	if cfg.HostConfig != nil && len(cfg.HostConfig) != len(hosts) {
 		return nil, fmt.Errorf("pssh: %d host configs for %d hosts: HostConfig must have one entry per host", len(cfg.HostConfig), len(hosts))
@@ -240,17 +270,8 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	if cfg.PoolSize <= 0 {
 		cfg.PoolSize = DefaultPoolSize
 	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = DefaultConnectTimeout
-	}
 	if cfg.RetryDelay == 0 {
 		cfg.RetryDelay = DefaultRetryDelay
-	}
-	if cfg.KeepaliveInterval == 0 {
-		cfg.KeepaliveInterval = DefaultKeepaliveInterval
-	}
-	if cfg.KeepaliveCountMax <= 0 {
-		cfg.KeepaliveCountMax = DefaultKeepaliveCountMax
 	}
 	if cfg.OutputMemoryLimit <= 0 {
 		cfg.OutputMemoryLimit = DefaultOutputMemoryLimit
@@ -265,28 +286,27 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		}
 		cfg.User = u.Username
 	}
-	if cfg.HostKeyCallback == nil {
-		known, err := openKnownHosts(cfg)
-		if err != nil {
-			return nil, err
-		}
-		c.known = known
-		cfg.HostKeyCallback = known.Check
-	}
 	var err error
-	c.auth, err = sshauth.New(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase, cfg.CertFile))
-	if err != nil {
+	if c.sshConfig, err = loadSSHConfig(cfg); err != nil {
+		return nil, err
+	}
+	c.authSets = map[string]*sshauth.Set{}
+	c.agents = map[string]*sshauth.Set{}
+	c.knownDBs = map[string]*knownhosts.DB{}
+	// The client-wide credentials, checked here whatever the hosts use.
+	if c.auth, err = c.authSet(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase, cfg.CertFile)); err != nil {
+		c.closeAuth()
 		return nil, fmt.Errorf("pssh: %w", err)
 	}
 	if c.route, err = c.parseRoute(cfg.ProxyJump, cfg.Proxy, cfg.ProxyCommand); err != nil {
-		c.auth.Close()
+		c.closeAuth()
 		return nil, fmt.Errorf("pssh: %w", err)
 	}
 	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
 	for i, entry := range hosts {
 		h, err := c.newHost(i, entry)
 		if err != nil {
-			c.auth.Close()
+			c.closeAuth()
 			return nil, err
 		}
 		c.hosts = append(c.hosts, h)
@@ -324,36 +344,12 @@ func (c *Client) newHost(i int, entry string) (*host, error) {
 	if c.cfg.HostConfig != nil {
 		hc = c.cfg.HostConfig[i]
 	}
-	h := &host{index: i, name: entry, alias: hc.Alias, auth: c.auth}
-	h.user = firstNonEmpty(spec.User, hc.User, c.cfg.User)
-	port := spec.Port
-	if port == 0 {
-		port = hc.Port
-	}
-	if port == 0 {
-		port = c.cfg.Port
-	}
-	h.addr = hostspec.Addr(spec.Host, port)
-	if hc.Password != "" || hc.KeyFile != "" || len(hc.Key) > 0 || len(hc.Passphrase) > 0 {
-		password, keyFile, key, passphrase, certFile := c.cfg.Password, c.cfg.KeyFile, c.cfg.Key, c.cfg.Passphrase, c.cfg.CertFile
-		if hc.Password != "" {
-			password = hc.Password
-		}
-		if hc.KeyFile != "" || len(hc.Key) > 0 {
-			keyFile, key, certFile = hc.KeyFile, hc.Key, "" // the client's certificate is for the client's key
-		}
-		// A zero field keeps the client's value: a host's key may be
-		// encrypted with the client-wide passphrase.
-		if len(hc.Passphrase) > 0 {
-			passphrase = hc.Passphrase
-		}
-		h.auth, err = c.auth.Derive(authOptions(&c.cfg, password, keyFile, key, passphrase, certFile))
-		if err != nil {
-			return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
-		}
+	h := &host{index: i, name: entry, alias: hc.Alias}
+	if err := c.resolve(h, spec, hc); err != nil {
+		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
 	}
 	h.forwardAgent = c.cfg.ForwardAgent || hc.ForwardAgent
-	if err := c.setRoute(h, spec, port, hc); err != nil {
+	if err := c.setRoute(h, hc); err != nil {
 		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
 	}
 	return h, nil
@@ -394,6 +390,13 @@ func (c *Client) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	c.auth.Close()
+	c.closeAuth()
 	return errors.Join(errs...)
+}
+
+// closeAuth closes the agent connections.
+func (c *Client) closeAuth() {
+	for _, a := range c.agents {
+		a.Close()
+	}
 }

@@ -62,12 +62,13 @@ func TestHostConfigOverrides(t *testing.T) {
 
 	hosts := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", d.Addr, "carol@" + a.Addr}
 	cfg := &pssh.Config{
-		User:          "bob",
-		Port:          1, // nothing listens there: every host needs its own port
-		Password:      "pw-wide",
-		Key:           wrongKey.PEM,
-		NoAgent:       true,
-		NoDefaultKeys: true,
+		IgnoreSSHConfig: true,
+		User:            "bob",
+		Port:            1, // nothing listens there: every host needs its own port
+		Password:        "pw-wide",
+		Key:             wrongKey.PEM,
+		NoAgent:         true,
+		NoDefaultKeys:   true,
 		HostConfig: []pssh.HostConfig{
 			{User: "alice", Port: a.Port(), Password: "pw-a", Alias: "alpha"},
 			{User: "bea", Port: b.Port(), Key: keyB.PEM, Alias: "beta"},
@@ -114,7 +115,8 @@ func TestHostConfigOverrides(t *testing.T) {
 func TestHostConfigLengthMismatch(t *testing.T) {
 	for _, n := range []int{0, 1, 3} {
 		_, err := pssh.New([]string{"a", "b"}, &pssh.Config{
-			User: "u", NoAgent: true, NoDefaultKeys: true, HostConfig: make([]pssh.HostConfig, n),
+			IgnoreSSHConfig: true,
+			User:            "u", NoAgent: true, NoDefaultKeys: true, HostConfig: make([]pssh.HostConfig, n),
 			HostKeyCallback: ssh.InsecureIgnoreHostKey(),
 		})
 		if err == nil || !strings.Contains(err.Error(), strconv.Itoa(n)+" host configs for 2 hosts") {
@@ -137,7 +139,7 @@ func TestNewRejectsBadHosts(t *testing.T) {
 		{[]string{"1:2:3"}, []string{"host #0", "IPv6"}},
 	}
 	for _, tt := range tests {
-		_, err := pssh.New(tt.hosts, &pssh.Config{User: "u", NoAgent: true, NoDefaultKeys: true, HostKeyCallback: ssh.InsecureIgnoreHostKey()})
+		_, err := pssh.New(tt.hosts, &pssh.Config{IgnoreSSHConfig: true, User: "u", NoAgent: true, NoDefaultKeys: true, HostKeyCallback: ssh.InsecureIgnoreHostKey()})
 		if err == nil {
 			t.Errorf("%q: no error", tt.hosts)
 			continue
@@ -170,7 +172,8 @@ func TestIPv6Host(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := newClient(t, []string{tt.host}, &pssh.Config{
-			User: "u", Port: tt.port, Key: key.PEM, NoAgent: true, NoDefaultKeys: true,
+			IgnoreSSHConfig: true,
+			User:            "u", Port: tt.port, Key: key.PEM, NoAgent: true, NoDefaultKeys: true,
 			HostKeyCallback: srv.HostKeyCallback(), ConnectTimeout: 10 * time.Second,
 		})
 		outs, err := c.Run(ctxT(t), "echo v6", nil)
@@ -207,7 +210,8 @@ func TestEncryptedKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := pssh.New([]string{srv.Addr}, &pssh.Config{
-				User: "u", Key: tt.key, KeyFile: tt.keyFile, Passphrase: []byte(tt.passphrase),
+				IgnoreSSHConfig: true,
+				User:            "u", Key: tt.key, KeyFile: tt.keyFile, Passphrase: []byte(tt.passphrase),
 				NoAgent: true, NoDefaultKeys: true, HostKeyCallback: srv.HostKeyCallback(),
 			})
 			if tt.wantErr != "" {
@@ -244,7 +248,8 @@ func TestHostConfigKeepsClientPassphrase(t *testing.T) {
 	}
 	srv := startServer(t, "127.0.0.1:0", sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}})
 	c, err := pssh.New([]string{srv.Addr}, &pssh.Config{
-		User: "u", Passphrase: []byte("wide-pp"), NoAgent: true, NoDefaultKeys: true,
+		IgnoreSSHConfig: true,
+		User:            "u", Passphrase: []byte("wide-pp"), NoAgent: true, NoDefaultKeys: true,
 		HostConfig:      []pssh.HostConfig{{Key: enc}},
 		HostKeyCallback: srv.HostKeyCallback(),
 	})

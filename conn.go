@@ -34,7 +34,7 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 	if err != nil {
 		return nil, nil, err
 	}
-	sess, err := openSession(ctx, client, c.cfg.ConnectTimeout)
+	sess, err := openSession(ctx, client, h.connectTimeout)
 	var refused *ssh.OpenChannelError
 	if err != nil && reused && ctx.Err() == nil && !errors.As(err, &refused) {
 		// The kept connection died since the last run: drop it and dial anew.
@@ -44,13 +44,13 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 		if client, _, err = c.connect(ctx, h); err != nil {
 			return nil, nil, err
 		}
-		sess, err = openSession(ctx, client, c.cfg.ConnectTimeout)
+		sess, err = openSession(ctx, client, h.connectTimeout)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctxError(h, ctx)
 		}
-		return nil, nil, sessionOpenError(h, err, c.cfg.ConnectTimeout)
+		return nil, nil, sessionOpenError(h, err, h.connectTimeout)
 	}
 	if h.forwardAgent && h.auth.Agent() != nil {
 		// As ssh -A, without asking for a reply: sshd grants forwarding once
@@ -130,8 +130,8 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	h.conn.release = release
 	h.conn.client = client
 	h.conn.stop = make(chan struct{})
-	if c.cfg.KeepaliveInterval > 0 {
-		go sshconn.Keepalive(client, c.cfg.KeepaliveInterval, c.cfg.KeepaliveCountMax, h.conn.stop)
+	if h.keepaliveInterval > 0 {
+		go sshconn.Keepalive(client, h.keepaliveInterval, h.keepaliveCountMax, h.conn.stop)
 	}
 	return client, false, nil
 }
@@ -139,10 +139,10 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 // dialSSH opens an SSH connection to h (a host or a jump host) over dial.
 func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
 	var algos []string
-	if c.known != nil {
+	if h.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
 		// a server with several host keys offers the known one.
-		algos = c.known.HostKeyAlgorithms(h.addr)
+		algos = h.known.HostKeyAlgorithms(h.addr)
 	}
 	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
@@ -151,13 +151,13 @@ func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context
 			Auth:              h.auth.Methods(),
 			HostKeyAlgorithms: algos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-				if err := c.cfg.HostKeyCallback(hostname, remote, key); err != nil {
+				if err := h.hostKeyCallback(hostname, remote, key); err != nil {
 					return &hostKeyErr{err, key}
 				}
 				return nil
 			},
 		},
-		ConnectTimeout: c.cfg.ConnectTimeout,
+		ConnectTimeout: h.connectTimeout,
 		Retries:        c.cfg.Retries,
 		RetryDelay:     c.cfg.RetryDelay,
 		Network:        c.cfg.AddressFamily.network(),
@@ -181,7 +181,7 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 		if ctx.Err() != nil {
 			return &TimeoutError{Host: h.name, Op: "run", Err: ctx.Err()}
 		}
-		return &TimeoutError{Host: h.name, Op: "connect to " + h.addr + " (" + ce.Phase.String() + ")", Limit: c.cfg.ConnectTimeout, Err: ce.Err}
+		return &TimeoutError{Host: h.name, Op: "connect to " + h.addr + " (" + ce.Phase.String() + ")", Limit: h.connectTimeout, Err: ce.Err}
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Skipped: h.auth.Skipped(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):

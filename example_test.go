@@ -28,6 +28,7 @@ func exampleFleet(n int) (*sshtest.Fleet, *pssh.Config) {
 		log.Fatal(err)
 	}
 	return fleet, &pssh.Config{
+		IgnoreSSHConfig: true,
 		Key:             key.PEM,
 		NoAgent:         true,
 		HostKeyCallback: fleet.HostKeyCallback(),

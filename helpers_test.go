@@ -37,6 +37,7 @@ func testFleet(t testing.TB, n int, faults sshtest.Faults) (*sshtest.Fleet, *pss
 	}
 	t.Cleanup(func() { fleet.Close() })
 	return fleet, &pssh.Config{
+		IgnoreSSHConfig: true,
 		User:            "tester",
 		Key:             key.PEM,
 		NoAgent:         true,

@@ -64,10 +64,11 @@ func ParseHostKeyPolicy(s string) (HostKeyPolicy, error) {
 	return 0, fmt.Errorf("unknown host key policy %q (want yes, accept-new or no)", s)
 }
 
-// openKnownHosts opens the known_hosts files under the configured policy.
-func openKnownHosts(cfg *Config) (*knownhosts.DB, error) {
+// openKnownHosts opens the known_hosts files under policy; no files means
+// the default ones.
+func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPolicy, hash bool) (*knownhosts.DB, error) {
 	var policy knownhosts.Policy
-	switch cfg.HostKeyPolicy {
+	switch hostKeyPolicy {
 	case HostKeyStrict:
 		policy = knownhosts.Strict
 	case HostKeyAcceptNew:
@@ -75,9 +76,9 @@ func openKnownHosts(cfg *Config) (*knownhosts.DB, error) {
 	case HostKeyInsecureIgnore:
 		policy = knownhosts.Insecure
 	default:
-		return nil, fmt.Errorf("pssh: unknown HostKeyPolicy %d", int(cfg.HostKeyPolicy))
+		return nil, fmt.Errorf("pssh: unknown HostKeyPolicy %d", int(hostKeyPolicy))
 	}
-	opts := knownhosts.Options{Files: cfg.KnownHostsFiles, Policy: policy, Hash: cfg.HashKnownHosts}
+	opts := knownhosts.Options{Files: files, IgnoreMissing: ignoreMissing, Policy: policy, Hash: hash}
 	if len(opts.Files) == 0 {
 		opts.IgnoreMissing = true
 		if home, err := os.UserHomeDir(); err == nil {

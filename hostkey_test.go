@@ -49,7 +49,7 @@ func TestParseHostKeyPolicy(t *testing.T) {
 			t.Errorf("%v does not parse back from %q", got, got.String())
 		}
 	}
-	if _, err := pssh.New([]string{"h"}, &pssh.Config{User: "u", HostKeyPolicy: 7, KnownHostsFiles: []string{writeFile(t, "kh", "")}}); err == nil {
+	if _, err := pssh.New([]string{"h"}, &pssh.Config{IgnoreSSHConfig: true, User: "u", HostKeyPolicy: 7, KnownHostsFiles: []string{writeFile(t, "kh", "")}}); err == nil {
 		t.Error("New accepted HostKeyPolicy 7")
 	}
 }
@@ -219,7 +219,7 @@ func TestHostKeyNegotiation(t *testing.T) {
 					t.Fatal("x/crypto's default order got the known key: the test shows nothing")
 				}
 			}
-			c := newClient(t, []string{srv.Addr}, &pssh.Config{User: "u", Key: clientKey.PEM, NoAgent: true, NoDefaultKeys: true, KnownHostsFiles: []string{file}, ConnectTimeout: 10 * time.Second})
+			c := newClient(t, []string{srv.Addr}, &pssh.Config{IgnoreSSHConfig: true, User: "u", Key: clientKey.PEM, NoAgent: true, NoDefaultKeys: true, KnownHostsFiles: []string{file}, ConnectTimeout: 10 * time.Second})
 			if _, err := c.Run(ctxT(t), "true", nil); err != nil {
 				t.Fatal(err)
 			}
@@ -271,7 +271,7 @@ func TestHostCertificate(t *testing.T) {
 			t.Cleanup(func() { srv.Close() })
 			known := strings.ReplaceAll(tt.known, "ADDR", knownhosts.Normalize(srv.Addr))
 			file := writeFile(t, "known_hosts", known+"\n")
-			c := newClient(t, []string{srv.Addr}, &pssh.Config{User: "u", Key: clientKey.PEM, NoAgent: true, NoDefaultKeys: true,
+			c := newClient(t, []string{srv.Addr}, &pssh.Config{IgnoreSSHConfig: true, User: "u", Key: clientKey.PEM, NoAgent: true, NoDefaultKeys: true,
 				KnownHostsFiles: []string{file}, HostKeyPolicy: tt.policy, ConnectTimeout: 10 * time.Second})
 			_, err = c.Run(ctxT(t), "true", nil)
 			if tt.ok {

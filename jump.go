@@ -1,10 +1,12 @@
 package pssh
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -78,11 +80,14 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 			if len(passphrase) == 0 {
 				passphrase = c.cfg.Passphrase
 			}
-			auth, err := c.auth.Derive(authOptions(&c.cfg, proxy.Password, proxy.KeyFile, proxy.Key, passphrase, ""))
+			auth, err := c.authSet(authOptions(&c.cfg, proxy.Password, proxy.KeyFile, proxy.Key, passphrase, ""))
 			if err != nil {
 				return route{}, fmt.Errorf("proxy %s: %w", h.name, err)
 			}
 			h.auth = auth
+		}
+		if err := c.hopSettings(h); err != nil {
+			return route{}, err
 		}
 		return route{hops: []*host{h}}, nil
 	case proxyJump != "" && proxyJump != "none":
@@ -101,6 +106,9 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 			h.addr = hostspec.Addr(spec.Host, port)
 			h.name = h.user + "@" + h.addr
 			h.auth = c.auth
+			if err := c.hopSettings(h); err != nil {
+				return route{}, err
+			}
 			r.hops = append(r.hops, h)
 		}
 		return r, nil
@@ -108,19 +116,41 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 	return route{}, nil
 }
 
+// hopSettings gives a jump host the client-wide connection settings and
+// host key check.
+func (c *Client) hopSettings(h *host) error {
+	h.connectTimeout = cmp.Or(c.explicit.ConnectTimeout, DefaultConnectTimeout)
+	h.keepaliveInterval = cmp.Or(c.explicit.KeepaliveInterval, DefaultKeepaliveInterval)
+	h.keepaliveCountMax = cmp.Or(max(c.explicit.KeepaliveCountMax, 0), DefaultKeepaliveCountMax)
+	return c.resolveHostKeys(h, nil)
+}
+
 // setRoute gives h its route: the host's own setting if it has one, else
-// the client's.
-func (c *Client) setRoute(h *host, spec hostspec.Spec, port int, hc HostConfig) error {
+// the client's, else ssh_config's (ProxyJump first if it has both).
+func (c *Client) setRoute(h *host, hc HostConfig) error {
 	r := c.route
-	if hc.ProxyJump != "" || hc.Proxy != nil || hc.ProxyCommand != "" {
-		var err error
-		if r, err = c.parseRoute(hc.ProxyJump, hc.Proxy, hc.ProxyCommand); err != nil {
-			return err
-		}
+	var err error
+	switch {
+	case hc.ProxyJump != "" || hc.Proxy != nil || hc.ProxyCommand != "":
+		r, err = c.parseRoute(hc.ProxyJump, hc.Proxy, hc.ProxyCommand)
+	case c.cfg.ProxyJump != "" || c.cfg.Proxy != nil || c.cfg.ProxyCommand != "":
+		// the client's route, "none" included, beats ssh_config
+	case h.sshProxyJump != "":
+		r, err = c.parseRoute(h.sshProxyJump, nil, "")
+	case h.sshProxyCommand != "":
+		r, err = c.parseRoute("", nil, h.sshProxyCommand)
+	}
+	if err != nil {
+		return err
 	}
 	h.hops = r.hops
 	if r.command != "" {
-		cmd, err := proxycmd.Expand(r.command, spec.Host, port, h.user)
+		target, port, err := net.SplitHostPort(h.addr)
+		if err != nil {
+			return err
+		}
+		p, _ := strconv.Atoi(port)
+		cmd, err := proxycmd.Expand(r.command, target, p, h.user)
 		if err != nil {
 			return err
 		}
@@ -201,8 +231,8 @@ func (c *Client) jumpClient(ctx context.Context, hops []*host) (*ssh.Client, fun
 			return nil, nil, &JumpError{Hop: last.name, HopIndex: len(hops), Err: c.connectError(ctx, last, err)}
 		}
 		stop := make(chan struct{})
-		if c.cfg.KeepaliveInterval > 0 {
-			go sshconn.Keepalive(client, c.cfg.KeepaliveInterval, c.cfg.KeepaliveCountMax, stop)
+		if last.keepaliveInterval > 0 {
+			go sshconn.Keepalive(client, last.keepaliveInterval, last.keepaliveCountMax, stop)
 		}
 		return client, func() {
 			close(stop)

@@ -30,6 +30,7 @@ func openSSH(t testing.TB, opts opensshd.Options) (*opensshd.Server, *pssh.Confi
 		user, _ = opensshd.EnsureTestUser(t)
 	}
 	return s, &pssh.Config{
+		IgnoreSSHConfig: true,
 		User:            user,
 		KeyFile:         s.ClientKeyFile,
 		NoAgent:         true,
@@ -226,8 +227,12 @@ func TestOpenSSHCancelKillsRemoteCommand(t *testing.T) {
 		}
 		break
 	}
-	if !processRunning(t, pattern) {
-		t.Fatal("remote command not running")
+	// "started" comes just before the shell execs sleep: wait for it.
+	for deadline := time.Now().Add(10 * time.Second); !processRunning(t, pattern); {
+		if time.Now().After(deadline) {
+			t.Fatal("remote command not running")
+		}
+		time.Sleep(10 * time.Millisecond) // polling for an outside process to appear
 	}
 	cancel()
 	<-outs[0].Done()

@@ -207,7 +207,7 @@ func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, ses
 // timeout: a server that never answers has its connection dropped.
 func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, command string) error {
 	var timedOut atomic.Bool
-	t := time.AfterFunc(c.cfg.ConnectTimeout, func() {
+	t := time.AfterFunc(h.connectTimeout, func() {
 		timedOut.Store(true)
 		h.conn.drop(client)
 	})
@@ -219,7 +219,7 @@ func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, 
 	case err == nil:
 		return nil
 	case timedOut.Load():
-		return &TimeoutError{Host: h.name, Op: "start command", Limit: c.cfg.ConnectTimeout, Err: err}
+		return &TimeoutError{Host: h.name, Op: "start command", Limit: h.connectTimeout, Err: err}
 	case ctx.Err() != nil:
 		return ctxError(h, ctx)
 	}
@@ -238,7 +238,7 @@ func (c *Client) waitError(h *host, client *ssh.Client, waitErr error) error {
 		return nil
 	}
 	var missing *ssh.ExitMissingError
-	if errors.As(waitErr, &missing) && !alive(client, c.cfg.ConnectTimeout) {
+	if errors.As(waitErr, &missing) && !alive(client, h.connectTimeout) {
 		h.conn.drop(client)
 		return &SessionError{Host: h.name, Op: "run", Err: ErrConnectionLost}
 	}

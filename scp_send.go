@@ -254,7 +254,7 @@ func (c *Client) scpFinish(ctx context.Context, h *host, plan []entry, tmp, dst 
 
 // scpCleanup removes tmp on the host, best effort, within a short time.
 func (c *Client) scpCleanup(ctx context.Context, h *host, tmp string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(c.cfg.ConnectTimeout, 5*time.Second))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(h.connectTimeout, 5*time.Second))
 	defer cancel()
 	h.conn.mu.Lock()
 	alive := h.conn.client != nil

@@ -231,7 +231,7 @@ func (c *Client) openSFTP(ctx context.Context, h *host) (*sftpConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := startSFTP(ctx, sess, c.cfg.ConnectTimeout)
+	sc, err := startSFTP(ctx, sess, h.connectTimeout)
 	if err != nil {
 		sess.Close()
 		if ctx.Err() != nil {
@@ -306,7 +306,7 @@ func (c *Client) transferError(h *host, client *ssh.Client, op, path string, loc
 	if errors.As(err, &te) {
 		return err
 	}
-	if !local && client != nil && mayBeLost(err) && !alive(client, min(c.cfg.ConnectTimeout, 5*time.Second)) {
+	if !local && client != nil && mayBeLost(err) && !alive(client, min(h.connectTimeout, 5*time.Second)) {
 		h.conn.drop(client)
 		err = &lostError{err}
 	}

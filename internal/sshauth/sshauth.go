@@ -33,6 +33,10 @@ type Key struct {
 	PEM        []byte // key bytes, used when Path is ""
 	Passphrase []byte // for encrypted keys
 	CertPath   string // certificate file; default Path+"-cert.pub" if it exists
+	// Optional skips the key when its file is missing or cannot be used
+	// (encrypted without the passphrase, say), as OpenSSH does with the
+	// IdentityFile entries of ssh_config.
+	Optional bool
 }
 
 // Options say which credentials to offer.
@@ -132,13 +136,23 @@ func newSet(opt Options, ag *sharedAgent, cache *keyCache) (*Set, error) {
 			name = k.Path
 			path = expandHome(k.Path, home)
 			if err := checkPermissions(path, name); err != nil {
+				if k.Optional { // as OpenSSH: this key is ignored, the others tried
+					s.skipped = append(s.skipped, err.Error())
+					continue
+				}
 				return nil, err
 			}
 			if data, err = os.ReadFile(path); err != nil {
+				if k.Optional {
+					continue
+				}
 				return nil, fmt.Errorf("reading private key: %w", err)
 			}
 		}
 		signer, err := cache.parse(data, k.Passphrase)
+		if err != nil && k.Optional {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("private key %s: %w", name, err)
 		}

@@ -123,6 +123,7 @@ func TestNewKeys(t *testing.T) {
 		{name: "encrypted file, wrong passphrase", keys: []sshauth.Key{{Path: encFile, Passphrase: []byte("bad-pp-9")}}, wantErr: encFile + ": wrong passphrase"},
 		{name: "encrypted, no passphrase", keys: []sshauth.Key{{PEM: enc}}, wantErr: "encrypted and no passphrase"},
 		{name: "missing file", keys: []sshauth.Key{{Path: filepath.Join(dir, "nope")}}, wantErr: "reading private key"},
+		{name: "optional missing and encrypted keys skipped", keys: []sshauth.Key{{Path: filepath.Join(dir, "nope"), Optional: true}, {Path: encFile, Optional: true}, {Path: plainFile, Optional: true}}, tried: []string{plainFile}},
 		{name: "not a key", keys: []sshauth.Key{{PEM: []byte("hello")}}, wantErr: "key #1"},
 		{name: "second key bad", keys: []sshauth.Key{{PEM: k.PEM}, {PEM: []byte("hello")}}, wantErr: "key #2"},
 	}
