@@ -32,6 +32,14 @@ type RunOptions struct {
 	// such error in host-list order, along with every host's output.
 	ContinueOnErrors bool
 
+	// Hosts, if not nil, runs the command on these hosts only, given by
+	// their index in the host list; the outputs follow this order and keep
+	// the host-list index in HostOutput.Index. A bad or repeated index is a
+	// *HostArgsError before anything runs. A caller can so bound how many
+	// commands run at once (the classic pssh -p) by running hosts as slots
+	// free up, on one client whose connections and credentials they share.
+	Hosts []int
+
 	// ReadTimeout, if > 0, ends reading a host's output (Stream.Lines and
 	// Stream.Read) with a *TimeoutError when no data came for that long.
 	ReadTimeout time.Duration
@@ -68,23 +76,27 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 	if err != nil {
 		return nil, err
 	}
-	outputs := make([]*HostOutput, len(c.hosts))
-	for i, h := range c.hosts {
-		outputs[i] = newHostOutput(h, commands[i], &c.cfg, opt.ReadTimeout, c.hostLog)
+	hosts, err := c.selectHosts(opt.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	outputs := make([]*HostOutput, len(hosts))
+	for i, h := range hosts {
+		outputs[i] = newHostOutput(h, commands[h.index], &c.cfg, opt.ReadTimeout, c.hostLog)
 	}
 
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(c.cfg.PoolSize, len(c.hosts)) {
+	for range min(c.cfg.PoolSize, len(hosts)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(c.hosts) {
+				if i >= len(hosts) {
 					return
 				}
-				c.start(ctx, c.hosts[i], outputs[i], opt)
+				c.start(ctx, hosts[i], outputs[i], opt)
 			}
 		}()
 	}
@@ -101,6 +113,24 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 		}
 	}
 	return outputs, nil
+}
+
+// selectHosts returns the hosts of the given indices, or all of them.
+func (c *Client) selectHosts(indices []int) ([]*host, error) {
+	if indices == nil {
+		return c.hosts, nil
+	}
+	out := make([]*host, len(indices))
+	seen := make(map[int]bool, len(indices))
+	for k, i := range indices {
+		if i < 0 || i >= len(c.hosts) || seen[i] {
+			return nil, &HostArgsError{Index: -1, Pos: -1,
+				Reason: fmt.Sprintf("RunOptions.Hosts[%d] = %d: not a host index (0 to %d), or given twice", k, i, len(c.hosts)-1)}
+		}
+		seen[i] = true
+		out[k] = c.hosts[i]
+	}
+	return out, nil
 }
 
 // commands builds the exact command for each host.

@@ -414,3 +414,34 @@ func TestHostLogHandler(t *testing.T) {
 		}
 	}
 }
+
+func TestRunOnSomeHosts(t *testing.T) {
+	fleet, cfg := testFleet(t, 4, sshtest.Faults{})
+	c := newClient(t, fleet.Addrs(), cfg)
+	outs, err := c.Run(ctxT(t), "echo %s", &pssh.RunOptions{
+		Hosts:    []int{3, 1},
+		HostArgs: [][]string{{"h0"}, {"h1"}, {"h2"}, {"h3"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 2 || outs[0].Index != 3 || outs[1].Index != 1 ||
+		joinLines(outs[0].Stdout) != "h3" || joinLines(outs[1].Stdout) != "h1" {
+		t.Fatalf("outputs %v", outs)
+	}
+	for i, s := range fleet.Servers {
+		want := int64(0)
+		if i == 1 || i == 3 {
+			want = 1
+		}
+		if s.Sessions() != want {
+			t.Errorf("server %d ran %d commands, want %d", i, s.Sessions(), want)
+		}
+	}
+	for _, bad := range [][]int{{4}, {-1}, {1, 1}} {
+		var he *pssh.HostArgsError
+		if _, err := c.Run(ctxT(t), "true", &pssh.RunOptions{Hosts: bad}); !errors.As(err, &he) {
+			t.Errorf("Hosts %v: err %v, want *HostArgsError", bad, err)
+		}
+	}
+}
