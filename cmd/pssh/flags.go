@@ -9,37 +9,38 @@ import (
 
 // options are the parsed command line of a run.
 type options struct {
-	hostFiles  []string // -h
-	hostLists  []string // -H
-	excludes   []string // --exclude
-	globs      []string // -g
-	user       string   // -l
-	par        int      // -p
-	timeout    time.Duration
-	outDir     string   // -o
-	errDir     string   // -e
-	sshOptions []string // -O, and -o from -x/-X
-	verbose    bool
-	askPass    bool
-	inline     bool
-	inlineOut  bool
-	sendInput  bool
-	print      bool
-	gather     bool
-	json       bool
-	extraArgs  []string // -x, split
-	extraArg   []string // -X
-	port       int
-	key        string
-	jump       string
-	configFile string
-	sudo       bool
-	pty        bool
-	knownHosts string
-	retries    int
-	connectTO  time.Duration
-	help       bool
-	version    bool
+	hostFiles    []string // -h
+	hostLists    []string // -H
+	excludes     []string // --exclude
+	globs        []string // -g
+	user         string   // -l
+	par          int      // -p
+	timeout      time.Duration
+	outDir       string   // -o
+	errDir       string   // -e
+	sshOptions   []string // -O, and -o from -x/-X
+	verbose      bool
+	askPass      bool
+	inline       bool
+	inlineOut    bool
+	sendInput    bool
+	print        bool
+	gather       bool
+	json         bool
+	extraArgs    []string // -x, split
+	extraArg     []string // -X
+	port         int
+	key          string
+	jump         string
+	configFile   string
+	sudo         bool
+	pty          bool
+	knownHosts   string
+	forwardAgent bool
+	retries      int
+	connectTO    time.Duration
+	help         bool
+	version      bool
 
 	command []string
 }
@@ -125,6 +126,7 @@ func flagTable() []flagDef {
 		{"", "sudo", boolFlag, func(o *options, _ string) error { o.sudo = true; return nil }},
 		{"", "pty", boolFlag, func(o *options, _ string) error { o.pty = true; return nil }},
 		{"", "known-hosts", valueFlag, func(o *options, v string) error { o.knownHosts = v; return nil }},
+		{"", "forward-agent", boolFlag, func(o *options, _ string) error { o.forwardAgent = true; return nil }},
 		{"", "retries", valueFlag, integer("--retries", 0, func(o *options) *int { return &o.retries })},
 		{"", "connect-timeout", valueFlag, func(o *options, v string) error { return seconds("--connect-timeout", &o.connectTO)(o, v) }},
 		{"", "help", boolFlag, func(o *options, _ string) error { o.help = true; return nil }},
@@ -144,7 +146,7 @@ const (
 // Parsing stops at "--" or at the first argument that is not a flag: it and
 // everything after it is the remote command.
 func parseFlags(args []string) (*options, error) {
-	o := &options{par: defaultPar, timeout: defaultTimeout, knownHosts: "yes"}
+	o := &options{par: defaultPar, timeout: defaultTimeout}
 	table := flagTable()
 	byShort, byLong := map[string]flagDef{}, map[string]flagDef{}
 	for _, f := range table {
