@@ -42,6 +42,12 @@ type options struct {
 	help         bool
 	version      bool
 
+	// cp and slurp only
+	recursive     bool // -r
+	useSCP        bool // --scp
+	preserveTimes bool // --preserve-times
+	timeoutSet    bool // -t was given
+
 	command []string
 }
 
@@ -98,7 +104,7 @@ func flagTable() []flagDef {
 		{"g", "host-glob", valueFlag, func(o *options, v string) error { o.globs = append(o.globs, v); return nil }},
 		{"l", "user", valueFlag, func(o *options, v string) error { o.user = v; return nil }},
 		{"p", "par", valueFlag, integer("-p", 1, func(o *options) *int { return &o.par })},
-		{"t", "timeout", valueFlag, func(o *options, v string) error { return seconds("-t", &o.timeout)(o, v) }},
+		{"t", "timeout", valueFlag, func(o *options, v string) error { o.timeoutSet = true; return seconds("-t", &o.timeout)(o, v) }},
 		{"o", "outdir", valueFlag, func(o *options, v string) error { o.outDir = v; return nil }},
 		{"e", "errdir", valueFlag, func(o *options, v string) error { o.errDir = v; return nil }},
 		{"O", "option", valueFlag, func(o *options, v string) error { o.sshOptions = append(o.sshOptions, v); return nil }},
@@ -145,9 +151,12 @@ const (
 // as the next argument; long flags take --name=value or --name value.
 // Parsing stops at "--" or at the first argument that is not a flag: it and
 // everything after it is the remote command.
-func parseFlags(args []string) (*options, error) {
+func parseFlags(args []string) (*options, error) { return parseFlagsWith(args, nil) }
+
+// parseFlagsWith is parseFlags with a subcommand's own flags too.
+func parseFlagsWith(args []string, extra []flagDef) (*options, error) {
 	o := &options{par: defaultPar, timeout: defaultTimeout}
-	table := flagTable()
+	table := append(flagTable(), extra...)
 	byShort, byLong := map[string]flagDef{}, map[string]flagDef{}
 	for _, f := range table {
 		if f.short != "" {

@@ -23,6 +23,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runTestbed(args[1:], stdout, stderr)
 		case "nuke":
 			return runNuke(args[1:], stdin, stdout, stderr)
+		case "cp", "slurp":
+			return runCopy(args[0], args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args)
