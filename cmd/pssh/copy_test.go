@@ -189,7 +189,7 @@ func TestCopyJSONAndErrors(t *testing.T) {
 	}
 
 	r = runPssh(t, append(b.auth(), "cp", src, "x")...) // cp not first: a remote command
-	wantCode(t, r, 2)                                     // no hosts
+	wantCode(t, r, 2)                                   // no hosts
 	r = runPssh(t, append(append([]string{"cp"}, b.auth()...), "-H", "127.0.0.1:1", src, dst)...)
 	wantCode(t, r, 4)
 	if st := statuses(t, r.stdout); st["127.0.0.1:1"].reason != "connection refused" {
