@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"syscall"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/gopssh/pssh"
 )
@@ -48,6 +52,18 @@ func hostStatus(o *pssh.HostOutput) (outcome, string, string) {
 			return nonZero, "exited " + itoa(code), ""
 		}
 		return succeeded, "", ""
+	}
+	return errStatus(err)
+}
+
+// errStatus classifies a host's error: its outcome, a short text and an
+// error kind for --json.
+func errStatus(err error) (outcome, string, string) {
+	var je *pssh.JumpError
+	if errors.As(err, &je) {
+		// The hop's own error, named after the hop.
+		out, text, _ := errStatus(je.Err)
+		return max(out, connectFailed), fmt.Sprintf("jump host #%d %s: %s", je.HopIndex, je.Hop, text), "jump"
 	}
 	var (
 		te  *pssh.TimeoutError
@@ -95,6 +111,13 @@ func connReason(err error) string {
 		return "connection reset"
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "host unreachable"
+	}
+	var oce *ssh.OpenChannelError // a jump host could not connect onwards
+	if errors.As(err, &oce) {
+		if strings.Contains(strings.ToLower(oce.Message), "refused") {
+			return "connection refused"
+		}
+		return "cannot connect: " + oce.Message
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

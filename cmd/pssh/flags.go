@@ -9,37 +9,44 @@ import (
 
 // options are the parsed command line of a run.
 type options struct {
-	hostFiles  []string // -h
-	hostLists  []string // -H
-	excludes   []string // --exclude
-	globs      []string // -g
-	user       string   // -l
-	par        int      // -p
-	timeout    time.Duration
-	outDir     string   // -o
-	errDir     string   // -e
-	sshOptions []string // -O, and -o from -x/-X
-	verbose    bool
-	askPass    bool
-	inline     bool
-	inlineOut  bool
-	sendInput  bool
-	print      bool
-	gather     bool
-	json       bool
-	extraArgs  []string // -x, split
-	extraArg   []string // -X
-	port       int
-	key        string
-	jump       string
-	configFile string
-	sudo       bool
-	pty        bool
-	knownHosts string
-	retries    int
-	connectTO  time.Duration
-	help       bool
-	version    bool
+	hostFiles    []string // -h
+	hostLists    []string // -H
+	excludes     []string // --exclude
+	globs        []string // -g
+	user         string   // -l
+	par          int      // -p
+	timeout      time.Duration
+	outDir       string   // -o
+	errDir       string   // -e
+	sshOptions   []string // -O, and -o from -x/-X
+	verbose      bool
+	askPass      bool
+	inline       bool
+	inlineOut    bool
+	sendInput    bool
+	print        bool
+	gather       bool
+	json         bool
+	extraArgs    []string // -x, split
+	extraArg     []string // -X
+	port         int
+	key          string
+	jump         string
+	configFile   string
+	sudo         bool
+	pty          bool
+	knownHosts   string
+	forwardAgent bool
+	retries      int
+	connectTO    time.Duration
+	help         bool
+	version      bool
+
+	// cp and slurp only
+	recursive     bool // -r
+	useSCP        bool // --scp
+	preserveTimes bool // --preserve-times
+	timeoutSet    bool // -t was given
 
 	command []string
 }
@@ -97,7 +104,7 @@ func flagTable() []flagDef {
 		{"g", "host-glob", valueFlag, func(o *options, v string) error { o.globs = append(o.globs, v); return nil }},
 		{"l", "user", valueFlag, func(o *options, v string) error { o.user = v; return nil }},
 		{"p", "par", valueFlag, integer("-p", 1, func(o *options) *int { return &o.par })},
-		{"t", "timeout", valueFlag, func(o *options, v string) error { return seconds("-t", &o.timeout)(o, v) }},
+		{"t", "timeout", valueFlag, func(o *options, v string) error { o.timeoutSet = true; return seconds("-t", &o.timeout)(o, v) }},
 		{"o", "outdir", valueFlag, func(o *options, v string) error { o.outDir = v; return nil }},
 		{"e", "errdir", valueFlag, func(o *options, v string) error { o.errDir = v; return nil }},
 		{"O", "option", valueFlag, func(o *options, v string) error { o.sshOptions = append(o.sshOptions, v); return nil }},
@@ -125,6 +132,7 @@ func flagTable() []flagDef {
 		{"", "sudo", boolFlag, func(o *options, _ string) error { o.sudo = true; return nil }},
 		{"", "pty", boolFlag, func(o *options, _ string) error { o.pty = true; return nil }},
 		{"", "known-hosts", valueFlag, func(o *options, v string) error { o.knownHosts = v; return nil }},
+		{"", "forward-agent", boolFlag, func(o *options, _ string) error { o.forwardAgent = true; return nil }},
 		{"", "retries", valueFlag, integer("--retries", 0, func(o *options) *int { return &o.retries })},
 		{"", "connect-timeout", valueFlag, func(o *options, v string) error { return seconds("--connect-timeout", &o.connectTO)(o, v) }},
 		{"", "help", boolFlag, func(o *options, _ string) error { o.help = true; return nil }},
@@ -143,9 +151,12 @@ const (
 // as the next argument; long flags take --name=value or --name value.
 // Parsing stops at "--" or at the first argument that is not a flag: it and
 // everything after it is the remote command.
-func parseFlags(args []string) (*options, error) {
-	o := &options{par: defaultPar, timeout: defaultTimeout, knownHosts: "yes"}
-	table := flagTable()
+func parseFlags(args []string) (*options, error) { return parseFlagsWith(args, nil) }
+
+// parseFlagsWith is parseFlags with a subcommand's own flags too.
+func parseFlagsWith(args []string, extra []flagDef) (*options, error) {
+	o := &options{par: defaultPar, timeout: defaultTimeout}
+	table := append(flagTable(), extra...)
 	byShort, byLong := map[string]flagDef{}, map[string]flagDef{}
 	for _, f := range table {
 		if f.short != "" {

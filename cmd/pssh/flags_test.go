@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"io"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/gopssh/pssh"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -26,7 +29,7 @@ func TestParseFlags(t *testing.T) {
 	}
 
 	o, err = parseFlags([]string{"-H", "h"})
-	if err != nil || o.par != defaultPar || o.timeout != defaultTimeout || o.knownHosts != "yes" || o.command != nil {
+	if err != nil || o.par != defaultPar || o.timeout != defaultTimeout || o.knownHosts != "" || o.command != nil {
 		t.Errorf("defaults: %+v %v", o, err)
 	}
 	o, err = parseFlags([]string{"-t", "0", "--", "-v"})
@@ -55,6 +58,36 @@ func TestSplitWords(t *testing.T) {
 		got, err := splitWords(in)
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("splitWords(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestSetupMapsSSHOptions(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		check func(*pssh.Config) bool
+	}{
+		{[]string{"--forward-agent"}, func(c *pssh.Config) bool { return c.ForwardAgent }},
+		{[]string{"-O", "ForwardAgent=yes"}, func(c *pssh.Config) bool { return c.ForwardAgent }},
+		{[]string{"-J", "a@j1,j2:2222"}, func(c *pssh.Config) bool { return c.ProxyJump == "a@j1,j2:2222" }},
+		{[]string{"-X", "-J", "-X", "j1"}, func(c *pssh.Config) bool { return c.ProxyJump == "j1" }},
+		{[]string{"-O", "ProxyCommand=nc %h %p"}, func(c *pssh.Config) bool { return c.ProxyCommand == "nc %h %p" }},
+		{[]string{"-O", "StrictHostKeyChecking=accept-new", "-O", "HashKnownHosts=yes"}, func(c *pssh.Config) bool {
+			return c.HostKeyPolicy == pssh.HostKeyAcceptNew && c.HashKnownHosts
+		}},
+		{[]string{"-O", "StrictHostKeyChecking=no", "--known-hosts", "yes"}, func(c *pssh.Config) bool { return c.HostKeyPolicy == pssh.HostKeyStrict }},
+		{[]string{"--known-hosts", "off"}, func(c *pssh.Config) bool {
+			return c.HostKeyPolicy == pssh.HostKeyInsecureIgnore && c.HostKeyCallback == nil
+		}},
+		{[]string{"-O", "CertificateFile=/k-cert.pub"}, func(c *pssh.Config) bool { return c.CertFile == "/k-cert.pub" }},
+	} {
+		o, err := parseFlags(append(tt.args, "true"))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.args, err)
+		}
+		cfg, _, err := setup(o, io.Discard)
+		if err != nil || !tt.check(cfg) {
+			t.Errorf("%q: %+v, %v", tt.args, cfg, err)
 		}
 	}
 }

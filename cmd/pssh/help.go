@@ -5,6 +5,8 @@ import "strconv"
 func itoa(n int) string { return strconv.Itoa(n) }
 
 const usageText = `Usage: pssh [flags] COMMAND...
+       pssh cp [flags] LOCAL REMOTE
+       pssh slurp [flags] REMOTE LOCALDIR
        pssh nuke [flags] PATTERN
        pssh testbed [-n N] [-dir DIR]
 
@@ -27,17 +29,21 @@ Connection:
       --key FILE          private key file
   -A, --askpass           ask for a password once, without echo
   -O, --option OPT        ssh_config option, repeatable: StrictHostKeyChecking,
-                          UserKnownHostsFile, GlobalKnownHostsFile, Port, User,
-                          IdentityFile, ConnectTimeout, ConnectionAttempts,
-                          BatchMode, LogLevel (others are refused for now)
+                          HashKnownHosts, UserKnownHostsFile,
+                          GlobalKnownHostsFile, Port, User, IdentityFile,
+                          CertificateFile, ProxyJump, ProxyCommand, ForwardAgent,
+                          ConnectTimeout, ConnectionAttempts, BatchMode, LogLevel
   -x, --extra-args ARGS   extra ssh arguments, split on spaces: -o, -i, -p, -J,
                           -F, -l with their ssh meaning
   -X, --extra-arg ARG     one extra ssh argument (repeatable)
-      --known-hosts POLICY  yes: check host keys against known_hosts (default);
-                          no: do not check (insecure, warns)
+      --known-hosts POLICY  hosts not in known_hosts: yes refuses them
+                          (default); accept-new trusts and records them;
+                          no accepts them unrecorded (insecure, warns).
+                          A changed key is refused under every policy
       --connect-timeout S connect, handshake and authentication limit (default 10)
       --retries N         further connection attempts on refusal or timeout
-  -J, --jump HOST         jump host (not supported yet)
+  -J, --jump HOPS         jump hosts, [user@]host[:port] separated by commas
+      --forward-agent     forward the SSH agent to the hosts (ssh -A)
   -F, --config FILE       ssh_config file (not supported yet: use -O)
 
 Running:
@@ -71,6 +77,12 @@ Exit status:
   2 usage error                     5 all connected; a command exited non-zero
 
 Subcommands:
+  cp [flags] LOCAL REMOTE  copy a file (a tree with -r) to every host: SFTP,
+                          or --scp; --preserve-times keeps times. Takes the
+                          host, connection and --json/-v flags of a run
+  slurp [flags] REMOTE LOCALDIR  fetch REMOTE from every host into
+                          LOCALDIR/HOST/; -r, --scp, --preserve-times as cp.
+                          Exit 4: a host could not connect; 5: a copy failed
   nuke PATTERN            kill the processes whose name matches PATTERN
                           (pkill -9) on the hosts; takes the same flags
   testbed [-n N] [-dir DIR]  start N local test SSH servers on 127.0.0.x and

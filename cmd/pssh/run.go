@@ -23,6 +23,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runTestbed(args[1:], stdout, stderr)
 		case "nuke":
 			return runNuke(args[1:], stdin, stdout, stderr)
+		case "cp", "slurp":
+			return runCopy(args[0], args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args)
@@ -56,9 +58,6 @@ func fail(stderr io.Writer, err error) int {
 
 // setup turns the options into the client configuration and run options.
 func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error) {
-	if o.jump != "" {
-		return nil, nil, jumpUnsupported(o.jump)
-	}
 	if o.configFile != "" {
 		return nil, nil, configUnsupported(o.configFile)
 	}
@@ -71,14 +70,21 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error)
 	if err := s.sshArgs(append(append([]string(nil), o.extraArgs...), o.extraArg...)); err != nil {
 		return nil, nil, err
 	}
-	switch o.knownHosts {
-	case "yes", "strict":
-	case "no", "off":
-		s.insecure = true
-	case "accept-new":
-		return nil, nil, usagef("--known-hosts accept-new is not supported yet (trust on first use is in progress): use yes or no")
-	default:
-		return nil, nil, usagef("--known-hosts %q: use yes or no", o.knownHosts)
+	if o.knownHosts != "" {
+		p, err := hostKeyPolicy("--known-hosts", o.knownHosts)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.policy = p
+	}
+	if o.jump != "" {
+		s.proxyJump = o.jump
+	}
+	if o.forwardAgent {
+		s.forwardAgent = true
+	}
+	if s.proxyJump != "" && s.proxyCommand != "" && s.proxyJump != "none" && s.proxyCommand != "none" {
+		return nil, nil, usagef("give a jump host (-J, ProxyJump) or a ProxyCommand, not both")
 	}
 	if o.user != "" {
 		s.user = o.user

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/gopssh/pssh"
 )
 
@@ -17,11 +15,17 @@ type sshSettings struct {
 	user       string
 	port       int
 	keyFile    string
+	certFile   string
 	knownHosts []string
-	insecure   bool // StrictHostKeyChecking=no or --known-hosts=no
+	policy     pssh.HostKeyPolicy // StrictHostKeyChecking or --known-hosts
+	hashKnown  bool               // HashKnownHosts
 	connectTO  time.Duration
 	retries    int
 	hasRetries bool
+
+	proxyJump    string // -J, ProxyJump
+	proxyCommand string // ProxyCommand
+	forwardAgent bool   // --forward-agent, ForwardAgent
 }
 
 // sshArgs interprets ssh command-line arguments given with -x and -X. Only
@@ -54,7 +58,7 @@ func (s *sshSettings) sshArgs(args []string) error {
 		case "p":
 			err = s.option("Port=" + value)
 		case "J":
-			err = jumpUnsupported(value)
+			s.proxyJump = value
 		case "F":
 			err = configUnsupported(value)
 		case "l":
@@ -67,15 +71,37 @@ func (s *sshSettings) sshArgs(args []string) error {
 	return nil
 }
 
-func jumpUnsupported(v string) error {
-	return usagef("jump host %q: jump hosts (-J, ProxyJump) are not supported yet", v)
-}
-
 func configUnsupported(v string) error {
 	return usagef("ssh_config file %q: reading ssh_config files (-F) is not supported yet; give the options with -O Name=Value (supported: %s)", v, supportedOptions)
 }
 
-const supportedOptions = "StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, ConnectTimeout, ConnectionAttempts, BatchMode, LogLevel"
+const supportedOptions = "StrictHostKeyChecking, HashKnownHosts, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, CertificateFile, ProxyJump, ProxyCommand, ForwardAgent, ConnectTimeout, ConnectionAttempts, BatchMode, LogLevel"
+
+// hostKeyPolicy parses a StrictHostKeyChecking value (or --known-hosts):
+// yes, accept-new, no (and OpenSSH's other spellings). "ask" is taken as
+// yes, as ssh does in batch mode: pssh never prompts per host.
+func hostKeyPolicy(what, v string) (pssh.HostKeyPolicy, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "ask", "strict":
+		return pssh.HostKeyStrict, nil
+	}
+	p, err := pssh.ParseHostKeyPolicy(v)
+	if err != nil {
+		return 0, usagef("%s: %q is not yes, accept-new or no", what, v)
+	}
+	return p, nil
+}
+
+// yesNo parses an ssh_config yes/no value.
+func yesNo(name, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "yes", "true":
+		return true, nil
+	case "no", "false":
+		return false, nil
+	}
+	return false, usagef("ssh option %s: %q is not yes or no", name, v)
+}
 
 // option interprets one ssh_config option, "Name=Value" or "Name Value".
 func (s *sshSettings) option(opt string) error {
@@ -89,16 +115,29 @@ func (s *sshSettings) option(opt string) error {
 	}
 	switch strings.ToLower(name) {
 	case "stricthostkeychecking":
-		switch strings.ToLower(value) {
-		case "no", "off":
-			s.insecure = true
-		case "yes", "ask":
-			s.insecure = false
-		case "accept-new":
-			return usagef("ssh option %s=%s is not supported yet (trust on first use is in progress); add the hosts to known_hosts, or use =no", name, value)
-		default:
-			return usagef("ssh option %s: %q is not yes, no, ask or accept-new", name, value)
+		p, err := hostKeyPolicy("ssh option "+name, value)
+		if err != nil {
+			return err
 		}
+		s.policy = p
+	case "hashknownhosts":
+		b, err := yesNo(name, value)
+		if err != nil {
+			return err
+		}
+		s.hashKnown = b
+	case "forwardagent":
+		b, err := yesNo(name, value)
+		if err != nil {
+			return err
+		}
+		s.forwardAgent = b
+	case "proxyjump":
+		s.proxyJump = value
+	case "proxycommand":
+		s.proxyCommand = value
+	case "certificatefile":
+		s.certFile = expandHome(value)
 	case "userknownhostsfile", "globalknownhostsfile":
 		for f := range strings.FieldsSeq(value) {
 			if f != "/dev/null" && f != "none" {
@@ -129,8 +168,6 @@ func (s *sshSettings) option(opt string) error {
 		s.retries, s.hasRetries = n-1, true
 	case "batchmode", "loglevel":
 		// pssh never prompts per host and logs nothing of its own: nothing to do.
-	case "proxyjump":
-		return jumpUnsupported(value)
 	default:
 		return usagef("ssh option %s is not supported yet (no ssh_config support so far); supported: %s", name, supportedOptions)
 	}
@@ -148,11 +185,18 @@ func (s *sshSettings) apply(cfg *pssh.Config, stderr io.Writer) {
 	if s.keyFile != "" {
 		cfg.KeyFile = s.keyFile
 	}
-	cfg.KnownHostsFiles = append(cfg.KnownHostsFiles, s.knownHosts...)
-	if s.insecure {
-		fmt.Fprintln(stderr, "pssh: warning: host keys are not checked (StrictHostKeyChecking=no / --known-hosts=no): anyone on the path can impersonate the hosts")
-		cfg.HostKeyCallback = ssh.InsecureIgnoreHostKey()
+	if s.certFile != "" {
+		cfg.CertFile = s.certFile
 	}
+	cfg.KnownHostsFiles = append(cfg.KnownHostsFiles, s.knownHosts...)
+	cfg.HostKeyPolicy = s.policy
+	cfg.HashKnownHosts = s.hashKnown
+	if s.policy == pssh.HostKeyInsecureIgnore {
+		fmt.Fprintln(stderr, "pssh: warning: the keys of hosts not in known_hosts are not checked (StrictHostKeyChecking=no / --known-hosts=no): anyone on the path can impersonate them")
+	}
+	cfg.ProxyJump = s.proxyJump
+	cfg.ProxyCommand = s.proxyCommand
+	cfg.ForwardAgent = s.forwardAgent
 	if s.connectTO > 0 {
 		cfg.ConnectTimeout = s.connectTO
 	}

@@ -115,6 +115,11 @@ func readPassword(prompt string) (string, error) {
 		return "", fmt.Errorf("-A needs a terminal to ask for the password: %w", err)
 	}
 	defer tty.Close()
+	// Turn echo off before the prompt shows: a person (or a script) typing
+	// as soon as it appears must not see the password echoed.
+	if restore, err := noEcho(int(tty.Fd())); err == nil {
+		defer restore()
+	}
 	fmt.Fprint(tty, prompt)
 	pw, err := term.ReadPassword(int(tty.Fd()))
 	fmt.Fprintln(tty)

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestKnownHostsPolicies: accept-new trusts new hosts once and records
+// them; strict (the default) refuses them; no warns.
+func TestKnownHostsPolicies(t *testing.T) {
+	b := newBed(t, 3)
+	for _, tt := range []struct {
+		name   string
+		policy []string
+		hashed bool
+	}{
+		{"--known-hosts accept-new", []string{"--known-hosts", "accept-new"}, false},
+		{"-O StrictHostKeyChecking=accept-new", []string{"-O", "StrictHostKeyChecking=accept-new"}, false},
+		{"-x -o, hashed", []string{"-x", "-o StrictHostKeyChecking=accept-new -o HashKnownHosts=yes"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			known := filepath.Join(t.TempDir(), "known_hosts")
+			if err := os.WriteFile(known, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			auth := []string{"-h", b.hostsFile, "--key", b.keyFile, "-l", "tester", "-O", "UserKnownHostsFile=" + known}
+
+			r := runPssh(t, append(auth, "true")...)
+			wantCode(t, r, 4)
+			for h, st := range statuses(t, r.stdout) {
+				if st.reason != "host key verification failed" {
+					t.Errorf("strict, %s: %+v", h, st)
+				}
+			}
+
+			r = runPssh(t, append(append(auth, tt.policy...), "true")...)
+			wantCode(t, r, 0)
+			data, _ := os.ReadFile(known)
+			l := lines(string(data))
+			if len(l) != 3 {
+				t.Fatalf("known_hosts has %d lines, want 3:\n%s", len(l), data)
+			}
+			for i, h := range b.hosts() {
+				if hashed := strings.HasPrefix(l[i], "|1|"); hashed != tt.hashed {
+					t.Errorf("line %q: hashed %v, want %v", l[i], hashed, tt.hashed)
+				}
+				host, port, _ := net.SplitHostPort(h)
+				if !tt.hashed && !strings.Contains(string(data), "["+host+"]:"+port+" ") {
+					t.Errorf("no line for %s in\n%s", h, data)
+				}
+			}
+
+			// From now on the hosts are known: the strict default accepts them.
+			r = runPssh(t, append(auth, "true")...)
+			wantCode(t, r, 0)
+			if again, _ := os.ReadFile(known); string(again) != string(data) {
+				t.Errorf("known_hosts changed on a second run:\n%s", again)
+			}
+		})
+	}
+	t.Run("no warns", func(t *testing.T) {
+		empty := filepath.Join(t.TempDir(), "known_hosts")
+		os.WriteFile(empty, nil, 0o600)
+		r := runPssh(t, "-h", b.hostsFile, "--key", b.keyFile, "-l", "tester", "-O", "UserKnownHostsFile="+empty, "--known-hosts", "no", "true")
+		wantCode(t, r, 0)
+		if !strings.Contains(r.stderr, "warning") {
+			t.Errorf("no warning: %q", r.stderr)
+		}
+		if data, _ := os.ReadFile(empty); len(data) != 0 {
+			t.Errorf("--known-hosts no recorded keys:\n%s", data)
+		}
+	})
+	t.Run("bad values", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"--known-hosts", "maybe"},
+			{"-O", "StrictHostKeyChecking=perhaps"},
+			{"-O", "HashKnownHosts=sometimes"},
+		} {
+			r := runPssh(t, append(append([]string{"-H", b.hosts()[0]}, args...), "true")...)
+			wantCode(t, r, 2)
+		}
+	})
+}
