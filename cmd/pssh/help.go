@@ -44,11 +44,11 @@ Connection:
       --retries N         further connection attempts on refusal or timeout
   -J, --jump HOPS         jump hosts, [user@]host[:port] separated by commas
       --forward-agent     forward the SSH agent to the hosts (ssh -A)
-  -F, --config FILE       ssh_config file (not supported yet: use -O)
+  -F, --config FILE       ssh_config file instead of ~/.ssh/config (as ssh -F)
 
 Running:
-  -p, --par N             hosts connecting at once (default 32); started
-                          commands then all run concurrently
+  -p, --par N             commands running at once (default 32); each further
+                          host starts as another finishes
   -t, --timeout S         limit per host, connecting included; 0 = none (default 60)
   -I, --send-input        read standard input once and send it to every host
       --sudo              run the command with sudo

@@ -127,7 +127,9 @@ func psshIn(t *testing.T, stdin string, args ...string) runResult {
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Env = append(os.Environ(), "NO_COLOR=")
+	// A home of its own: the machine's ~/.ssh/config and known_hosts must
+	// not change what the tests see.
+	cmd.Env = append(os.Environ(), "NO_COLOR=", "HOME="+t.TempDir())
 	begin := time.Now()
 	err := cmd.Run()
 	r := runResult{stdout: out.String(), stderr: errb.String(), took: time.Since(begin)}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,9 +59,7 @@ func fail(stderr io.Writer, err error) int {
 
 // setup turns the options into the client configuration and run options.
 func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error) {
-	if o.configFile != "" {
-		return nil, nil, configUnsupported(o.configFile)
-	}
+
 	var s sshSettings
 	for _, opt := range o.sshOptions {
 		if err := s.option(opt); err != nil {
@@ -97,6 +96,9 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error)
 	}
 	if o.connectTO > 0 {
 		s.connectTO = o.connectTO
+	}
+	if o.configFile != "" {
+		s.configFile = o.configFile
 	}
 	cfg := &pssh.Config{PoolSize: o.par, Retries: o.retries}
 	s.apply(cfg, stderr)
@@ -158,19 +160,26 @@ func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.W
 
 	r := newReporter(o, newPrinter(stdout, stderr), len(hosts))
 	r.startProgress()
-	outputs, err := client.Run(ctx, command, ropt)
-	if err != nil {
-		r.p.endProgress()
-		return fail(stderr, err)
-	}
-	for _, out := range outputs {
-		go feedInput(out, input)
-	}
+	// As the classic pssh: at most -p commands run at once, each host
+	// starting as another finishes, all on the one client.
 	results := make(chan *result)
-	for _, out := range outputs {
-		go func() { results <- r.collect(out) }()
+	var next atomic.Int64
+	for range min(o.par, len(hosts)) {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(hosts) {
+					return
+				}
+				hopt := *ropt
+				hopt.Hosts = []int{i}
+				outputs, _ := client.Run(ctx, command, &hopt) // errors are on the output
+				go feedInput(outputs[0], input)
+				results <- r.collect(outputs[0])
+			}
+		}()
 	}
-	for range outputs {
+	for range hosts {
 		r.finished(<-results)
 	}
 	r.p.endProgress()

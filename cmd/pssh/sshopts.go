@@ -26,6 +26,7 @@ type sshSettings struct {
 	proxyJump    string // -J, ProxyJump
 	proxyCommand string // ProxyCommand
 	forwardAgent bool   // --forward-agent, ForwardAgent
+	configFile   string // -F: the ssh_config file instead of ~/.ssh/config
 }
 
 // sshArgs interprets ssh command-line arguments given with -x and -X. Only
@@ -60,7 +61,7 @@ func (s *sshSettings) sshArgs(args []string) error {
 		case "J":
 			s.proxyJump = value
 		case "F":
-			err = configUnsupported(value)
+			s.configFile = value
 		case "l":
 			s.user = value
 		}
@@ -71,9 +72,6 @@ func (s *sshSettings) sshArgs(args []string) error {
 	return nil
 }
 
-func configUnsupported(v string) error {
-	return usagef("ssh_config file %q: reading ssh_config files (-F) is not supported yet; give the options with -O Name=Value (supported: %s)", v, supportedOptions)
-}
 
 const supportedOptions = "StrictHostKeyChecking, HashKnownHosts, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, CertificateFile, ProxyJump, ProxyCommand, ForwardAgent, ConnectTimeout, ConnectionAttempts, BatchMode, LogLevel"
 
@@ -194,6 +192,7 @@ func (s *sshSettings) apply(cfg *pssh.Config, stderr io.Writer) {
 	if s.policy == pssh.HostKeyInsecureIgnore {
 		fmt.Fprintln(stderr, "pssh: warning: the keys of hosts not in known_hosts are not checked (StrictHostKeyChecking=no / --known-hosts=no): anyone on the path can impersonate them")
 	}
+	cfg.SSHConfigFile = s.configFile
 	cfg.ProxyJump = s.proxyJump
 	cfg.ProxyCommand = s.proxyCommand
 	cfg.ForwardAgent = s.forwardAgent

@@ -182,7 +182,7 @@ func TestSSHOptions(t *testing.T) {
 		{"bad StrictHostKeyChecking", append(hosts, "-O", "StrictHostKeyChecking=maybe"), 2, "is not yes, accept-new or no"},
 		{"unsupported -x", append(hosts, "-x", "-v -C"), 2, `extra ssh argument "-v" is not supported`},
 		{"-J and ProxyCommand", append(hosts, "-x", "-J bastion", "-O", "ProxyCommand=nc %h %p"), 2, "not both"},
-		{"-F", append(hosts, "-F", "/etc/ssh/ssh_config"), 2, "ssh_config files (-F) is not supported yet"},
+		{"-F missing file", append(hosts, "-F", "/nonexistent/ssh_config"), 1, "/nonexistent/ssh_config"},
 		{"--known-hosts bad", append(hosts, "--known-hosts", "maybe"), 2, "is not yes, accept-new or no"},
 	}
 	for _, tt := range tests {
@@ -217,5 +217,47 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(r.stdout, flag) {
 			t.Errorf("--help does not mention %s", flag)
 		}
+	}
+}
+
+func TestSSHConfigFile(t *testing.T) {
+	b := newBed(t, 2)
+	// Aliases that only the -F file resolves to the testbed's hosts.
+	config := fmt.Sprintf("Host alias*\n  Port %d\n  IdentityFile %s\n  UserKnownHostsFile %s\nHost alias1\n  HostName 127.0.0.1\nHost alias2\n  HostName 127.0.0.2\n",
+		b.port, b.keyFile, b.known)
+	file := filepath.Join(t.TempDir(), "ssh_config")
+	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runPssh(t, "-F", file, "-H", "alias1,alias2", "echo", "hi")
+	wantCode(t, r, 0)
+	st := statuses(t, r.stdout)
+	for _, h := range []string{"alias1", "alias2"} {
+		if !st[h].ok {
+			t.Errorf("%s: %+v\n%s%s", h, st[h], r.stdout, r.stderr)
+		}
+	}
+	// Without -F the aliases mean nothing.
+	r = runPssh(t, "-H", "alias1", "--connect-timeout", "2", "true")
+	wantCode(t, r, 4)
+}
+
+func TestParallelismBoundsRunningCommands(t *testing.T) {
+	b := newBed(t, 6)
+	dir := t.TempDir()
+	// Each command marks itself running in a shared directory (the testbed's
+	// hosts share this machine's disk), counts the marks, lingers, and goes.
+	cmd := fmt.Sprintf(`touch %[1]s/$$; ls %[1]s | wc -l; sleep 0.3; rm %[1]s/$$`, dir)
+	r := runPssh(t, append(b.flags(), "-p", "2", "-i", cmd)...)
+	wantCode(t, r, 0)
+	most := 0
+	for _, l := range lines(r.stdout) {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(l), &n); err == nil {
+			most = max(most, n)
+		}
+	}
+	if most < 1 || most > 2 {
+		t.Fatalf("up to %d commands ran at once with -p 2:\n%s", most, r.stdout)
 	}
 }
