@@ -72,7 +72,6 @@ func (s *sshSettings) sshArgs(args []string) error {
 	return nil
 }
 
-
 const supportedOptions = "StrictHostKeyChecking, HashKnownHosts, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, CertificateFile, ProxyJump, ProxyCommand, ForwardAgent, ConnectTimeout, ConnectionAttempts, BatchMode, LogLevel"
 
 // hostKeyPolicy parses a StrictHostKeyChecking value (or --known-hosts):
