@@ -8,7 +8,7 @@ const usageText = `Usage: pssh [flags] COMMAND...
        pssh cp [flags] LOCAL REMOTE
        pssh slurp [flags] REMOTE LOCALDIR
        pssh nuke [flags] PATTERN
-       pssh testbed [-n N] [-dir DIR]
+       pssh testbed [-n N] [-dir DIR] [-- PSSH-FLAGS COMMAND...]
 
 Run COMMAND on many hosts over SSH in parallel. Flag parsing stops at the
 first argument that is not a flag (or at --): "pssh -H h1 ls -l /" runs
@@ -86,5 +86,7 @@ Subcommands:
   nuke PATTERN            kill the processes whose name matches PATTERN
                           (pkill -9) on the hosts; takes the same flags
   testbed [-n N] [-dir DIR]  start N local test SSH servers on 127.0.0.x and
-                          print how to run pssh against them
+                          print how to run pssh against them; with
+                          "-- PSSH-FLAGS COMMAND..." run pssh with them
+                          against the servers instead, and exit
 `

@@ -1,5 +1,5 @@
 // Command pssh runs a command on many hosts over SSH in parallel, with the
-// flags of the classic parallel-ssh CLI. See pssh --help and docs/cli.md.
+// flags of the classic parallel-ssh CLI. See pssh --help and README.md.
 package main
 
 import "os"

@@ -21,7 +21,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "testbed":
-			return runTestbed(args[1:], stdout, stderr)
+			return runTestbed(args[1:], stdin, stdout, stderr)
 		case "nuke":
 			return runNuke(args[1:], stdin, stdout, stderr)
 		case "cp", "slurp":

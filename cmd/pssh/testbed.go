@@ -21,8 +21,10 @@ import (
 
 // runTestbed starts n in-process SSH servers on loopback addresses, writes
 // what a client needs to reach them into a directory, prints how to use
-// them and runs until interrupted.
-func runTestbed(args []string, stdout, stderr io.Writer) int {
+// them and runs until interrupted. With arguments after its own flags
+// ("pssh testbed -n 20 -- -b uptime"), it instead runs pssh with them
+// against the testbed, stops, and exits with pssh's status.
+func runTestbed(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pssh testbed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 20, "number of servers (each on its own 127.0.0.x address and port)")
@@ -33,8 +35,8 @@ func runTestbed(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	if fs.NArg() > 0 || *n < 1 {
-		return fail(stderr, usagef("testbed: usage: pssh testbed [-n N] [-dir DIR] (N at least 1)"))
+	if *n < 1 {
+		return fail(stderr, usagef("testbed: usage: pssh testbed [-n N] [-dir DIR] [-- PSSH-FLAGS COMMAND...] (N at least 1)"))
 	}
 	d := *dir
 	var err error
@@ -93,6 +95,15 @@ func runTestbed(args []string, stdout, stderr io.Writer) int {
 		if err := os.Chmod(f.path, f.mode); err != nil {
 			return fail(stderr, err)
 		}
+	}
+
+	if rest := fs.Args(); len(rest) > 0 {
+		if *dir == "" {
+			defer os.RemoveAll(d)
+		}
+		fmt.Fprintf(stderr, "pssh testbed: %d SSH servers on 127.0.0.x, files in %s\n", *n, d)
+		own := []string{"-h", hostsFile, "--key", keyFile, "-O", "UserKnownHostsFile=" + known}
+		return run(append(own, rest...), stdin, stdout, stderr)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -92,6 +92,17 @@ func TestTestbed(t *testing.T) {
 func TestTestbedUsage(t *testing.T) {
 	r := runPssh(t, "testbed", "-n", "0")
 	wantCode(t, r, 2)
-	r = runPssh(t, "testbed", "extra")
+	r = runPssh(t, "testbed", "-bogus")
 	wantCode(t, r, 2)
+}
+
+func TestTestbedRunsCommand(t *testing.T) {
+	r := runPssh(t, "testbed", "-n", "3", "--", "-b", "echo", "hi")
+	wantCode(t, r, 0)
+	got := lines(r.stdout)
+	if len(got) != 4 || !strings.HasSuffix(got[1], "(3)") || got[3] != "hi" {
+		t.Fatalf("stdout %q", r.stdout)
+	}
+	r = runPssh(t, "testbed", "-n", "2", "--", "exit 3")
+	wantCode(t, r, 5)
 }
