@@ -1,6 +1,7 @@
 package pssh
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -148,7 +149,7 @@ func (e *TimeoutError) Timeout() bool { return true }
 // the command could not start, or the connection was lost while it ran.
 type SessionError struct {
 	Host string
-	Op   string // "open session", "request pty", "start", "run"
+	Op   string // "open session", "set environment", "request pty", "start command", "run"
 	Err  error
 }
 
@@ -157,6 +158,48 @@ func (e *SessionError) Error() string {
 }
 
 func (e *SessionError) Unwrap() error { return e.Err }
+
+// EnvError is a host's error when its server refused to set a variable of
+// RunOptions.Env (OpenSSH accepts only the names its AcceptEnv lists). The
+// command was not run; RunOptions.IgnoreRefusedEnv runs it anyway.
+type EnvError struct {
+	Host string // the host as given
+	Name string // the variable refused
+}
+
+func (e *EnvError) Error() string {
+	return fmt.Sprintf("%s: server refused to set %s: allow it with AcceptEnv in sshd_config (or set RunOptions.IgnoreRefusedEnv to run without it)", e.Host, e.Name)
+}
+
+// Errors wrapped by a RequestError.
+var (
+	// ErrNotRunning: the host has no running command, because it ended or
+	// never started.
+	ErrNotRunning = errors.New("the host has no running command (it ended, or never started)")
+	// ErrNoPTY: Resize on a run without RunOptions.UsePTY.
+	ErrNoPTY = errors.New("the command has no pseudo-terminal (run it with RunOptions.UsePTY)")
+	// ErrRequestRefused: the server answered no. OpenSSH refuses signals
+	// on root's sessions, and on sessions of a forced command or subsystem.
+	ErrRequestRefused = errors.New("the server refused the request")
+	// ErrNoReply: the server did not answer within the connect timeout.
+	ErrNoReply = errors.New("the server did not answer the request")
+)
+
+// RequestError is returned by HostOutput.Signal and HostOutput.Resize when
+// the request could not be made: the command is not running
+// (ErrNotRunning), the run has no PTY (ErrNoPTY), the server refused it
+// (ErrRequestRefused) or did not answer (ErrNoReply), or the session failed.
+type RequestError struct {
+	Host    string // the host as given
+	Request string // e.g. "signal TERM", "window-change 132x50"
+	Err     error
+}
+
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("%s: %s: %v", e.Host, e.Request, e.Err)
+}
+
+func (e *RequestError) Unwrap() error { return e.Err }
 
 // HostArgsError is returned by Run, before anything runs, when
 // RunOptions.HostArgs does not fit the host list or the command.

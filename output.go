@@ -3,7 +3,10 @@ package pssh
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +45,12 @@ type HostOutput struct {
 	signal     string
 	start      time.Time
 	end        time.Time
+
+	// session is the running command's session, nil before it started and
+	// once it ended; pty tells whether it has a PTY.
+	session        *ssh.Session
+	pty            bool
+	requestTimeout time.Duration // how long Signal and Resize wait for a reply
 }
 
 func newHostOutput(h *host, command string, opt *Config, readTimeout time.Duration, log *hostLog) *HostOutput {
@@ -112,6 +121,79 @@ func (o *HostOutput) Wait(ctx context.Context) error {
 	}
 }
 
+// Signal sends sig (e.g. ssh.SIGTERM; a "SIG" prefix is dropped) to the
+// host's running command, and returns once the server accepted it. If the
+// signal ends the command, ExitSignal then tells which signal it was.
+//
+// The error is a *RequestError naming the host: ErrNotRunning when the
+// command ended or never started, ErrRequestRefused when the server refused
+// (OpenSSH refuses signals on sessions of root logins: log in as another
+// user, or send a kill command), ErrNoReply, or the session's error.
+// OpenSSH also refuses a signal that comes before the command's process has
+// started, which it may not have when Run returns: a caller that must not
+// miss can wait for the command's first output, or retry.
+func (o *HostOutput) Signal(sig ssh.Signal) error {
+	name := strings.TrimPrefix(string(sig), "SIG")
+	return o.request("signal "+name, "signal", ssh.Marshal(struct{ Signal string }{name}), false)
+}
+
+// Resize changes the size, in characters, of the pseudo-terminal of a
+// command run with RunOptions.UsePTY (a "window-change" request; the remote
+// command gets SIGWINCH). The errors are those of Signal, and ErrNoPTY for a
+// run without a PTY.
+func (o *HostOutput) Resize(width, height int) error {
+	op := fmt.Sprintf("window-change %dx%d", width, height)
+	if width <= 0 || height <= 0 || int64(width) > math.MaxUint32 || int64(height) > math.MaxUint32 {
+		return &RequestError{Host: o.Host, Request: op, Err: errors.New("invalid terminal size")}
+	}
+	payload := ssh.Marshal(struct{ Columns, Rows, Width, Height uint32 }{uint32(width), uint32(height), 0, 0})
+	return o.request(op, "window-change", payload, true)
+}
+
+// request sends a session request on the running command's session and
+// waits for the server's answer, at most requestTimeout.
+func (o *HostOutput) request(op, name string, payload []byte, needPTY bool) error {
+	o.mu.Lock()
+	sess, pty, timeout := o.session, o.pty, o.requestTimeout
+	o.mu.Unlock()
+	fail := func(err error) error { return &RequestError{Host: o.Host, Request: op, Err: err} }
+	switch {
+	case sess == nil:
+		return fail(ErrNotRunning)
+	case needPTY && !pty:
+		return fail(ErrNoPTY)
+	}
+	type reply struct {
+		ok  bool
+		err error
+	}
+	replied := make(chan reply, 1)
+	go func() {
+		ok, err := sess.SendRequest(name, true, payload)
+		replied <- reply{ok, err}
+	}()
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case r := <-replied:
+		switch {
+		case r.err != nil && errors.Is(r.err, io.EOF):
+			return fail(ErrNotRunning) // the session ended before the server replied
+		case r.err != nil:
+			return fail(r.err)
+		case !r.ok:
+			return fail(ErrRequestRefused)
+		}
+		return nil
+	case <-expired:
+		return fail(ErrNoReply)
+	}
+}
+
 // startFailed finishes a host that never started its command.
 func (o *HostOutput) startFailed(err error) {
 	o.mu.Lock()
@@ -143,6 +225,7 @@ func (o *HostOutput) finish(waitErr, hostErr error) {
 		}
 	}
 	o.end = time.Now()
+	o.session = nil
 	streamErr := o.err
 	o.mu.Unlock()
 	o.Stdout.buf.CloseWithError(streamErr)

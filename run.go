@@ -1,9 +1,12 @@
 package pssh
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +22,24 @@ type RunOptions struct {
 	Shell string // wrap the command in this shell, e.g. "bash -c"; the command is quoted for it
 
 	UsePTY bool // request a pseudo-terminal; stdout and stderr then arrive together on Stdout
+
+	// Term is the terminal type of the pseudo-terminal (TERM), with
+	// UsePTY; default "xterm".
+	Term string
+	// Width and Height are the pseudo-terminal's size in characters, with
+	// UsePTY; default (zero or less) 80x24. HostOutput.Resize changes it while the command
+	// runs.
+	Width, Height int
+
+	// Env is set in the remote command's environment before it starts, sent
+	// as "env" requests in sorted key order (ssh's SendEnv and SetEnv).
+	// Servers accept only some names (OpenSSH: AcceptEnv in sshd_config).
+	// A host whose server refuses a variable fails with an *EnvError before
+	// its command runs, unless IgnoreRefusedEnv is set.
+	Env map[string]string
+	// IgnoreRefusedEnv runs the command without the variables the server
+	// refuses, instead of failing the host with an *EnvError.
+	IgnoreRefusedEnv bool
 
 	// HostArgs, if not nil, has one argument list per host, formatted into
 	// the command for that host: %s inserts an argument as it is, %q inserts
@@ -177,14 +198,6 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		o.startFailed(err)
 		return
 	}
-	if opt.UsePTY {
-		modes := ssh.TerminalModes{ssh.ECHO: 0, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
-		if err := sess.RequestPty("xterm", 24, 80, modes); err != nil {
-			sess.Close()
-			o.startFailed(&SessionError{Host: h.name, Op: "request pty", Err: err})
-			return
-		}
-	}
 	stdin, err := sess.StdinPipe()
 	if err != nil {
 		sess.Close()
@@ -193,12 +206,15 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 	}
 	sess.Stdout = o.Stdout.buf
 	sess.Stderr = o.Stderr.buf
-	if err := c.startCommand(ctx, h, client, sess, o.Command); err != nil {
+	if err := c.startCommand(ctx, h, client, sess, o.Command, opt); err != nil {
 		sess.Close()
 		o.startFailed(err)
 		return
 	}
 	o.Stdin = stdin
+	o.mu.Lock()
+	o.session, o.pty, o.requestTimeout = sess, opt.UsePTY, h.connectTimeout
+	o.mu.Unlock()
 
 	ended := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended) })
@@ -233,27 +249,61 @@ func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, ses
 	}
 }
 
-// startCommand sends the exec request, bounded by ctx and the connect
-// timeout: a server that never answers has its connection dropped.
-func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, command string) error {
+// startCommand sends the env and pty requests and the exec request,
+// bounded by ctx and the connect timeout: a server that never answers has
+// its connection dropped.
+func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, command string, opt *RunOptions) error {
 	var timedOut atomic.Bool
 	t := time.AfterFunc(h.connectTimeout, func() {
 		timedOut.Store(true)
 		h.conn.drop(client)
 	})
 	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	err := sess.Start(command)
+	op, err := prepareAndStart(h, sess, command, opt)
 	t.Stop()
 	stop()
+	var envErr *EnvError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &envErr):
+		return err
 	case timedOut.Load():
-		return &TimeoutError{Host: h.name, Op: "start command", Limit: h.connectTimeout, Err: err}
+		return &TimeoutError{Host: h.name, Op: op, Limit: h.connectTimeout, Err: err}
 	case ctx.Err() != nil:
 		return ctxError(h, ctx)
 	}
-	return &SessionError{Host: h.name, Op: "start command", Err: err}
+	return &SessionError{Host: h.name, Op: op, Err: err}
+}
+
+// prepareAndStart sets the environment, requests the pty and starts the
+// command; it returns the step that failed.
+func prepareAndStart(h *host, sess *ssh.Session, command string, opt *RunOptions) (string, error) {
+	for _, name := range slices.Sorted(maps.Keys(opt.Env)) {
+		ok, err := sess.SendRequest("env", true, ssh.Marshal(struct{ Name, Value string }{name, opt.Env[name]}))
+		if err != nil {
+			return "set environment", err
+		}
+		if !ok && !opt.IgnoreRefusedEnv {
+			return "set environment", &EnvError{Host: h.name, Name: name}
+		}
+	}
+	if opt.UsePTY {
+		modes := ssh.TerminalModes{ssh.ECHO: 0, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
+		term := cmp.Or(opt.Term, "xterm")
+		if err := sess.RequestPty(term, orDefault(opt.Height, 24), orDefault(opt.Width, 80), modes); err != nil {
+			return "request pty", err
+		}
+	}
+	return "start command", sess.Start(command)
+}
+
+// orDefault returns n, or def when n is not positive.
+func orDefault(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
 }
 
 // ErrConnectionLost is wrapped by the SessionError of a host whose

@@ -30,6 +30,10 @@ type command struct {
 	mu     sync.Mutex
 	reaped bool
 
+	// replying is held while a signal request is answered, so that a
+	// command the signal ends does not close the channel before the reply.
+	replying sync.Mutex
+
 	abortOnce sync.Once
 	aborted   chan struct{} // closed when the channel or connection is gone
 	done      chan struct{} // closed when the process is reaped and I/O is over
@@ -225,6 +229,8 @@ func (cmd *command) report() {
 			ch.SendRequest("exit-status", false, ssh.Marshal(exitStatusMsg{Status: uint32(ps.ExitCode())}))
 		}
 	}
+	cmd.replying.Lock()
+	defer cmd.replying.Unlock()
 	ch.CloseWrite()
 	ch.Close()
 }

@@ -86,11 +86,15 @@ func (ss *session) handle(req *ssh.Request) {
 	case "signal":
 		var msg signalRequest
 		ok := ssh.Unmarshal(req.Payload, &msg) == nil && ss.cmd != nil
-		if ok {
-			sig, known := signalByName(msg.Signal)
-			ok = known && ss.cmd.signal(sig) == nil
-			ss.logf("signal %s: %v", msg.Signal, ok)
+		if !ok {
+			req.Reply(false, nil)
+			return
 		}
+		ss.cmd.replying.Lock()
+		defer ss.cmd.replying.Unlock()
+		sig, known := signalByName(msg.Signal)
+		ok = known && ss.cmd.signal(sig) == nil
+		ss.logf("signal %s: %v", msg.Signal, ok)
 		req.Reply(ok, nil)
 	default:
 		// Anything else is not supported.
