@@ -42,7 +42,7 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 		wg.Go(func() {
 			var file *os.File
 			if s.dir != "" {
-				f, err := os.Create(filepath.Join(s.dir, r.fileName(res.name, s.dir)))
+				f, err := createOutput(filepath.Join(s.dir, r.fileName(res.name, s.dir)))
 				if err != nil {
 					errMu.Lock()
 					res.fileErr = err

@@ -18,6 +18,7 @@ import (
 // match a -g glob, and checks each one's syntax.
 func loadHosts(o *options) ([]string, error) {
 	var hosts, excluded []string
+	origin := map[string]string{} // where each host was first given
 	add := func(where, expr string) error {
 		var include []string
 		for _, it := range splitExcluded(expr) {
@@ -29,6 +30,11 @@ func loadHosts(o *options) ([]string, error) {
 				excluded = append(excluded, got...)
 			} else {
 				include = append(include, got...)
+				for _, h := range got {
+					if _, ok := origin[h]; !ok {
+						origin[h] = where
+					}
+				}
 			}
 		}
 		hosts = append(hosts, include...)
@@ -81,7 +87,7 @@ func loadHosts(o *options) ([]string, error) {
 	}
 	for _, h := range hosts {
 		if _, err := hostspec.Parse(h); err != nil {
-			return nil, usagef("%v", err)
+			return nil, usagef("%s: %v", origin[h], err)
 		}
 	}
 	for _, g := range o.globs {

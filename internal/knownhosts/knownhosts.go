@@ -243,11 +243,12 @@ func (db *DB) load() error {
 	var algos *skeema.HostKeyDB
 	if len(existing) > 0 {
 		var err error
+		// Their errors start with "knownhosts: " and name the file and line.
 		if cb, err = xknownhosts.New(existing...); err != nil {
-			return fmt.Errorf("knownhosts: %w", err)
+			return err
 		}
 		if algos, err = skeema.NewDB(existing...); err != nil {
-			return fmt.Errorf("knownhosts: %w", err)
+			return err
 		}
 	}
 	db.hostKeyCheck, db.algos, db.lines, db.revoked, db.stats = cb, algos, lines, revoked, stats

@@ -171,10 +171,10 @@ func scan(data []byte) ([]directive, []byte) {
 	lines := bytes.Split(data, []byte("\n"))
 	var dirs []directive
 	for i, l := range lines {
-		s := strings.TrimLeft(string(l), " \t")
+		s := strings.TrimRight(strings.TrimLeft(string(l), " \t"), "\r")
 		end := strings.IndexAny(s, " \t=")
 		if end < 0 {
-			continue
+			end = len(s) // a keyword alone, as "Host" with no patterns
 		}
 		key := strings.ToLower(s[:end])
 		if key != "host" && key != "match" && key != "include" {

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// outputPerm is the mode of the -o and -e files (less the umask): readable
+// by others, as the classic pssh's files, since they hold what the remote
+// command printed to its user; use a umask of 077 or a private directory
+// for output that others must not read.
+const outputPerm = 0o644
+
+// createOutput creates the file name for writing, empty, replacing whatever
+// is at name: a regular file, or a symlink or hard link planted there,
+// which is replaced rather than followed, so that no other file is ever
+// written through it. The new file is created under a fresh name in the
+// same directory (O_CREATE|O_EXCL, which never follows a symlink) and renamed over name at once, so
+// that name is there to watch while the host runs.
+func createOutput(name string) (*os.File, error) {
+	dir, base := filepath.Split(name)
+	if len(base) > 64 {
+		base = base[:64] // the temporary name stays within NAME_MAX
+	}
+	var f *os.File
+	for range 100 {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		tmp := filepath.Join(dir, "."+base+".pssh-tmp-"+hex.EncodeToString(b[:]))
+		var err error
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, outputPerm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "create", Path: name, Err: unwrapPath(err)}
+		}
+		break
+	}
+	if f == nil {
+		return nil, &fs.PathError{Op: "create", Path: name, Err: fs.ErrExist}
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, &fs.PathError{Op: "create", Path: name, Err: unwrapPath(err)}
+	}
+	return f, nil
+}
+
+// unwrapPath returns the error under a *fs.PathError or *os.LinkError.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

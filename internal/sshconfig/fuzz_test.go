@@ -1,0 +1,87 @@
+package sshconfig
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzLoad checks that Load and Resolve never panic on any configuration
+// file, and that their errors are *Error naming a file and, for the file
+// given, a line within it (or the tokenizer's "(line, column)"). Include
+// stays inside a temporary home: inputs whose Include paths are absolute
+// or climb out with ".." are skipped.
+func FuzzLoad(f *testing.F) {
+	for _, s := range []string{
+		"Host web*\n  User deploy\n  Port 2222\n",
+		"Host a b !c\nHostName %h.example.com\nIdentityFile ~/.ssh/id_%r@%h\n",
+		"Match host db* user root\n  ProxyJump bastion\nMatch all\n  ConnectTimeout 5\n",
+		"Include other\nHost x\n",
+		"Include config\n",
+		"Include *\n",
+		"Host\n",
+		"Match exec true\n",
+		"Port notanumber\nHost *\n",
+		"ConnectTimeout 1h2m\nServerAliveInterval=30s\n",
+		"Host \"quoted name\"\n User \"a b\"\n",
+		"ProxyCommand nc %h %p\nProxyJump none\n",
+		"Host *\n\tHostName %%%\n",
+		"Host a # comment\nUser=u # comment\n",
+		"Match\n",
+		"Host x\nUser\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		if len(data) > 2000 {
+			return
+		}
+		for _, d := range func() []directive { dirs, _ := scan([]byte(data)); return dirs }() {
+			if d.key != "include" {
+				continue
+			}
+			for _, a := range d.args {
+				if filepath.IsAbs(a) || strings.Contains(a, "..") || strings.HasPrefix(a, "~") && !strings.HasPrefix(a, "~/") && a != "~" {
+					return
+				}
+			}
+		}
+		home := t.TempDir()
+		if err := os.Mkdir(filepath.Join(home, ".ssh"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(home, ".ssh", "config")
+		if err := os.WriteFile(name, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(data, "\n") + 1
+		check := func(what string, err error) {
+			t.Helper()
+			var ce *Error
+			if !errors.As(err, &ce) || ce.File == "" {
+				t.Fatalf("%s: error %v (%T) does not name a file", what, err, err)
+			}
+			if ce.File == name && (ce.Line < 0 || ce.Line > lines) {
+				t.Fatalf("%s: error %v: line %d out of 1..%d", what, err, ce.Line, lines)
+			}
+			if ce.Line == 0 && !strings.Contains(err.Error(), "(") && !strings.Contains(err.Error(), "Include nested too deeply") {
+				t.Fatalf("%s: error %v has no line", what, err)
+			}
+		}
+		c, err := Load(Options{UserFile: name, HomeDir: home, LocalUser: "fuzz"})
+		if err != nil {
+			check("Load", err)
+			return
+		}
+		for _, alias := range []string{"web1", "db1", "x", "a"} {
+			if _, err := c.Resolve(alias); err != nil {
+				check("Resolve("+alias+")", err)
+			}
+			if _, err := c.ResolveWith(alias, Override{User: "root", Port: 2200}); err != nil {
+				check("ResolveWith("+alias+")", err)
+			}
+		}
+	})
+}
