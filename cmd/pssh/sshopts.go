@@ -166,7 +166,7 @@ func (s *sshSettings) option(opt string) error {
 	case "batchmode", "loglevel":
 		// pssh never prompts per host and logs nothing of its own: nothing to do.
 	default:
-		return usagef("ssh option %s is not supported yet (no ssh_config support so far); supported: %s", name, supportedOptions)
+		return usagef("ssh option %s is not supported by pssh; supported: %s", name, supportedOptions)
 	}
 	return nil
 }

@@ -178,7 +178,7 @@ func TestSSHOptions(t *testing.T) {
 		{"--port", append(noPort, "--port", fmt.Sprint(b.port), "--key", b.keyFile, "-O", "UserKnownHostsFile "+b.known, "--connect-timeout", "5", "--retries", "1"), 0, ""},
 		{"-x ssh args", append(noPort, "-x", fmt.Sprintf("-p %d -i %s -o 'UserKnownHostsFile %s' -l tester", b.port, b.keyFile, b.known)), 0, ""},
 		{"-X ssh args", append(noPort, "-X", fmt.Sprintf("-p%d", b.port), "-X", "-i", "-X", b.keyFile, "-X", "-oUserKnownHostsFile="+b.known), 0, ""},
-		{"unsupported -O", append(hosts, "-O", "Ciphers=aes128-ctr"), 2, "ssh option Ciphers is not supported yet"},
+		{"unsupported -O", append(hosts, "-O", "Ciphers=aes128-ctr"), 2, "ssh option Ciphers is not supported by pssh"},
 		{"bad StrictHostKeyChecking", append(hosts, "-O", "StrictHostKeyChecking=maybe"), 2, "is not yes, accept-new or no"},
 		{"unsupported -x", append(hosts, "-x", "-v -C"), 2, `extra ssh argument "-v" is not supported`},
 		{"-J and ProxyCommand", append(hosts, "-x", "-J bastion", "-O", "ProxyCommand=nc %h %p"), 2, "not both"},
