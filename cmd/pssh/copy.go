@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gopssh/pssh"
@@ -70,23 +67,13 @@ func runCopy(sub string, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if o.askPass {
-		if cfg.Password, err = readPassword("Password: "); err != nil {
-			return fail(stderr, err)
-		}
-	}
-	client, err := pssh.New(hosts, cfg)
+	client, err := openClient(o, hosts, cfg)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer client.Close()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills pssh at once
-	}()
 	runCtx := ctx
 	if o.timeoutSet && o.timeout > 0 {
 		var cancel context.CancelFunc

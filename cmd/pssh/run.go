@@ -140,23 +140,13 @@ func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.W
 			return fail(stderr, fmt.Errorf("reading standard input: %w", err))
 		}
 	}
-	if o.askPass {
-		if cfg.Password, err = readPassword("Password: "); err != nil {
-			return fail(stderr, err)
-		}
-	}
-	client, err := pssh.New(hosts, cfg)
+	client, err := openClient(o, hosts, cfg)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer client.Close()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills pssh at once
-	}()
 
 	r := newReporter(o, newPrinter(stdout, stderr), len(hosts))
 	r.startProgress()
@@ -210,4 +200,27 @@ func feedInput(out *pssh.HostOutput, input []byte) {
 // elapsedSince is time.Since, rounded for people.
 func elapsedSince(t time.Time) time.Duration {
 	return time.Since(t).Round(10 * time.Millisecond)
+}
+
+// openClient asks for the password first when -A was given, then makes the
+// client for hosts.
+func openClient(o *options, hosts []string, cfg *pssh.Config) (*pssh.Client, error) {
+	if o.askPass {
+		var err error
+		if cfg.Password, err = readPassword("Password: "); err != nil {
+			return nil, err
+		}
+	}
+	return pssh.New(hosts, cfg)
+}
+
+// interruptible returns a context that the first Ctrl-C (or SIGTERM) ends,
+// so that the run stops cleanly; a second one kills pssh at once.
+func interruptible() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
