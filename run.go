@@ -105,7 +105,13 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 	for i, h := range hosts {
 		outputs[i] = newHostOutput(h, commands[h.index], &c.cfg, opt.ReadTimeout, c.hostLog)
 	}
+	return outputs, c.startAll(ctx, hosts, outputs, opt, false)
+}
 
+// startAll starts every host's command (or, with shell, its login shell)
+// on the pool, records the outputs as the last run, and returns the first
+// start error unless opt.ContinueOnErrors.
+func (c *Client) startAll(ctx context.Context, hosts []*host, outputs []*HostOutput, opt *RunOptions, shell bool) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(c.cfg.PoolSize, len(hosts)) {
@@ -117,7 +123,7 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 				if i >= len(hosts) {
 					return
 				}
-				c.start(ctx, hosts[i], outputs[i], opt)
+				c.start(ctx, hosts[i], outputs[i], opt, shell)
 			}
 		}()
 	}
@@ -129,11 +135,11 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 	if !opt.ContinueOnErrors {
 		for _, o := range outputs {
 			if err := o.startErr(); err != nil {
-				return outputs, err
+				return err
 			}
 		}
 	}
-	return outputs, nil
+	return nil
 }
 
 // selectHosts returns the hosts of the given indices, or all of them.
@@ -176,9 +182,10 @@ func (c *Client) commands(command string, opt *RunOptions) ([]string, error) {
 	return out, nil
 }
 
-// start connects to one host and starts its command; the command's end is
-// awaited in the background.
-func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOptions) {
+// start connects to one host and starts its command (with shell: its
+// login shell, by a "shell" request instead of "exec"); the end is awaited
+// in the background.
+func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOptions, shell bool) {
 	ctx, release := hostContext(ctx, opt.HostTimeout)
 	started := false
 	defer func() {
@@ -206,7 +213,7 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 	}
 	sess.Stdout = o.Stdout.buf
 	sess.Stderr = o.Stderr.buf
-	if err := c.startCommand(ctx, h, client, sess, o.Command, opt); err != nil {
+	if err := c.startCommand(ctx, h, client, sess, o.Command, opt, shell); err != nil {
 		sess.Close()
 		o.startFailed(err)
 		return
@@ -252,14 +259,14 @@ func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, ses
 // startCommand sends the env and pty requests and the exec request,
 // bounded by ctx and the connect timeout: a server that never answers has
 // its connection dropped.
-func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, command string, opt *RunOptions) error {
+func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, command string, opt *RunOptions, shell bool) error {
 	var timedOut atomic.Bool
 	t := time.AfterFunc(h.connectTimeout, func() {
 		timedOut.Store(true)
 		h.conn.drop(client)
 	})
 	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	op, err := prepareAndStart(h, sess, command, opt)
+	op, err := prepareAndStart(h, sess, command, opt, shell)
 	t.Stop()
 	stop()
 	var envErr *EnvError
@@ -277,8 +284,8 @@ func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, 
 }
 
 // prepareAndStart sets the environment, requests the pty and starts the
-// command; it returns the step that failed.
-func prepareAndStart(h *host, sess *ssh.Session, command string, opt *RunOptions) (string, error) {
+// command, or the login shell; it returns the step that failed.
+func prepareAndStart(h *host, sess *ssh.Session, command string, opt *RunOptions, shell bool) (string, error) {
 	for _, name := range slices.Sorted(maps.Keys(opt.Env)) {
 		ok, err := sess.SendRequest("env", true, ssh.Marshal(struct{ Name, Value string }{name, opt.Env[name]}))
 		if err != nil {
@@ -294,6 +301,9 @@ func prepareAndStart(h *host, sess *ssh.Session, command string, opt *RunOptions
 		if err := sess.RequestPty(term, orDefault(opt.Height, 24), orDefault(opt.Width, 80), modes); err != nil {
 			return "request pty", err
 		}
+	}
+	if shell {
+		return "start shell", sess.Shell()
 	}
 	return "start command", sess.Start(command)
 }

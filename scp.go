@@ -50,7 +50,7 @@ func (c *Client) startSCP(ctx context.Context, h *host, command string) (*scpSes
 		return nil, &SessionError{Host: h.name, Op: "start", Err: err}
 	}
 	sess.Stderr = s.stderr
-	if err := c.startCommand(ctx, h, client, sess, command, &RunOptions{}); err != nil {
+	if err := c.startCommand(ctx, h, client, sess, command, &RunOptions{}, false); err != nil {
 		sess.Close()
 		return nil, err
 	}
