@@ -291,3 +291,42 @@ func TestOpenSSHClientCloseStopsForwards(t *testing.T) {
 		t.Errorf("still listening on %v after Client.Close", fwd.Addr())
 	}
 }
+
+// TestOpenSSHForwardConnectionLost: a remote forward stops with the host's
+// connection, and a local forward redials it for its next connection.
+func TestOpenSSHForwardConnectionLost(t *testing.T) {
+	s, cfg := openSSH(t, opensshd.Options{})
+	c := newClient(t, s.Addrs, cfg)
+	srv := pageServer(t)
+	ctx := ctxT(t)
+	local, err := c.ForwardLocal(ctx, 0, "", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	remote, err := c.ForwardRemote(ctx, 0, "", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	// The shell's parent is the session's sshd process: killing it cuts
+	// the connection.
+	outs, err := c.Run(ctx, "kill -9 $PPID", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinLines(outs[0].Stdout)
+	<-remote.Done()
+	var se *pssh.SessionError
+	if err := remote.Err(); !errors.As(err, &se) || se.Op != "forward" || !strings.Contains(err.Error(), "lost") {
+		t.Errorf("remote forward stopped with %v", err)
+	}
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	if got := getPage(t, hc, "http://"+local.Addr().String()+"/again"); got != "page /again" {
+		t.Errorf("after reconnect: %q", got)
+	}
+	if local.Err() != nil {
+		t.Errorf("local forward: %v", local.Err())
+	}
+}
