@@ -221,8 +221,9 @@ type Client struct {
 	agents   map[string]*sshauth.Set
 	knownDBs map[string]*knownhosts.DB
 
-	mu   sync.Mutex
-	last []*HostOutput
+	mu       sync.Mutex
+	last     []*HostOutput
+	forwards map[*Forward]struct{} // running port forwards
 }
 
 // host is one entry of the host list with its resolved settings and its
@@ -381,9 +382,10 @@ func (c *Client) LastOutput() []*HostOutput {
 	return c.last
 }
 
-// Close closes every connection, ending the commands still running, and
-// the agent connection.
+// Close stops the port forwards, closes every connection, ending the
+// commands still running, and the agent connection.
 func (c *Client) Close() error {
+	c.closeForwards()
 	var errs []error
 	for _, h := range c.hosts {
 		if err := h.conn.close(); err != nil {

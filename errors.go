@@ -146,10 +146,11 @@ func (e *TimeoutError) Timeout() bool { return true }
 
 // SessionError is returned when the connection was established but the
 // command could not be run or did not end cleanly: the session was refused,
-// the command could not start, or the connection was lost while it ran.
+// the command could not start, or the connection was lost while it ran;
+// and when a port forwarding failed (Op "forward").
 type SessionError struct {
 	Host string
-	Op   string // "open session", "set environment", "request pty", "start command", "run"
+	Op   string // "open session", "set environment", "request pty", "start command", "run", "forward"
 	Err  error
 }
 
