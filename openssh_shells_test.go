@@ -1,6 +1,7 @@
 package pssh_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,13 +10,18 @@ import (
 )
 
 func TestOpenSSHRunCommands(t *testing.T) {
-	s, cfg := openSSH(t, opensshd.Options{Addrs: []string{"127.0.0.1", "127.0.0.2"}})
-	c := newClient(t, s.Addrs, cfg)
+	ips := make([]string, 10)
+	for i := range ips {
+		ips[i] = fmt.Sprintf("127.0.0.%d", i+1)
+	}
+	s, cfg := openSSH(t, opensshd.Options{Addrs: ips})
+	hosts := append(append([]string{}, s.Addrs...), s.Addrs...) // 20 hosts
+	c := newClient(t, hosts, cfg)
 	results, err := c.RunCommands(ctxT(t), fiveCommandList(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkFiveCommands(t, results, s.Addrs)
+	checkFiveCommands(t, results, hosts)
 }
 
 func TestOpenSSHShell(t *testing.T) {

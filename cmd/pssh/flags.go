@@ -37,6 +37,8 @@ type options struct {
 	pty          bool
 	knownHosts   string
 	forwardAgent bool
+	env          map[string]string // --env NAME=VALUE
+	forwards     []string          // -L, -R, -D specs (pssh forward)
 	retries      int
 	connectTO    time.Duration
 	help         bool
@@ -133,6 +135,20 @@ func flagTable() []flagDef {
 		{"", "pty", boolFlag, func(o *options, _ string) error { o.pty = true; return nil }},
 		{"", "known-hosts", valueFlag, func(o *options, v string) error { o.knownHosts = v; return nil }},
 		{"", "forward-agent", boolFlag, func(o *options, _ string) error { o.forwardAgent = true; return nil }},
+		{"", "env", valueFlag, func(o *options, v string) error {
+			name, value, ok := strings.Cut(v, "=")
+			if !ok || name == "" {
+				return usagef("--env %q: give NAME=VALUE", v)
+			}
+			if o.env == nil {
+				o.env = map[string]string{}
+			}
+			o.env[name] = value
+			return nil
+		}},
+		{"L", "local-forward", valueFlag, func(o *options, v string) error { o.forwards = append(o.forwards, "L"+v); return nil }},
+		{"R", "remote-forward", valueFlag, func(o *options, v string) error { o.forwards = append(o.forwards, "R"+v); return nil }},
+		{"D", "dynamic-forward", valueFlag, func(o *options, v string) error { o.forwards = append(o.forwards, "D"+v); return nil }},
 		{"", "retries", valueFlag, integer("--retries", 0, func(o *options) *int { return &o.retries })},
 		{"", "connect-timeout", valueFlag, func(o *options, v string) error { return seconds("--connect-timeout", &o.connectTO)(o, v) }},
 		{"", "help", boolFlag, func(o *options, _ string) error { o.help = true; return nil }},

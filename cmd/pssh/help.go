@@ -8,6 +8,7 @@ const usageText = `Usage: pssh [flags] COMMAND...
        pssh cp [flags] LOCAL REMOTE
        pssh slurp [flags] REMOTE LOCALDIR
        pssh nuke [flags] PATTERN
+       pssh forward [flags] -L|-R [BIND:]PORT:HOST:HOSTPORT | -D [BIND:]PORT ...
        pssh testbed [-n N] [-dir DIR] [-- PSSH-FLAGS COMMAND...]
 
 Run COMMAND on many hosts over SSH in parallel. Flag parsing stops at the
@@ -44,6 +45,8 @@ Connection:
       --retries N         further connection attempts on refusal or timeout
   -J, --jump HOPS         jump hosts, [user@]host[:port] separated by commas
       --forward-agent     forward the SSH agent to the hosts (ssh -A)
+      --env NAME=VALUE    environment variable for the command (repeatable;
+                          the server must accept it: AcceptEnv)
   -F, --config FILE       ssh_config file instead of ~/.ssh/config (as ssh -F)
 
 Running:
@@ -85,6 +88,8 @@ Subcommands:
                           Exit 4: a host could not connect; 5: a copy failed
   nuke PATTERN            kill the processes whose name matches PATTERN
                           (pkill -9) on the hosts; takes the same flags
+  forward -L|-R|-D SPEC   forward ports through one host as ssh -L, -R, -D
+                          (SOCKS5), on loopback, until Ctrl-C
   testbed [-n N] [-dir DIR]  start N local test SSH servers on 127.0.0.x and
                           print how to run pssh against them; with
                           "-- PSSH-FLAGS COMMAND..." run pssh with them

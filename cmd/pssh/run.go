@@ -26,6 +26,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runNuke(args[1:], stdin, stdout, stderr)
 		case "cp", "slurp":
 			return runCopy(args[0], args[1:], stdout, stderr)
+		case "forward":
+			return runForward(args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args)
@@ -42,6 +44,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(o.command) == 0 {
 		return fail(stderr, usagef("no command given: pssh [flags] COMMAND..."))
+	}
+	if len(o.forwards) > 0 {
+		return fail(stderr, usagef("-L, -R and -D are for pssh forward"))
 	}
 	return runCommand(o, o.remoteCommand(), stdin, stdout, stderr)
 }
@@ -110,6 +115,7 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error)
 		HostTimeout:      o.timeout,
 		Sudo:             o.sudo,
 		UsePTY:           o.pty,
+		Env:              o.env,
 	}
 	return cfg, ropt, nil
 }
