@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Spec is one parsed host specification. Zero User or Port means "not given".
@@ -47,8 +48,8 @@ func Parse(s string) (Spec, error) {
 	if rest == "" {
 		return sp, &SyntaxError{s, off, "empty host"}
 	}
-	if strings.ContainsAny(rest, " \t\r\n/") {
-		return sp, &SyntaxError{s, off + strings.IndexAny(rest, " \t\r\n/"), "host contains white space or '/'"}
+	if i := strings.IndexFunc(rest, badHostRune); i >= 0 {
+		return sp, &SyntaxError{s, off + i, "host contains white space, a control character or '/'"}
 	}
 	port := ""
 	switch {
@@ -100,6 +101,11 @@ func Parse(s string) (Spec, error) {
 		sp.Port = n
 	}
 	return sp, nil
+}
+
+// badHostRune reports runes that no host name or address contains.
+func badHostRune(r rune) bool {
+	return r == '/' || unicode.IsSpace(r) || unicode.IsControl(r)
 }
 
 // Addr joins host and port for dialing, bracketing IPv6 addresses.
