@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,39 +215,54 @@ func TestOpenSSHCancelKillsRemoteCommand(t *testing.T) {
 	// openSSH logs in as an ordinary user: sshd refuses signal requests on
 	// root's sessions ("session signalling requires privilege separation").
 	c := newClient(t, s.Addrs, cfg)
-	// A sleep with a duration no other process has, to find it with pgrep.
-	pattern := fmt.Sprintf("sleep 9%05d.%d", os.Getpid()%100000, time.Now().UnixNano()%1000000)
-	ctx, cancel := context.WithCancel(context.Background())
-	outs, err := c.Run(ctx, "echo started; exec "+pattern, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range outs[0].Stdout.Lines() {
-		if line != "started" {
-			t.Fatalf("%q", line)
-		}
-		break
-	}
-	// "started" comes just before the shell execs sleep: wait for it.
-	for deadline := time.Now().Add(10 * time.Second); !processRunning(t, pattern); {
-		if time.Now().After(deadline) {
-			t.Fatal("remote command not running")
-		}
-		time.Sleep(10 * time.Millisecond) // polling for an outside process to appear
-	}
-	cancel()
-	<-outs[0].Done()
-	var se *pssh.SessionError
-	if !errors.As(outs[0].Err(), &se) || !errors.Is(outs[0].Err(), context.Canceled) {
-		t.Fatalf("err %v", outs[0].Err())
-	}
-	// The remote process ends; sshd kills it on our signal request.
-	deadline := time.Now().Add(10 * time.Second)
-	for processRunning(t, pattern) {
-		if time.Now().After(deadline) {
-			t.Fatal("remote command still running 10s after cancel")
-		}
-		time.Sleep(20 * time.Millisecond) // polling for an outside process's end
+	for _, pty := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pty=%v", pty), func(t *testing.T) {
+			// A sleep with a duration no other process has, to find it with pgrep.
+			pattern := fmt.Sprintf("sleep 9%05d.%d", os.Getpid()%100000, time.Now().UnixNano()%1000000)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// printf writes both lines at once, so they arrive together:
+			// "more" is received, unread, when the run is cancelled.
+			outs, err := c.Run(ctx, "printf 'started\\nmore\\n'; exec "+pattern, &pssh.RunOptions{UsePTY: pty})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for line := range outs[0].Stdout.Lines() {
+				if line != "started" {
+					t.Fatalf("%q", line)
+				}
+				break
+			}
+			// "started" comes just before the shell execs sleep: wait for it.
+			for deadline := time.Now().Add(10 * time.Second); !processRunning(t, pattern); {
+				if time.Now().After(deadline) {
+					t.Fatal("remote command not running")
+				}
+				time.Sleep(10 * time.Millisecond) // polling for an outside process to appear
+			}
+			cancel()
+			<-outs[0].Done()
+			var se *pssh.SessionError
+			if !errors.As(outs[0].Err(), &se) || !errors.Is(outs[0].Err(), context.Canceled) {
+				t.Fatalf("err %v", outs[0].Err())
+			}
+			// What was received before the cancel is still there.
+			var rest []string
+			for line := range outs[0].Stdout.Lines() {
+				rest = append(rest, line)
+			}
+			if !slices.Equal(rest, []string{"more"}) {
+				t.Errorf("output after cancel %q, want [more]", rest)
+			}
+			// The remote process ends; sshd kills it on our signal request.
+			deadline := time.Now().Add(10 * time.Second)
+			for processRunning(t, pattern) {
+				if time.Now().After(deadline) {
+					t.Fatal("remote command still running 10s after cancel")
+				}
+				time.Sleep(20 * time.Millisecond) // polling for an outside process's end
+			}
+		})
 	}
 }
 
