@@ -21,6 +21,7 @@ type options struct {
 	sshOptions   []string // -O, and -o from -x/-X
 	verbose      bool
 	askPass      bool
+	passwordFile string // --password-file
 	inline       bool
 	inlineOut    bool
 	sendInput    bool
@@ -112,6 +113,7 @@ func flagTable() []flagDef {
 		{"O", "option", valueFlag, func(o *options, v string) error { o.sshOptions = append(o.sshOptions, v); return nil }},
 		{"v", "verbose", boolFlag, func(o *options, _ string) error { o.verbose = true; return nil }},
 		{"A", "askpass", boolFlag, func(o *options, _ string) error { o.askPass = true; return nil }},
+		{"", "password-file", valueFlag, func(o *options, v string) error { o.passwordFile = v; return nil }},
 		{"i", "inline", boolFlag, func(o *options, _ string) error { o.inline = true; return nil }},
 		{"", "inline-stdout", boolFlag, func(o *options, _ string) error { o.inlineOut = true; return nil }},
 		{"I", "send-input", boolFlag, func(o *options, _ string) error { o.sendInput = true; return nil }},

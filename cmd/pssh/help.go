@@ -29,6 +29,11 @@ Connection:
       --port N            port (default 22)
       --key FILE          private key file
   -A, --askpass           ask for a password once, without echo
+      --password-file FILE  read the password from FILE's first line (FILE
+                          must be readable by its owner only); without -A
+                          or this, $PSSH_PASSWORD if set. Never on the
+                          command line. An encrypted --key's passphrase is
+                          $PSSH_PASSPHRASE, or asked for on a terminal
   -O, --option OPT        ssh_config option, repeatable: StrictHostKeyChecking,
                           HashKnownHosts, UserKnownHostsFile,
                           GlobalKnownHostsFile, Port, User, IdentityFile,

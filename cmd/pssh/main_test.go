@@ -127,6 +127,12 @@ type runResult struct {
 // psshIn runs the binary with args and stdin, without a terminal.
 func psshIn(t *testing.T, stdin string, args ...string) runResult {
 	t.Helper()
+	return psshEnv(t, nil, stdin, args...)
+}
+
+// psshEnv is psshIn with extra environment variables ("NAME=value").
+func psshEnv(t *testing.T, env []string, stdin string, args ...string) runResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, psshBin, args...)
@@ -135,7 +141,7 @@ func psshIn(t *testing.T, stdin string, args ...string) runResult {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	// A home of its own: the machine's ~/.ssh/config and known_hosts must
 	// not change what the tests see.
-	cmd.Env = append(os.Environ(), "NO_COLOR=", "HOME="+t.TempDir())
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=", "HOME="+t.TempDir()), env...)
 	begin := time.Now()
 	err := cmd.Run()
 	r := runResult{stdout: out.String(), stderr: errb.String(), took: time.Since(begin)}

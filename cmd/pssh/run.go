@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -58,7 +59,8 @@ func fail(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "pssh: %v\nRun 'pssh --help' for usage.\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "pssh: %v\n", err)
+	// The library's errors already start with "pssh: ".
+	fmt.Fprintf(stderr, "pssh: %s\n", strings.TrimPrefix(err.Error(), "pssh: "))
 	return exitMisc
 }
 
@@ -208,14 +210,11 @@ func elapsedSince(t time.Time) time.Duration {
 	return time.Since(t).Round(10 * time.Millisecond)
 }
 
-// openClient asks for the password first when -A was given, then makes the
-// client for hosts.
+// openClient gathers the secrets (see loadSecrets), then makes the client
+// for hosts.
 func openClient(o *options, hosts []string, cfg *pssh.Config) (*pssh.Client, error) {
-	if o.askPass {
-		var err error
-		if cfg.Password, err = readPassword("Password: "); err != nil {
-			return nil, err
-		}
+	if err := loadSecrets(o, cfg); err != nil {
+		return nil, err
 	}
 	return pssh.New(hosts, cfg)
 }
