@@ -13,7 +13,7 @@ type tool struct {
 	label string // row label in the results
 	// streamLabel replaces label in the streaming results, when set.
 	streamLabel string
-	ours  bool   // pssh's own; the others are the peers it is compared with
+	ours        bool // pssh's own; the others are the peers it is compared with
 	// fanout runs `command` on hosts h0 … h<n-1>, all at once.
 	fanout func(w *workspace, n int, command string) job
 	// stream runs a command printing size bytes on h0 and throws the
