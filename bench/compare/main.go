@@ -2,7 +2,7 @@
 // private OpenSSH server, in one run, and writes a markdown table of the
 // results:
 //
-//	go run ./bench/compare                                # the full matrix (about an hour)
+//	go run ./bench/compare                                # the full matrix: about 30 minutes on 2 quiet cores
 //	go run ./bench/compare -n 1,10 -reps 1 -stream-bytes 100000000 -transfer=false
 //
 // The peers are the classic pssh CLI (Debian's package "pssh", binary
