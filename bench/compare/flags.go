@@ -24,6 +24,19 @@ type config struct {
 	connectTimeout int // seconds
 	addrs          int
 	psshBin        string
+	sshOptions     []string // -ssh-option, ssh_config lines for every host
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+// String implements flag.Value.
+func (l *listFlag) String() string { return strings.Join(*l, "; ") }
+
+// Set implements flag.Value.
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 // defaultHosts is the -n default.
@@ -50,6 +63,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.connectTimeout, "connect-timeout", 30, "connect timeout in seconds given to every tool")
 	fs.IntVar(&c.addrs, "addrs", 10, "loopback addresses sshd listens on (127.0.0.1 up)")
 	fs.StringVar(&c.psshBin, "pssh", "", "a pssh binary to measure (default: go build ./cmd/pssh)")
+	fs.Var((*listFlag)(&c.sshOptions), "ssh-option", `an ssh_config line for every host, repeatable, e.g. "KexAlgorithms curve25519-sha256" (pssh and asyncssh ignore most keywords)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -124,7 +124,8 @@ func run(c *config) error {
 		pssh: psshBin, python: systemPython, script: filepath.Join(tmp, "asyncssh_run.py"),
 		shmDir: shm, timeout: c.connectTimeout,
 	}
-	fl := fleet{ips: ips, port: srv.Port, user: ws.user, identityFile: ws.key, knownHostsFile: ws.known, connectTimeout: c.connectTimeout}
+	fl := fleet{ips: ips, port: srv.Port, user: ws.user, identityFile: ws.key, knownHostsFile: ws.known,
+		connectTimeout: c.connectTimeout, extra: c.sshOptions}
 	if err := ws.writeFiles(fl, c.hosts); err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func run(c *config) error {
 
 	var sections []string
 	for _, wk := range works {
-		rows := measure(ctx, ws, wk, tools, c.reps, c.runTimeout)
+		rows := measure(ctx, ws, wk, tools, c.reps, c.runTimeout, func() { settle(ctx, srv) })
 		if len(rows) > 0 {
 			sections = append(sections, table(wk, rows))
 			if err := writeResults(out, header, sections); err != nil {
@@ -186,8 +187,9 @@ func run(c *config) error {
 }
 
 // measure runs every tool that takes part in wk reps times, interleaved
-// (rep 1: every tool; rep 2: every tool …), and summarizes each.
-func measure(ctx context.Context, ws *workspace, wk work, tools []tool, reps int, limit time.Duration) []row {
+// (rep 1: every tool; rep 2: every tool …), and summarizes each. It calls
+// settle before each run.
+func measure(ctx context.Context, ws *workspace, wk work, tools []tool, reps int, limit time.Duration, settle func()) []row {
 	var active []tool
 	for _, t := range tools {
 		if (wk.kind == fanoutWork && t.fanout != nil) || (wk.kind == streamWork && t.stream != nil) {
@@ -206,6 +208,7 @@ func measure(ctx context.Context, ws *workspace, wk work, tools []tool, reps int
 			} else {
 				j = t.fanout(ws, wk.hosts, wk.command)
 			}
+			settle()
 			runCtx, cancel := context.WithTimeout(ctx, limit)
 			s := j.run(runCtx)
 			cancel()
@@ -227,6 +230,23 @@ func measure(ctx context.Context, ws *workspace, wk work, tools []tool, reps int
 		rows[i] = row{name: t.name, label: label, ours: t.ours, sum: summarize(samples[i])}
 	}
 	return rows
+}
+
+// settleTimeout bounds the wait for the server to close the previous run's
+// connections.
+const settleTimeout = 30 * time.Second
+
+// settle waits until sshd has closed every connection of the previous
+// run, so that one tool's tail does not slow the next one down.
+func settle(ctx context.Context, srv *opensshd.Server) {
+	deadline := time.Now().Add(settleTimeout)
+	for srv.Children() > 0 && ctx.Err() == nil {
+		if time.Now().After(deadline) {
+			log.Printf("sshd still has %d processes after %v; going on", srv.Children(), settleTimeout)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // writeResults writes the header and the sections to path.
