@@ -25,6 +25,7 @@ type config struct {
 	addrs          int
 	psshBin        string
 	sshOptions     []string // -ssh-option, ssh_config lines for every host
+	autogroupOff   bool     // -sched-autogroup=off
 }
 
 // listFlag is a repeatable string flag.
@@ -64,6 +65,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.addrs, "addrs", 10, "loopback addresses sshd listens on (127.0.0.1 up)")
 	fs.StringVar(&c.psshBin, "pssh", "", "a pssh binary to measure (default: go build ./cmd/pssh)")
 	fs.Var((*listFlag)(&c.sshOptions), "ssh-option", `an ssh_config line for every host, repeatable, e.g. "KexAlgorithms curve25519-sha256" (pssh and asyncssh ignore most keywords)`)
+	autogroup := fs.String("sched-autogroup", "off", "off: turn the kernel's scheduler autogroups off during the run (restored after); keep: leave them")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -78,6 +80,13 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("-tools: %w", err)
 	}
 	c.transferArgs = strings.Fields(*transferArgs)
+	switch *autogroup {
+	case "off":
+		c.autogroupOff = true
+	case "keep":
+	default:
+		return nil, fmt.Errorf("-sched-autogroup: %q is neither off nor keep", *autogroup)
+	}
 	switch {
 	case c.reps < 1:
 		return nil, fmt.Errorf("-reps must be at least 1")

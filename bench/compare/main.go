@@ -71,6 +71,10 @@ func main() {
 // run does the whole benchmark.
 func run(c *config) error {
 	began := time.Now()
+	// From the start, so that an interrupt still restores what was changed
+	// (the scheduler setting) and removes what was made.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -89,6 +93,15 @@ func run(c *config) error {
 		}
 	}
 	limits := raiseNofile()
+	sched, restore, err := setAutogroup(autogroupPath, c.autogroupOff)
+	defer restore()
+	if err != nil {
+		return err
+	}
+	limits += "; " + sched.String()
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		limits += "; load average at start " + loadAverage(string(data))
+	}
 	if err := opensshd.PrepareTestUser(); err != nil {
 		return err
 	}
@@ -141,9 +154,6 @@ func run(c *config) error {
 		return err
 	}
 	header := m.header(now.Format("2006-01-02"), shellQuote(append([]string{"go", "run", "./bench/compare"}, os.Args[1:]...)), limits)
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	var works []work
 	for _, n := range c.hosts {

@@ -76,11 +76,11 @@ func describeMachine(ws *workspace, sshd, repoRev string) machine {
 }
 
 // header renders the machine's description as markdown.
-func (m machine) header(date, command string, limits string) string {
+func (m machine) header(date, command, limits string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# pssh against its peers, %s on %s\n\n", date, m.host)
 	fmt.Fprintf(&b, "- CPU: %s, %d cores (client and sshd share them)\n", m.cpuModel, m.cores)
-	fmt.Fprintf(&b, "- kernel: %s; %s\n", m.kernel, limits)
+	fmt.Fprintf(&b, "- kernel: %s\n- limits and load: %s\n", m.kernel, limits)
 	for _, v := range m.versions {
 		fmt.Fprintf(&b, "- %s: %s\n", v[0], v[1])
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -44,11 +46,62 @@ func TestHeader(t *testing.T) {
 	h := m.header("2026-11-24", "go run ./bench/compare -reps 1", "RLIMIT_NOFILE 20000")
 	for _, want := range []string{
 		"# pssh against its peers, 2026-11-24 on vm\n",
-		"- CPU: AMD EPYC, 2 cores", "- kernel: 6.1; RLIMIT_NOFILE 20000\n",
+		"- CPU: AMD EPYC, 2 cores", "- kernel: 6.1\n- limits and load: RLIMIT_NOFILE 20000\n",
 		"- pdsh: pdsh-2.34\n", "- command: `go run ./bench/compare -reps 1`\n",
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("header lacks %q:\n%s", want, h)
 		}
+	}
+}
+
+func TestSetAutogroup(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		file       string // "" for none
+		off        bool
+		wantDuring string
+		wantSaid   string
+	}{
+		{"turned off", "1\n", true, "0\n", "sched_autogroup_enabled 1, set to 0 for the run"},
+		{"kept", "1\n", false, "1\n", "sched_autogroup_enabled 1 (kept: sessions, not processes, share the CPU)"},
+		{"already off", "0\n", true, "0\n", "sched_autogroup_enabled 0"},
+		{"no switch", "", true, "", "no scheduler autogroups"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "sched_autogroup_enabled")
+			if tc.file != "" {
+				if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, restore, err := setAutogroup(path, tc.off)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.String(); got != tc.wantSaid {
+				t.Errorf("String() = %q, want %q", got, tc.wantSaid)
+			}
+			if tc.file == "" {
+				restore()
+				return
+			}
+			if data, _ := os.ReadFile(path); string(data) != tc.wantDuring {
+				t.Errorf("during the run the switch is %q, want %q", data, tc.wantDuring)
+			}
+			restore()
+			if data, _ := os.ReadFile(path); string(data) != tc.file {
+				t.Errorf("restored to %q, want %q", data, tc.file)
+			}
+		})
+	}
+}
+
+func TestLoadAverage(t *testing.T) {
+	if got := loadAverage("4.19 9.17 7.64 3/812 31821\n"); got != "4.19 9.17 7.64" {
+		t.Errorf("loadAverage = %q", got)
+	}
+	if got := loadAverage(""); got != "unknown" {
+		t.Errorf("loadAverage(\"\") = %q", got)
 	}
 }
