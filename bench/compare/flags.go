@@ -61,7 +61,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.out, "out", "", "results file (default bench/results/YYYY-MM-DD-HOSTNAME.md in the repository)")
 	fs.BoolVar(&c.install, "install", true, "install missing peers with apt-get first (bench/compare/install-peers.sh)")
 	fs.DurationVar(&c.runTimeout, "run-timeout", 10*time.Minute, "limit for one run of one tool")
-	fs.IntVar(&c.connectTimeout, "connect-timeout", 30, "connect timeout in seconds given to every tool")
+	fs.IntVar(&c.connectTimeout, "connect-timeout", 60, "connect timeout in seconds given to every tool (sshd's LoginGraceTime is twice that)")
 	fs.IntVar(&c.addrs, "addrs", 10, "loopback addresses sshd listens on (127.0.0.1 up)")
 	fs.StringVar(&c.psshBin, "pssh", "", "a pssh binary to measure (default: go build ./cmd/pssh)")
 	fs.Var((*listFlag)(&c.sshOptions), "ssh-option", `an ssh_config line for every host, repeatable, e.g. "KexAlgorithms curve25519-sha256" (pssh and asyncssh ignore most keywords)`)

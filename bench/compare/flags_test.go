@@ -99,3 +99,19 @@ func TestToolsHaveWork(t *testing.T) {
 		t.Error("no pssh")
 	}
 }
+
+func TestSSHDConfig(t *testing.T) {
+	for _, tc := range []struct {
+		hosts   []int
+		timeout int
+		want    []string
+	}{
+		{[]int{1, 1000}, 60, []string{"MaxStartups 3000:30:3000", "LoginGraceTime 120"}},
+		{[]int{5000}, 30, []string{"MaxStartups 5100:30:5100", "LoginGraceTime 60"}},
+	} {
+		got := sshdConfig(&config{hosts: tc.hosts, connectTimeout: tc.timeout})
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("sshdConfig(%v, %d) = %q, want %q", tc.hosts, tc.timeout, got, tc.want)
+		}
+	}
+}

@@ -117,7 +117,7 @@ func run(c *config) error {
 	for i := 1; i <= c.addrs; i++ {
 		ips = append(ips, "127.0.0."+strconv.Itoa(i))
 	}
-	srv, err := opensshd.Start(opensshd.Options{Addrs: ips})
+	srv, err := opensshd.Start(opensshd.Options{Addrs: ips, ExtraConfig: sshdConfig(c)})
 	if err != nil {
 		return err
 	}
@@ -240,6 +240,22 @@ func measure(ctx context.Context, ws *workspace, wk work, tools []tool, reps int
 		rows[i] = row{name: t.name, label: label, ours: t.ours, sum: summarize(samples[i])}
 	}
 	return rows
+}
+
+// sshdConfig returns the sshd_config lines added to internal/opensshd's
+// defaults (which already raise MaxStartups to 3000 and MaxSessions, and
+// turn UsePAM and UseDNS off): room for every host to be starting at once,
+// and time for all to authenticate when a thousand handshakes share two
+// cores, so that the server's limits fail no tool.
+func sshdConfig(c *config) []string {
+	startups := 3000
+	for _, n := range c.hosts {
+		startups = max(startups, n+100)
+	}
+	return []string{
+		fmt.Sprintf("MaxStartups %d:30:%d", startups, startups),
+		fmt.Sprintf("LoginGraceTime %d", 2*c.connectTimeout),
+	}
 }
 
 // settleTimeout bounds the wait for the server to close the previous run's
