@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -108,7 +109,7 @@ func (w *workspace) writeFiles(f fleet, counts []int) error {
 		w.sshConfig: f.sshConfig(most),
 		w.script:    string(asyncsshScript),
 	}
-	for _, n := range append(counts, 1) {
+	for _, n := range slices.Concat(counts, []int{1}) { // 1 for the streaming
 		files[w.hostsPath(n)] = hostsFile(n)
 		files[w.addrsPath(n)] = f.addrFile(n)
 	}
