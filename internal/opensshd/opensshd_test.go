@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -389,4 +390,42 @@ func mustKey(t *testing.T) ed25519.PrivateKey {
 		t.Fatal(err)
 	}
 	return priv
+}
+
+func TestChildren(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Children counts processes through /proc")
+	}
+	t.Parallel()
+	s := opensshd.StartT(t, opensshd.Options{})
+	waitChildren := func(want func(int) bool) int {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := s.Children()
+			if want(n) || time.Now().After(deadline) {
+				return n
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// The readiness probes' handlers may still be exiting.
+	if n := waitChildren(func(n int) bool { return n == 0 }); n != 0 {
+		t.Fatalf("idle server: Children() = %d", n)
+	}
+	c, err := tryDial(s, s.Addrs[0], s.User, ssh.PublicKeys(s.ClientSigner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Children(); n == 0 {
+		t.Error("Children() = 0 with a connection open")
+	}
+	c.Close()
+	if n := waitChildren(func(n int) bool { return n == 0 }); n != 0 {
+		t.Errorf("after the connection closed: Children() = %d", n)
+	}
+	s.Close()
+	if n := s.Children(); n != 0 {
+		t.Errorf("after Close: Children() = %d", n)
+	}
 }

@@ -292,3 +292,16 @@ func currentUser() string {
 	}
 	return strconv.Itoa(os.Getuid())
 }
+
+// Children returns how many processes run under sshd's listener: the
+// handlers of open or closing connections and the sessions under them. It
+// is 0 when the server is idle (a benchmark waits for that between runs).
+// Outside Linux it always returns 0.
+func (s *Server) Children() int {
+	select {
+	case <-s.exited:
+		return 0
+	default:
+	}
+	return len(descendants(s.cmd.Process.Pid))
+}

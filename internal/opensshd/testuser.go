@@ -36,37 +36,55 @@ const chpasswdAttempts = 3
 // account is missing it fails the test under CI=true and skips it otherwise.
 func EnsureTestUser(t testing.TB) (user, password string) {
 	t.Helper()
+	if os.Geteuid() != 0 && !userExists(TestUser) {
+		skipOrFail(t, "user %s is missing and this is not root; as root run: useradd -m -d %s -s %s %s && echo '%s:%s' | chpasswd",
+			TestUser, testUserHome, testUserShell, TestUser, TestUser, TestPassword)
+	}
+	if err := PrepareTestUser(); err != nil {
+		t.Fatal(err)
+	}
+	return TestUser, TestPassword
+}
+
+// PrepareTestUser is [EnsureTestUser] for programs (benchmarks, demos)
+// rather than tests: running as root, it creates the account TestUser when
+// missing and sets its password, its login shell /bin/sh and its home
+// directory, every time. Not running as root, it returns nil when the
+// account exists (trusting it to have TestPassword) and otherwise an error
+// saying how to create it.
+func PrepareTestUser() error {
 	exists := userExists(TestUser)
 	if os.Geteuid() != 0 {
 		if !exists {
-			skipOrFail(t, "user %s is missing and this is not root; as root run: useradd -m -d %s -s %s %s && echo '%s:%s' | chpasswd",
+			return fmt.Errorf("opensshd: user %s is missing and this is not root; as root run: useradd -m -d %s -s %s %s && echo '%s:%s' | chpasswd",
 				TestUser, testUserHome, testUserShell, TestUser, TestUser, TestPassword)
 		}
-		return TestUser, TestPassword
+		return nil
 	}
 	if !exists {
 		out, err := runTool("useradd", "", "-M", "-d", testUserHome, "-s", testUserShell, "-c", "pssh test user", TestUser)
 		// A concurrent test process may have created it first.
 		if err != nil && !userExists(TestUser) {
-			t.Fatalf("creating user %s: %v\n%s", TestUser, err, out)
+			return fmt.Errorf("opensshd: creating user %s: %v\n%s", TestUser, err, out)
 		}
 	}
 	if shell := loginShell(TestUser); shell != testUserShell {
 		if out, err := runTool("usermod", "", "-s", testUserShell, TestUser); err != nil {
-			t.Fatalf("setting the shell of %s: %v\n%s", TestUser, err, out)
+			return fmt.Errorf("opensshd: setting the shell of %s: %v\n%s", TestUser, err, out)
 		}
 	}
-	ensureHome(t)
+	if err := ensureHome(); err != nil {
+		return err
+	}
 	var out string
 	var err error
 	for range chpasswdAttempts {
 		out, err = runTool("chpasswd", TestUser+":"+TestPassword+"\n")
 		if err == nil {
-			return TestUser, TestPassword
+			return nil
 		}
 	}
-	t.Fatalf("setting the password of %s: %v\n%s", TestUser, err, out)
-	return "", ""
+	return fmt.Errorf("opensshd: setting the password of %s: %v\n%s", TestUser, err, out)
 }
 
 // testUserHome is TestUser's home directory: sshd complains on stderr of
@@ -74,25 +92,25 @@ func EnsureTestUser(t testing.TB) (user, password string) {
 const testUserHome = "/var/lib/pssh-test"
 
 // ensureHome gives TestUser the home directory testUserHome, owned by it.
-func ensureHome(t testing.TB) {
-	t.Helper()
+func ensureHome() error {
 	u, err := user.Lookup(TestUser)
 	if err != nil {
-		t.Fatalf("looking up %s: %v", TestUser, err)
+		return fmt.Errorf("opensshd: looking up %s: %w", TestUser, err)
 	}
 	if u.HomeDir != testUserHome {
 		if out, err := runTool("usermod", "", "-d", testUserHome, TestUser); err != nil {
-			t.Fatalf("setting the home of %s: %v\n%s", TestUser, err, out)
+			return fmt.Errorf("opensshd: setting the home of %s: %v\n%s", TestUser, err, out)
 		}
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	if err := os.MkdirAll(testUserHome, 0o755); err != nil {
-		t.Fatalf("creating %s: %v", testUserHome, err)
+		return fmt.Errorf("opensshd: creating %s: %w", testUserHome, err)
 	}
 	if err := os.Chown(testUserHome, uid, gid); err != nil {
-		t.Fatalf("chown %s: %v", testUserHome, err)
+		return fmt.Errorf("opensshd: %w", err)
 	}
+	return nil
 }
 
 // userExists reports whether the local account name exists.
