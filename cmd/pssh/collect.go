@@ -113,32 +113,60 @@ func (r *reporter) fileName(name, dir string) string {
 	return base
 }
 
+// maxPrintLine is the longest line -P holds back waiting for its end: a
+// longer line is printed in pieces of this size, each on a line of its own
+// with the host prefix, so that output without newlines takes bounded
+// memory and is shown as it comes.
+const maxPrintLine = 64 << 10
+
 // linePrinter prints complete lines with a host prefix (-P).
 type linePrinter struct {
 	p       *printer
 	w       io.Writer
 	prefix  string
-	partial []byte
+	partial []byte // the start of an unfinished line, at most maxPrintLine
+	out     []byte // reused for what one write prints
 }
 
 func (l *linePrinter) write(b []byte) {
-	l.partial = append(l.partial, b...)
-	i := bytes.LastIndexByte(l.partial, '\n')
-	if i < 0 {
-		return
+	l.out = l.out[:0]
+	for len(b) > 0 {
+		// A line fits if its newline comes within room+1 bytes.
+		room := maxPrintLine - len(l.partial)
+		if i := bytes.IndexByte(b[:min(len(b), room+1)], '\n'); i >= 0 {
+			l.line(b[:i+1], false)
+			b = b[i+1:]
+			continue
+		}
+		if len(b) > room {
+			l.line(b[:room], true)
+			b = b[room:]
+			continue
+		}
+		l.partial = append(l.partial, b...)
+		break
 	}
-	var out bytes.Buffer
-	for line := range bytes.Lines(l.partial[:i+1]) {
-		out.WriteString(l.prefix)
-		out.Write(line)
+	if len(l.out) > 0 {
+		l.p.write(l.w, l.out)
 	}
-	l.p.write(l.w, out.Bytes())
-	l.partial = append(l.partial[:0], l.partial[i+1:]...)
+}
+
+// line adds the held partial line and rest, with the prefix, to what this
+// write prints, ending it with a newline if rest lacks one.
+func (l *linePrinter) line(rest []byte, addNewline bool) {
+	l.out = append(l.out, l.prefix...)
+	l.out = append(l.out, l.partial...)
+	l.out = append(l.out, rest...)
+	if addNewline {
+		l.out = append(l.out, '\n')
+	}
+	l.partial = l.partial[:0]
 }
 
 func (l *linePrinter) flush() {
 	if len(l.partial) > 0 {
-		l.p.write(l.w, append(append([]byte(l.prefix), l.partial...), '\n'))
-		l.partial = nil
+		l.out = l.out[:0]
+		l.line(nil, true)
+		l.p.write(l.w, l.out)
 	}
 }
