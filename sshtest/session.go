@@ -10,9 +10,9 @@ type session struct {
 	srv  *Server
 	conn *serverConn
 	ch   ssh.Channel
-	env  []string  // NAME=value pairs sent by the client
-	pty  *ptyState // non-nil after a successful pty-req
-	cmd  *command  // non-nil once a command has started
+	env  []string    // NAME=value pairs sent by the client
+	pty  *ptyState   // non-nil after a successful pty-req
+	cmd  *command    // non-nil once a command has started
 	run  *handlerRun // non-nil once Config.Handler runs the command
 	// requested is set by the first exec, shell or subsystem request.
 	requested bool
