@@ -55,6 +55,9 @@ func (k faultKind) String() string { return faultNames[k] }
 const (
 	// fleetSize is the number of hosts of TestFleetFaults.
 	fleetSize = 1000
+	// bigNoNewline is the size of the one big output without any newline:
+	// 100 MiB (read in about 2 s under the race detector).
+	bigNoNewline = 100 << 20
 	// slowDelay is the SlowOutput fault's delay per byte: a byte per 100 ms.
 	slowDelay = 100 * time.Millisecond
 	// dropAfter is where the DropAfter hosts lose their connection, in a
