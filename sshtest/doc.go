@@ -61,7 +61,6 @@
 //
 // # Typical use
 //
-//
 //	func TestDeploy(t *testing.T) {
 //		srv, err := sshtest.NewServer(sshtest.Config{Password: "secret", Logf: t.Logf})
 //		if err != nil {
