@@ -31,17 +31,21 @@ type cliFault struct {
 	// file says how the -o file relates to output: "exact", "prefix"
 	// (cut short by the fault) or "" (no command ran: the file is empty).
 	file string
+	// reason is the default view's FAILURE reason; "" for SUCCESS, "*"
+	// for any (a connection closed at once is seen as a reset or an EOF,
+	// as the client's version string was read or not).
+	reason string
 }
 
 var cliFaults = []cliFault{
-	{name: "refused", faults: sshtest.Faults{Refuse: true}, kind: "connection"},
-	{name: "no banner", faults: sshtest.Faults{NoBanner: true}, kind: "timeout"},
-	{name: "garbage banner", faults: sshtest.Faults{GarbageBanner: true}, kind: "connection"},
-	{name: "endless garbage", faults: sshtest.Faults{EndlessGarbage: true}, kind: "connection"},
-	{name: "stalled kex", faults: sshtest.Faults{StallKex: true}, kind: "timeout"},
-	{name: "rejected auth", faults: sshtest.Faults{RejectAuth: true}, kind: "authentication"},
-	{name: "hung exec", faults: sshtest.Faults{HangExec: true}, kind: "timeout"},
-	{name: "dropped mid-output", faults: sshtest.Faults{DropAfter: 50 << 10}, kind: "connection", file: "prefix",
+	{name: "refused", reason: "*", faults: sshtest.Faults{Refuse: true}, kind: "connection"},
+	{name: "no banner", reason: "timed out", faults: sshtest.Faults{NoBanner: true}, kind: "timeout"},
+	{name: "garbage banner", reason: "not an SSH server", faults: sshtest.Faults{GarbageBanner: true}, kind: "connection"},
+	{name: "endless garbage", reason: "not an SSH server", faults: sshtest.Faults{EndlessGarbage: true}, kind: "connection"},
+	{name: "stalled kex", reason: "timed out", faults: sshtest.Faults{StallKex: true}, kind: "timeout"},
+	{name: "rejected auth", reason: "authentication failed", faults: sshtest.Faults{RejectAuth: true}, kind: "authentication"},
+	{name: "hung exec", reason: "timed out", faults: sshtest.Faults{HangExec: true}, kind: "timeout"},
+	{name: "dropped mid-output", reason: "connection lost", faults: sshtest.Faults{DropAfter: 50 << 10}, kind: "connection", file: "prefix",
 		output: func(i int) []byte { return bytes.Repeat(fmt.Appendf(nil, "drop %d\n", i), 1<<20/8) }},
 	{name: "no newline", file: "exact",
 		output: func(i int) []byte { return bytes.Repeat(fmt.Appendf(nil, "<%d no newline>", i), 1<<20/16) }},
@@ -53,10 +57,10 @@ var cliFaults = []cliFault{
 			}
 			return b
 		}},
-	{name: "killed by signal", signal: "KILL", file: "exact",
+	{name: "killed by signal", reason: "killed by signal KILL", signal: "KILL", file: "exact",
 		output:  func(i int) []byte { return fmt.Appendf(nil, "host %d dies\n", i) },
 		handler: func(out []byte) sshtest.Handler { return sshtest.Output(out, nil, sshtest.Exit{Signal: "KILL"}) }},
-	{name: "never exits", kind: "timeout", file: "exact",
+	{name: "never exits", reason: "timed out", kind: "timeout", file: "exact",
 		output:  func(i int) []byte { return fmt.Appendf(nil, "host %d hangs\n", i) },
 		handler: sshtest.Hang},
 	{name: "slow output", faults: sshtest.Faults{SlowOutput: 100 * time.Millisecond}, file: "exact",
@@ -191,4 +195,30 @@ func TestFaultFleet(t *testing.T) {
 		t.Errorf("hosts reported per kind %v, want %v", counts, planned)
 	}
 	t.Logf("%d hosts through pssh --json -o in %v: %v", n, r.took.Round(time.Millisecond), counts)
+
+	// The default view says why each host failed.
+	r = runPssh(t, append(b.flags(), "-t", strconv.Itoa(timeout), "the command")...)
+	wantCode(t, r, exitKilled)
+	st := statuses(t, r.stdout)
+	for i, srv := range fleet.Servers {
+		s, ok := st[srv.Addr]
+		want := "exited " + strconv.Itoa(i%3)
+		if faultOf[i] >= 0 {
+			want = cliFaults[faultOf[i]].reason
+		}
+		switch {
+		case !ok:
+			t.Errorf("host %d: no status line", i)
+		case want == "exited 0" || want == "":
+			if !s.ok {
+				t.Errorf("host %d: %+v, want SUCCESS", i, s)
+			}
+		case want == "*":
+			if s.ok || s.reason == "" {
+				t.Errorf("host %d: %+v, want FAILURE with a reason", i, s)
+			}
+		case s.ok || s.reason != want:
+			t.Errorf("host %d: %+v, want FAILURE %q", i, s, want)
+		}
+	}
 }
