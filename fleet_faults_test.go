@@ -380,6 +380,7 @@ func TestFleetFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	started := time.Since(begin)
+	goroutinesRunning := runtime.NumGoroutine()
 	if len(outs) != n {
 		t.Fatalf("%d outputs for %d hosts", len(outs), n)
 	}
@@ -445,5 +446,7 @@ func TestFleetFaults(t *testing.T) {
 	for k := range numFaultKinds {
 		t.Logf("  %-18s %4d hosts, slowest %6v: %v", k, faults[k], slowest[k].Round(time.Millisecond), outcomes[k])
 	}
-	t.Logf("goroutines: %d before, %d after closing (goleak checks the rest)", goroutinesBefore, runtime.NumGoroutine())
+	t.Logf("no-newline outputs: one of %d MiB, the others 1 MiB each", bigNoNewline>>20)
+	t.Logf("goroutines: %d before, %d when Run returned (servers and client), %d after closing (goleak checks the rest)",
+		goroutinesBefore, goroutinesRunning, runtime.NumGoroutine())
 }
