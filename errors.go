@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/gopssh/pssh/internal/sshconn"
 )
 
 // UnknownHostError is returned for a host whose name does not resolve.
@@ -38,6 +40,12 @@ func (e *ConnectionError) Error() string {
 }
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// ErrNotSSH is wrapped by the ConnectionError of a host whose server
+// answered with something other than SSH: another service (a web or mail
+// server, say) listens on that port. The error quotes the first line it
+// sent. Such connections are not retried.
+var ErrNotSSH = sshconn.ErrNotSSH
 
 // AuthenticationError is returned when the server accepted none of the
 // credentials offered.

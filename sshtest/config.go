@@ -39,6 +39,11 @@ type Config struct {
 	// Shell runs commands: an exec request for CMD runs `Shell -c CMD` and a
 	// shell request runs Shell with no arguments. Default "/bin/sh".
 	Shell string
+	// Handler, if non-nil, runs commands in-process instead of Shell: each
+	// exec or shell request calls it, and no process is started (see
+	// [Handler]). Env and Dir then only concern what the handler does with
+	// them.
+	Handler Handler
 	// Env is extra environment ("NAME=value") for commands, added after the
 	// test process's own environment (os.Environ) and before variables sent
 	// by the client.

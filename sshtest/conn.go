@@ -15,11 +15,38 @@ func (s *Server) serveConn(c *trackedConn, f Faults) {
 	defer c.Close()
 
 	remote := c.RemoteAddr()
-	if f.NoBanner {
+	switch {
+	case f.NoBanner:
 		s.logf("%s: holding connection silently (NoBanner fault)", remote)
 		// Never write; read (and discard) only to notice the client
 		// leaving. Close unblocks the read.
 		io.Copy(io.Discard, c)
+		return
+	case f.GarbageBanner:
+		s.logf("%s: answering with garbage, then EOF (GarbageBanner fault)", remote)
+		io.WriteString(c, garbageBanner)
+		// Half-close, then wait for the client to leave: closing with its
+		// version string unread would reset the connection, and the client
+		// might never see the garbage.
+		if tcp, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+			tcp.CloseWrite()
+			io.Copy(io.Discard, c)
+		}
+		return
+	case f.EndlessGarbage:
+		s.logf("%s: sending endless garbage (EndlessGarbage fault)", remote)
+		// Until the client leaves or the connection is dropped; the
+		// client's data stays unread.
+		for {
+			if _, err := io.WriteString(c, garbageLine); err != nil {
+				return
+			}
+		}
+	case f.StallKex:
+		s.logf("%s: sending the banner, then stalling the key exchange (StallKex fault)", remote)
+		if _, err := io.WriteString(c, serverVersion+"\r\n"); err == nil {
+			io.Copy(io.Discard, c)
+		}
 		return
 	}
 	if f.HandshakeDelay > 0 && !s.sleep(f.HandshakeDelay, c.done) {
@@ -54,6 +81,14 @@ func (s *Server) serveConn(c *trackedConn, f Faults) {
 	sconn.Wait()
 	s.logf("%s: disconnected", remote)
 }
+
+// What the GarbageBanner and EndlessGarbage faults send: lines that are not
+// an SSH version banner (which starts with "SSH-"), the latter as one
+// endless line.
+const (
+	garbageBanner = "HTTP/1.0 400 Bad Request\r\nServer: sshtest (GarbageBanner fault)\r\n\r\nThis is not an SSH server.\r\n"
+	garbageLine   = "garbage, not an SSH banner, without end of line (EndlessGarbage fault); "
+)
 
 // serverConn is an established SSH connection.
 type serverConn struct {

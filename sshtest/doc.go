@@ -3,12 +3,11 @@
 //
 // A [Server] listens on a loopback address, speaks real SSH (via
 // golang.org/x/crypto/ssh) and runs the commands it is asked to run as real
-// local processes, so code that drives remote hosts over SSH can be tested
-// end to end without any remote host. A [Fleet] starts many servers at once,
-// spread over the 127.0.0.0/8 loopback addresses, for testing code that talks
-// to many hosts in parallel. [Faults] inject failures (refused connections,
-// hanging handshakes, rejected authentication, hanging or dropped sessions)
-// and can be changed while a server runs.
+// local processes, or in-process with a [Handler], so code that drives
+// remote hosts over SSH can be tested end to end without any remote host. A
+// [Fleet] starts many servers at once, spread over the 127.0.0.0/8 loopback
+// addresses, for testing code that talks to many hosts in parallel. [Faults]
+// inject failures and can be changed while a server runs.
 //
 // Supported session requests are "exec", "shell", "env", "pty-req",
 // "window-change", "signal" and "subsystem" for "sftp" only: an SFTP server
@@ -18,7 +17,49 @@
 // /bin/sh) in their own process group, which is killed when the client goes
 // away or the server is closed. Only "session" channels are accepted.
 //
-// Typical use:
+// # Handlers
+//
+// With Config.Handler set, exec and shell requests call the [Handler]
+// instead of forking a shell, as an http.Handler answers for httptest: it
+// gets the command, environment, pty request, stdin, stdout, stderr and the
+// signals the client sends in an [Exec], and returns the [Exit] to report,
+// an exit status or a signal. Its context ends when the client closes the
+// channel or the connection goes away. Without a process per command, a
+// fleet of thousands of servers is cheap. Ready-made handlers:
+//
+//   - [Output]: fixed stdout and stderr, binary or invalid UTF-8 included,
+//     then an exit status or death by a signal;
+//   - [Repeat]: a pattern repeated to any size, for example 100 MiB
+//     without a single newline;
+//   - [Hang]: some output, then never exit, ignoring signals.
+//
+// [NewFleetFunc] gives each server of a fleet its own Config, so that each
+// host can answer with its own content or fail in its own way.
+//
+// # Faults
+//
+// [Faults] make a server fail the way real hosts do. Each fault is
+// observable by any SSH client, and its effect on a client is what to test:
+//
+//	Fault           the server...                                a client sees
+//	Refuse          closes each connection at once               connection closed in the handshake
+//	NoBanner        accepts TCP and sends nothing                handshake hangs until its timeout
+//	GarbageBanner   sends non-SSH text, then EOF                 bad or missing version banner
+//	EndlessGarbage  sends non-SSH text forever                   version line overflow, or a hang
+//	StallKex        sends its banner, then nothing               handshake hangs until its timeout
+//	HandshakeDelay  waits before the handshake                   a slow connection
+//	RejectAuth      refuses every credential                     authentication failure
+//	HangExec        never answers exec, shell, subsystem         start of the command hangs
+//	ExecDelay       waits before starting each command           a slow start
+//	DropAfter       closes the connection mid-stdout             connection lost, no exit status
+//	DropSFTPAfter   closes the connection mid-SFTP               transfer fails
+//	SlowOutput      sends output a byte at a time, with a delay  output trickles in
+//
+// A command's own misbehaviour is the business of the handler: no newline
+// ([Repeat]), binary output ([Output]), death by a signal
+// (Output(out, nil, Exit{Signal: "KILL"})), never exiting ([Hang]).
+//
+// # Typical use
 //
 //	func TestDeploy(t *testing.T) {
 //		srv, err := sshtest.NewServer(sshtest.Config{Password: "secret", Logf: t.Logf})

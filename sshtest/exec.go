@@ -62,8 +62,8 @@ type (
 )
 
 // startCommand starts Shell with args, wired to the session's channel or pty.
-// dropAfter is the DropAfter fault sampled for this command.
-func (ss *session) startCommand(args []string, dropAfter int64) (*command, error) {
+// f are the faults sampled for this command.
+func (ss *session) startCommand(args []string, f Faults) (*command, error) {
 	cfg := &ss.srv.cfg
 	c := exec.Command(cfg.Shell, args...)
 	c.Dir = cfg.Dir
@@ -74,13 +74,7 @@ func (ss *session) startCommand(args []string, dropAfter int64) (*command, error
 		aborted: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	var stdout io.Writer = ss.ch
-	if dropAfter > 0 {
-		stdout = &dropWriter{w: ss.ch, left: dropAfter, drop: func() {
-			ss.logf("dropping connection after %d bytes of stdout (DropAfter fault)", dropAfter)
-			ss.conn.conn.Close()
-		}}
-	}
+	stdout := ss.outputWriter(ss.ch, f, cmd.aborted, true)
 
 	var childEnds []*os.File
 	if p := ss.pty; p != nil {
@@ -105,7 +99,8 @@ func (ss *session) startCommand(args []string, dropAfter int64) (*command, error
 		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		childEnds = []*os.File{stdinR, stdoutW, stderrW}
 		cmd.stdin = stdinW
-		cmd.outputs = []output{{r: stdoutR, w: stdout}, {r: stderrR, w: ss.ch.Stderr()}}
+		stderr := ss.outputWriter(ss.ch.Stderr(), f, cmd.aborted, false)
+		cmd.outputs = []output{{r: stdoutR, w: stdout}, {r: stderrR, w: stderr}}
 		cmd.closers = []*os.File{stdinW, stdoutR, stderrR}
 	}
 	err := c.Start()

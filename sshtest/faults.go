@@ -10,10 +10,18 @@ import (
 //
 // Faults can be set initially with Config.Faults and changed on a running
 // server with [Server.SetFaults]. Each fault is sampled when the event it
-// affects begins: connection faults (Refuse, NoBanner, HandshakeDelay) when a
-// connection is accepted, RejectAuth at each authentication attempt, and
-// session faults (HangExec, ExecDelay, DropAfter, DropSFTPAfter) when an exec,
-// shell or subsystem request arrives. Changing faults does not affect what is already under way.
+// affects begins: connection faults (Refuse, NoBanner, GarbageBanner,
+// EndlessGarbage, StallKex, HandshakeDelay) when a connection is accepted,
+// RejectAuth at each authentication attempt, and session faults (HangExec,
+// ExecDelay, DropAfter, DropSFTPAfter, SlowOutput) when an exec, shell or
+// subsystem request arrives. Changing faults does not affect what is already
+// under way. If several connection faults are set, the first in this list
+// applies.
+//
+// Faults of a command's own behaviour (output without newlines, binary
+// output, death by a signal, never exiting) are not faults of the server:
+// give the server a Config.Handler that behaves so, such as [Repeat],
+// [Output] or [Hang].
 type Faults struct {
 	// Refuse closes every new TCP connection immediately after accepting it.
 	Refuse bool
@@ -22,6 +30,22 @@ type Faults struct {
 	// held open until the client disconnects or the server is closed or
 	// drops its connections. Whatever the client sends is read and discarded.
 	NoBanner bool
+	// GarbageBanner answers every new connection with a few lines of text
+	// that are not an SSH version banner (as a web or mail server on the
+	// wrong port would), then closes its side of the connection: the
+	// client reads the text and then EOF where it expected the banner.
+	GarbageBanner bool
+	// EndlessGarbage answers every new connection with an endless line of
+	// text that is not an SSH version banner, until the client
+	// disconnects. A client that reads the version line without bound never
+	// gets out of it; golang.org/x/crypto/ssh gives up after 255 bytes
+	// ("overflow reading version string").
+	EndlessGarbage bool
+	// StallKex sends a valid SSH version banner on every new connection,
+	// then nothing more: the key exchange never completes and the
+	// handshake hangs until the client gives up. What the client sends is
+	// read and discarded.
+	StallKex bool
 	// HandshakeDelay waits this long after accepting a connection before
 	// starting the SSH handshake.
 	HandshakeDelay time.Duration
@@ -43,6 +67,12 @@ type Faults struct {
 	// ExecDelay waits this long before starting each command (and before
 	// replying to its exec or shell request).
 	ExecDelay time.Duration
+	// SlowOutput, if positive, sends a command's stdout and stderr one byte
+	// at a time, waiting this long before each byte (for example
+	// 100*time.Millisecond: ten bytes a second), simulating a slow link or
+	// a command that trickles its output. It applies to commands run by
+	// Config.Shell and by Config.Handler alike.
+	SlowOutput time.Duration
 }
 
 // SetFaults replaces the server's faults. It is safe to call concurrently
@@ -95,4 +125,44 @@ func (s *Server) sleep(d time.Duration, done <-chan struct{}) bool {
 	case <-done:
 		return false
 	}
+}
+
+// outputWriter wraps w, one of a command's output streams, with the output
+// faults of f: SlowOutput, and for stdout DropAfter. Delays end early when
+// stop is closed or the server closes.
+func (ss *session) outputWriter(w io.Writer, f Faults, stop <-chan struct{}, stdout bool) io.Writer {
+	if f.SlowOutput > 0 {
+		w = &slowWriter{w: w, delay: f.SlowOutput, srv: ss.srv, stop: stop}
+	}
+	if stdout && f.DropAfter > 0 {
+		dropAfter := f.DropAfter
+		w = &dropWriter{w: w, left: dropAfter, drop: func() {
+			ss.logf("dropping connection after %d bytes of stdout (DropAfter fault)", dropAfter)
+			ss.conn.conn.Close()
+		}}
+	}
+	return w
+}
+
+// errStopped is returned by slowWriter when the command ends during a delay.
+var errStopped = errors.New("sshtest: output stopped")
+
+// slowWriter writes to w one byte at a time, waiting delay before each.
+type slowWriter struct {
+	w     io.Writer
+	delay time.Duration
+	srv   *Server
+	stop  <-chan struct{}
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	for i := range p {
+		if !s.srv.sleep(s.delay, s.stop) {
+			return i, errStopped
+		}
+		if _, err := s.w.Write(p[i : i+1]); err != nil {
+			return i, err
+		}
+	}
+	return len(p), nil
 }

@@ -1,9 +1,11 @@
 package sshtest
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,5 +191,93 @@ func TestDropConnections(t *testing.T) {
 	}
 	if got := srv.Accepted(); got != 2 {
 		t.Errorf("Accepted() = %d, want 2", got)
+	}
+}
+
+// TestBannerFaults checks what a raw TCP client reads from the faults that
+// break the version exchange, and how an x/crypto/ssh client fails on them.
+func TestBannerFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		faults Faults
+		// check gets everything read within the deadline and the read's
+		// final error.
+		check func(t *testing.T, got []byte, readErr error)
+		// sshErr checks the handshake error of an x/crypto/ssh client.
+		sshErr func(err error) bool
+	}{
+		{
+			name:   "GarbageBanner",
+			faults: Faults{GarbageBanner: true},
+			check: func(t *testing.T, got []byte, readErr error) {
+				if string(got) != garbageBanner || readErr != io.EOF {
+					t.Errorf("read %q then %v, want %q then EOF", got, readErr, garbageBanner)
+				}
+			},
+			sshErr: func(err error) bool { return errors.Is(err, io.EOF) },
+		},
+		{
+			name:   "EndlessGarbage",
+			faults: Faults{EndlessGarbage: true},
+			check: func(t *testing.T, got []byte, readErr error) {
+				if len(got) < 1<<16 || bytes.Contains(got, []byte("SSH-")) || bytes.ContainsAny(got, "\r\n") {
+					t.Errorf("read %d bytes (SSH- in them: %v) then %v; want an endless line without a banner",
+						len(got), bytes.Contains(got, []byte("SSH-")), readErr)
+				}
+			},
+			sshErr: func(err error) bool { return err != nil && strings.Contains(err.Error(), "version string") },
+		},
+		{
+			name:   "StallKex",
+			faults: Faults{StallKex: true},
+			check: func(t *testing.T, got []byte, readErr error) {
+				var ne net.Error
+				if string(got) != serverVersion+"\r\n" || !errors.As(readErr, &ne) || !ne.Timeout() {
+					t.Errorf("read %q then %v, want the banner, then nothing", got, readErr)
+				}
+			},
+			sshErr: func(err error) bool {
+				var ne net.Error
+				return errors.As(err, &ne) && ne.Timeout()
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, Config{Password: testPassword, Faults: tt.faults})
+
+			conn, err := net.Dial("tcp", srv.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			io.WriteString(conn, "SSH-2.0-rawclient\r\n")
+			conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+			var got []byte
+			buf := make([]byte, 4096)
+			var readErr error
+			for len(got) < 1<<16 {
+				n, err := conn.Read(buf)
+				got = append(got, buf[:n]...)
+				if err != nil {
+					readErr = err
+					break
+				}
+			}
+			tt.check(t, got, readErr)
+
+			conn2, err := net.Dial("tcp", srv.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn2.Close()
+			conn2.SetDeadline(time.Now().Add(300 * time.Millisecond))
+			_, _, _, err = ssh.NewClientConn(conn2, srv.Addr, clientConfig(srv, "u", ssh.Password(testPassword)))
+			if !tt.sshErr(err) {
+				t.Errorf("x/crypto/ssh handshake error: %v", err)
+			}
+		})
 	}
 }

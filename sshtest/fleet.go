@@ -26,18 +26,32 @@ type Fleet struct {
 // thousands starts fast. If any server fails to start, the ones already
 // started are closed and the error is returned.
 func NewFleet(n int, cfg Config) (*Fleet, error) {
+	return NewFleetFunc(n, func(int) Config { return cfg })
+}
+
+// NewFleetFunc is [NewFleet] with a Config of its own for each server:
+// server i is started with config(i), so that hosts can differ in their
+// [Faults], their [Handler] or their users. Servers whose Config has no
+// HostKey share one generated once.
+func NewFleetFunc(n int, config func(i int) Config) (*Fleet, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("sshtest: negative fleet size %d", n)
 	}
-	if cfg.HostKey == nil {
-		k, err := GenerateKey()
-		if err != nil {
-			return nil, err
-		}
-		cfg.HostKey = k.Signer
-	}
+	var shared ssh.Signer
 	f := &Fleet{Servers: make([]*Server, 0, n)}
 	for i := range n {
+		cfg := config(i)
+		if cfg.HostKey == nil {
+			if shared == nil {
+				k, err := GenerateKey()
+				if err != nil {
+					f.Close()
+					return nil, err
+				}
+				shared = k.Signer
+			}
+			cfg.HostKey = shared
+		}
 		host := "127.0.0." + strconv.Itoa(i%254+1)
 		srv, err := NewServerAt(net.JoinHostPort(host, "0"), cfg)
 		if err != nil {

@@ -150,3 +150,43 @@ func TestFleetEmptyAndInvalid(t *testing.T) {
 		t.Error("NewFleet(-1) succeeded")
 	}
 }
+
+func TestNewFleetFunc(t *testing.T) {
+	t.Parallel()
+	const n = 6
+	fleet, err := NewFleetFunc(n, func(i int) Config {
+		cfg := Config{Password: testPassword, Handler: Output([]byte("server "+strconv.Itoa(i)), nil, Exit{Code: i})}
+		if i == n-1 {
+			cfg.Faults.RejectAuth = true
+		}
+		return cfg
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	for i, srv := range fleet.Servers {
+		if string(srv.HostKey.Marshal()) != string(fleet.Servers[0].HostKey.Marshal()) {
+			t.Errorf("server %d has its own host key, want a shared one", i)
+		}
+		client, err := ssh.Dial("tcp", srv.Addr, clientConfig(srv, "u", ssh.Password(testPassword)))
+		if i == n-1 {
+			if err == nil {
+				client.Close()
+				t.Errorf("server %d: login succeeded despite RejectAuth", i)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := run(t, client, "anything", "")
+		if status, _ := exitOf(t, res.err); res.stdout != "server "+strconv.Itoa(i) || status != i {
+			t.Errorf("server %d: stdout %q status %d", i, res.stdout, status)
+		}
+		client.Close()
+	}
+	if _, err := NewFleetFunc(-1, nil); err == nil {
+		t.Error("NewFleetFunc(-1) succeeded")
+	}
+}

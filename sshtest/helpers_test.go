@@ -52,7 +52,7 @@ func clientConfig(srv *Server, user string, auth ...ssh.AuthMethod) *ssh.ClientC
 
 // dial connects to srv with testPassword and closes the client at the end
 // of the test.
-func dial(t *testing.T, srv *Server) *ssh.Client {
+func dial(t testing.TB, srv *Server) *ssh.Client {
 	t.Helper()
 	client, err := ssh.Dial("tcp", srv.Addr, clientConfig(srv, "tester", ssh.Password(testPassword)))
 	if err != nil {

@@ -13,7 +13,9 @@ import (
 
 // ptyState is a pseudo-terminal allocated by a pty-req request.
 type ptyState struct {
-	term   string
+	term          string
+	columns, rows int
+	// master and tty are nil for a Config.Handler, which gets no device.
 	master *os.File // non-blocking, so that Close interrupts reads and writes
 	tty    *os.File // the terminal side, given to the command
 }
@@ -43,6 +45,11 @@ func (ss *session) requestPTY(payload []byte) bool {
 	if err := ssh.Unmarshal(payload, &msg); err != nil || ss.pty != nil || ss.requested {
 		return false
 	}
+	if ss.srv.cfg.Handler != nil {
+		ss.pty = &ptyState{term: msg.Term, columns: int(msg.Columns), rows: int(msg.Rows)}
+		ss.logf("pty recorded for the handler: %s %dx%d", msg.Term, msg.Columns, msg.Rows)
+		return true
+	}
 	p, err := openPTY(msg.Term)
 	if err == nil {
 		err = setWinsize(p.master, msg.Columns, msg.Rows, msg.Width, msg.Height)
@@ -65,6 +72,9 @@ func (ss *session) windowChange(payload []byte) bool {
 	var msg windowChangeMsg
 	if err := ssh.Unmarshal(payload, &msg); err != nil || ss.pty == nil {
 		return false
+	}
+	if ss.pty.master == nil {
+		return true // a handler's pty: nothing to resize
 	}
 	if err := setWinsize(ss.pty.master, msg.Columns, msg.Rows, msg.Width, msg.Height); err != nil {
 		ss.logf("window-change: %v", err)
@@ -103,8 +113,10 @@ func openPTY(term string) (*ptyState, error) {
 
 // close releases both sides of the pty.
 func (p *ptyState) close() {
-	p.master.Close()
-	p.tty.Close()
+	if p.master != nil {
+		p.master.Close()
+		p.tty.Close()
+	}
 }
 
 // setWinsize sets the terminal size without switching master to blocking

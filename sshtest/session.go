@@ -10,9 +10,10 @@ type session struct {
 	srv  *Server
 	conn *serverConn
 	ch   ssh.Channel
-	env  []string  // NAME=value pairs sent by the client
-	pty  *ptyState // non-nil after a successful pty-req
-	cmd  *command  // non-nil once a command has started
+	env  []string    // NAME=value pairs sent by the client
+	pty  *ptyState   // non-nil after a successful pty-req
+	cmd  *command    // non-nil once a command has started
+	run  *handlerRun // non-nil once Config.Handler runs the command
 	// requested is set by the first exec, shell or subsystem request.
 	requested bool
 	// sftpDone, once an sftp subsystem runs, is closed when it has ended.
@@ -45,7 +46,9 @@ func (ss *session) serve(reqs <-chan *ssh.Request) {
 
 // cleanup runs once the channel is closed.
 func (ss *session) cleanup() {
-	if ss.cmd != nil {
+	if ss.run != nil {
+		ss.run.stop()
+	} else if ss.cmd != nil {
 		ss.cmd.abort()
 		<-ss.cmd.done
 	} else if ss.sftpDone != nil {
@@ -78,16 +81,20 @@ func (ss *session) handle(req *ssh.Request) {
 			req.Reply(false, nil)
 			return
 		}
-		ss.start(req, []string{"-c", msg.Command})
+		ss.start(req, &msg.Command)
 	case "shell":
 		ss.start(req, nil)
 	case "subsystem":
 		ss.startSubsystem(req)
 	case "signal":
 		var msg signalRequest
-		ok := ssh.Unmarshal(req.Payload, &msg) == nil && ss.cmd != nil
+		ok := ssh.Unmarshal(req.Payload, &msg) == nil && (ss.cmd != nil || ss.run != nil)
 		if !ok {
 			req.Reply(false, nil)
+			return
+		}
+		if ss.run != nil {
+			ss.logf("signal %s: %v", msg.Signal, ss.run.signal(req, msg.Signal))
 			return
 		}
 		ss.cmd.replying.Lock()
@@ -103,8 +110,9 @@ func (ss *session) handle(req *ssh.Request) {
 	}
 }
 
-// start handles an exec or shell request: Shell is run with args.
-func (ss *session) start(req *ssh.Request, args []string) {
+// start handles an exec request for command, or a shell request (command
+// nil): Config.Handler is called, or else Shell is run.
+func (ss *session) start(req *ssh.Request, command *string) {
 	ss.srv.sessions.Add(1)
 	f := ss.srv.Faults()
 	if f.HangExec {
@@ -120,7 +128,15 @@ func (ss *session) start(req *ssh.Request, args []string) {
 		req.Reply(false, nil)
 		return
 	}
-	cmd, err := ss.startCommand(args, f.DropAfter)
+	if h := ss.srv.cfg.Handler; h != nil {
+		ss.startHandler(req, h, command, f)
+		return
+	}
+	var args []string
+	if command != nil {
+		args = []string{"-c", *command}
+	}
+	cmd, err := ss.startCommand(args, f)
 	if err != nil {
 		ss.logf("%s: %v", req.Type, err)
 		req.Reply(false, nil)
@@ -134,5 +150,8 @@ func (ss *session) start(req *ssh.Request, args []string) {
 
 // logf logs with the client's address as prefix.
 func (ss *session) logf(format string, args ...any) {
+	if ss.srv.cfg.Logf == nil {
+		return // silent: build nothing, as fleets of thousands log nothing
+	}
 	ss.srv.logf("%s: "+format, append([]any{ss.conn.conn.RemoteAddr()}, args...)...)
 }

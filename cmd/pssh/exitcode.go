@@ -105,6 +105,8 @@ func errStatus(err error) (outcome, string, string) {
 // connReason says briefly why a connection failed.
 func connReason(err error) string {
 	switch {
+	case errors.Is(err, pssh.ErrNotSSH):
+		return "not an SSH server"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused"
 	case errors.Is(err, syscall.ECONNRESET):

@@ -74,7 +74,15 @@ func newBed(t *testing.T, n int, env ...string) *bed {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return bedFor(t, fleet)
+}
+
+// bedFor writes the files for fleet, whose servers accept clientKey, and
+// closes the fleet at the end of the test.
+func bedFor(t *testing.T, fleet *sshtest.Fleet) *bed {
+	t.Helper()
 	t.Cleanup(func() { fleet.Close() })
+	key := clientKey(t)
 	b := &bed{fleet: fleet, port: fleet.Servers[0].Port(), dir: t.TempDir()}
 	b.keyFile = filepath.Join(b.dir, "id_ed25519")
 	b.known = filepath.Join(b.dir, "known_hosts")

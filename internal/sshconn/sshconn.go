@@ -5,12 +5,14 @@
 package sshconn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -108,6 +110,9 @@ func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
 	if err != nil {
 		return nil, &Error{Phase: PhaseDial, Timeout: isTimeout(ctx, err), Err: err}
 	}
+	// Keep what the server says first, to tell a server that is not SSH.
+	greeting := &greetingConn{Conn: conn}
+	conn = greeting
 	// x/crypto/ssh has no handshake timeout of its own: a host that accepts TCP
 	// and never speaks would hang forever. Tie the handshake to ctx.
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
@@ -130,6 +135,8 @@ func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
 		phase := PhaseHandshake
 		if kexDone.Load() {
 			phase = PhaseAuth
+		} else if answer, notSSH := greeting.notSSH(); notSSH {
+			err = fmt.Errorf("%w (it answered %q): %w", ErrNotSSH, answer, err)
 		}
 		return nil, &Error{Phase: phase, Timeout: isTimeout(ctx, err), Err: err}
 	}
@@ -162,6 +169,9 @@ func retryable(e *Error) bool {
 	case PhaseDial:
 		return true
 	case PhaseHandshake:
+		if errors.Is(e.Err, ErrNotSSH) {
+			return false // something else listens there, and will go on
+		}
 		// A reset or an early close before key exchange completed (a server
 		// still starting, or MaxStartups dropping us) may pass; a host key
 		// rejection may not.
@@ -187,4 +197,55 @@ func Backoff(base time.Duration, attempt int) time.Duration {
 	}
 	d = min(d, maxBackoff)
 	return d/2 + rand.N(d/2+1)
+}
+
+// ErrNotSSH is wrapped by the error of a handshake with a server that
+// answered with something other than an SSH version banner: another
+// service (HTTP, SMTP, ...) listens on the port. Such failures are not
+// retried.
+var ErrNotSSH = errors.New("not an SSH server")
+
+// maxGreeting is how much of what a server sends first greetingConn keeps:
+// the 255 bytes x/crypto/ssh reads of a version line, and a little more.
+const maxGreeting = 256
+
+// greetingConn keeps the first bytes read from the server.
+type greetingConn struct {
+	net.Conn
+	full atomic.Bool // greeting holds maxGreeting bytes: nothing more to keep
+	mu   sync.Mutex
+	buf  []byte
+}
+
+func (c *greetingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.full.Load() {
+		c.mu.Lock()
+		c.buf = append(c.buf, p[:min(n, maxGreeting-len(c.buf))]...)
+		c.full.Store(len(c.buf) == maxGreeting)
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+// notSSH reports whether the server sent something that holds no SSH
+// version line ("SSH-" at the start of a line), and returns its first line,
+// shortened.
+func (c *greetingConn) notSSH() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.buf) == 0 {
+		return "", false
+	}
+	for line := range bytes.Lines(c.buf) {
+		if bytes.HasPrefix(line, []byte("SSH-")) {
+			return "", false
+		}
+	}
+	first, _, _ := bytes.Cut(c.buf, []byte("\n"))
+	first = bytes.TrimRight(first, "\r")
+	if len(first) > 60 {
+		return string(first[:60]) + "...", true
+	}
+	return string(first), true
 }

@@ -116,6 +116,7 @@ func TestDialFailures(t *testing.T) {
 		phase          sshconn.Phase
 		attempts       int
 		timeout        bool
+		notSSH         bool // the error wraps ErrNotSSH
 	}{
 		{name: "refused port is retried", closedPort: true, retries: 2, phase: sshconn.PhaseDial, attempts: 3},
 		{name: "silent server times out in handshake", faults: sshtest.Faults{NoBanner: true},
@@ -124,6 +125,13 @@ func TestDialFailures(t *testing.T) {
 			connectTimeout: 200 * time.Millisecond, retries: 1, phase: sshconn.PhaseHandshake, attempts: 2, timeout: true},
 		{name: "host key rejection is not retried", rejectHostKey: true, retries: 2, phase: sshconn.PhaseHandshake, attempts: 1},
 		{name: "auth failure is not retried", faults: sshtest.Faults{RejectAuth: true}, retries: 2, phase: sshconn.PhaseAuth, attempts: 1},
+		{name: "a server closing at once is retried", faults: sshtest.Faults{Refuse: true}, retries: 1, phase: sshconn.PhaseHandshake, attempts: 2},
+		{name: "garbage then EOF is not SSH, not retried", faults: sshtest.Faults{GarbageBanner: true}, retries: 2,
+			phase: sshconn.PhaseHandshake, attempts: 1, notSSH: true},
+		{name: "endless garbage is not SSH, not retried", faults: sshtest.Faults{EndlessGarbage: true}, retries: 2,
+			phase: sshconn.PhaseHandshake, attempts: 1, notSSH: true},
+		{name: "a stalled key exchange times out", faults: sshtest.Faults{StallKex: true},
+			connectTimeout: 300 * time.Millisecond, phase: sshconn.PhaseHandshake, attempts: 1, timeout: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,6 +185,9 @@ func TestDialFailures(t *testing.T) {
 				if elapsed < lo || elapsed > hi {
 					t.Errorf("took %v, want between %v and %v", elapsed, lo, hi)
 				}
+			}
+			if errors.Is(err, sshconn.ErrNotSSH) != tt.notSSH {
+				t.Errorf("error %q: wraps ErrNotSSH %v, want %v", err, !tt.notSSH, tt.notSSH)
 			}
 			if tt.rejectHostKey && !errors.Is(err, errHostKey) {
 				t.Errorf("error %v does not wrap the callback's error", err)
