@@ -43,7 +43,7 @@ func testFleet(t testing.TB, n int, faults sshtest.Faults) (*sshtest.Fleet, *pss
 		NoAgent:         true,
 		NoDefaultKeys:   true,
 		HostKeyCallback: fleet.HostKeyCallback(),
-		ConnectTimeout:  5 * time.Second,
+		ConnectTimeout:  30 * time.Second, // a hang detector: 200 hosts log in slowly on a loaded 2-core CI machine
 	}
 }
 
