@@ -221,6 +221,8 @@ type Client struct {
 	agents   map[string]*sshauth.Set
 	knownDBs map[string]*knownhosts.DB
 
+	fileLimit FileLimit // the open file limit as New left it
+
 	mu       sync.Mutex
 	last     []*HostOutput
 	forwards map[*Forward]struct{} // running port forwards
@@ -312,6 +314,7 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		}
 		c.hosts = append(c.hosts, h)
 	}
+	c.ensureFileLimit()
 	return c, nil
 }
 

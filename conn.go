@@ -169,7 +169,7 @@ func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context
 func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 	var ce *sshconn.Error
 	if !errors.As(err, &ce) {
-		return &ConnectionError{Host: h.name, Addr: h.addr, Err: err}
+		return &ConnectionError{Host: h.name, Addr: h.addr, Err: c.fileLimitError(err)}
 	}
 	var dnsErr *net.DNSError
 	switch {
@@ -189,7 +189,7 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 		errors.As(ce.Err, &hk)
 		return hostKeyError(h, hk.err, hk.key)
 	}
-	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: ce.Err}
+	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: c.fileLimitError(ce.Err)}
 }
 
 // hostKeyErr marks errors returned by the host key callback, so that they can
