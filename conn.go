@@ -147,6 +147,10 @@ func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context
 	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
 		Client: &ssh.ClientConfig{
+			Config: ssh.Config{
+				KeyExchanges: c.cfg.KeyExchanges,
+				Ciphers:      c.cfg.Ciphers,
+			},
 			User:              h.user,
 			Auth:              h.auth.Methods(),
 			HostKeyAlgorithms: algos,
