@@ -58,4 +58,3 @@ func checkConfigAlgorithms(cfg *Config) error {
 	}
 	return checkAlgorithms("Ciphers", cfg.Ciphers, func(a ssh.Algorithms) []string { return a.Ciphers })
 }
-
