@@ -18,7 +18,7 @@ import (
 type conn struct {
 	mu     sync.Mutex
 	client *ssh.Client
-	stop   chan struct{} // closed to end client's keepalive
+	stop   func() // ends client's keepalive
 	// release gives back the shared jump host connection client goes
 	// through; nil for a direct connection.
 	release func()
@@ -129,9 +129,9 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	}
 	h.conn.release = release
 	h.conn.client = client
-	h.conn.stop = make(chan struct{})
+	h.conn.stop = func() {}
 	if h.keepaliveInterval > 0 {
-		go sshconn.Keepalive(client, h.keepaliveInterval, h.keepaliveCountMax, h.conn.stop)
+		h.conn.stop = sshconn.StartKeepalive(client, h.keepaliveInterval, h.keepaliveCountMax)
 	}
 	return client, false, nil
 }
@@ -244,7 +244,7 @@ func (c *conn) close() error {
 
 // forget drops the kept connection and ends its keepalive; c.mu is held.
 func (c *conn) forget() {
-	close(c.stop)
+	c.stop()
 	if c.release != nil {
 		c.release()
 	}
