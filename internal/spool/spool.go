@@ -33,21 +33,21 @@ type Options struct {
 type Buffer struct {
 	opt Options
 
-	mu      sync.Mutex
-	mem     []byte // unread bytes are mem[r:]
-	r       int
-	f       *os.File // spill file, nil when not spilling
-	fr, fw  int64    // read and write offsets in f
+	mu     sync.Mutex
+	mem    []byte // unread bytes are mem[r:]
+	r      int
+	f      *os.File // spill file, nil when not spilling
+	fr, fw int64    // read and write offsets in f
 	// ahead[ar:] are bytes read from f ahead of small reads (they precede
 	// f's bytes at fr): one pread serves many of a line reader's small
 	// reads. Allocated while spilling only.
-	ahead []byte
-	ar    int
-	done    bool     // writer finished
-	err     error    // writer's final error, nil for a clean end
-	discard bool     // reader went away: drop further writes
-	filling bool     // ReadFrom is reading into the free space after mem
-	total   int64    // bytes written in all
+	ahead   []byte
+	ar      int
+	done    bool  // writer finished
+	err     error // writer's final error, nil for a clean end
+	discard bool  // reader went away: drop further writes
+	filling bool  // ReadFrom is reading into the free space after mem
+	total   int64 // bytes written in all
 
 	readable chan struct{} // signalled when data or the end arrives
 	writable chan struct{} // signalled when the reader makes room (Block mode)
