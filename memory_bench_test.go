@@ -76,8 +76,8 @@ func BenchmarkUnreadOutput(b *testing.B) {
 
 // BenchmarkSlowReader runs a command printing size bytes on 100 hosts (a
 // real sshd) while the caller reads every host's stdout to its end, all
-// hosts at once but slower than they write: a shared throttle lets 32 KiB
-// through every throttle period. It checks every byte count, and reports the
+// hosts at once but slower than they write: a shared throttle lets one read
+// of up to 256 KiB through every millisecond (at most 256 MB/s in all). It checks every byte count, and reports the
 // peak RSS and Go heap (sampled every 20 ms) of this process, which is the
 // client alone. With spill (the default) output past OutputMemoryLimit goes
 // to disk; with block (BlockOnFullBuffer) the SSH window holds the hosts
@@ -109,9 +109,12 @@ func BenchmarkSlowReader(b *testing.B) {
 	}
 }
 
-// slowReadPeriod is the throttle: 32 KiB per period, about 330 MB/s in all,
-// below what 100 hosts write on loopback.
-const slowReadPeriod = 100 * time.Microsecond
+// The throttle: one read of at most slowReadChunk per slowReadPeriod, across
+// all hosts.
+const (
+	slowReadChunk  = 256 << 10
+	slowReadPeriod = time.Millisecond
+)
 
 func slowRead(b *testing.B, addrs []string, cfg *pssh.Config, size int) {
 	c, err := pssh.New(addrs, cfg)
@@ -134,7 +137,7 @@ func slowRead(b *testing.B, addrs []string, cfg *pssh.Config, size int) {
 	errs := make(chan error, len(outs))
 	for _, o := range outs {
 		go func() {
-			buf := make([]byte, 32<<10)
+			buf := make([]byte, slowReadChunk)
 			var n int64
 			for {
 				<-throttle.C
