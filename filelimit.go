@@ -1,12 +1,10 @@
 package pssh
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"syscall"
-	"time"
 
 	"github.com/gopssh/pssh/internal/fdlimit"
 )
@@ -112,18 +110,4 @@ func (c *Client) fileLimitError(err error) error {
 	cur := fdlimit.Current()
 	l.Soft, l.Hard, l.Known = cur.Soft, cur.Hard, cur.Known
 	return &FileLimitError{Limit: l, Err: err}
-}
-
-// warn logs a client warning as a Warn record to the handler (the writer,
-// which carries host output, gets none).
-func (l *hostLog) warn(msg string, attrs ...slog.Attr) {
-	if l == nil || l.handler == nil {
-		return
-	}
-	ctx := context.Background()
-	if l.handler.Enabled(ctx, slog.LevelWarn) {
-		r := slog.NewRecord(time.Now(), slog.LevelWarn, msg, 0)
-		r.AddAttrs(attrs...)
-		l.handler.Handle(ctx, r)
-	}
 }

@@ -51,13 +51,6 @@ const (
 	fleetServerEnv = "PSSH_BENCH_FLEET_AUTHORIZED_KEY"
 )
 
-func TestMain(m *testing.M) {
-	if key := os.Getenv(fleetServerEnv); key != "" {
-		os.Exit(serveFleet(key))
-	}
-	os.Exit(m.Run())
-}
-
 // fleetServerConfig is the configuration of every server of the fleet. The
 // command runs in /bin/sh for now: an in-process command handler would go
 // here.
