@@ -18,7 +18,7 @@ import (
 type conn struct {
 	mu     sync.Mutex
 	client *ssh.Client
-	stop   chan struct{} // closed to end client's keepalive
+	stop   func() // ends client's keepalive
 	// release gives back the shared jump host connection client goes
 	// through; nil for a direct connection.
 	release func()
@@ -129,9 +129,9 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	}
 	h.conn.release = release
 	h.conn.client = client
-	h.conn.stop = make(chan struct{})
+	h.conn.stop = func() {}
 	if h.keepaliveInterval > 0 {
-		go sshconn.Keepalive(client, h.keepaliveInterval, h.keepaliveCountMax, h.conn.stop)
+		h.conn.stop = sshconn.StartKeepalive(client, h.keepaliveInterval, h.keepaliveCountMax)
 	}
 	return client, false, nil
 }
@@ -147,6 +147,10 @@ func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context
 	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
 		Client: &ssh.ClientConfig{
+			Config: ssh.Config{
+				KeyExchanges: c.cfg.KeyExchanges,
+				Ciphers:      c.cfg.Ciphers,
+			},
 			User:              h.user,
 			Auth:              h.auth.Methods(),
 			HostKeyAlgorithms: algos,
@@ -169,7 +173,7 @@ func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context
 func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 	var ce *sshconn.Error
 	if !errors.As(err, &ce) {
-		return &ConnectionError{Host: h.name, Addr: h.addr, Err: err}
+		return &ConnectionError{Host: h.name, Addr: h.addr, Err: c.fileLimitError(err)}
 	}
 	var dnsErr *net.DNSError
 	switch {
@@ -189,7 +193,7 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 		errors.As(ce.Err, &hk)
 		return hostKeyError(h, hk.err, hk.key)
 	}
-	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: ce.Err}
+	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: c.fileLimitError(ce.Err)}
 }
 
 // hostKeyErr marks errors returned by the host key callback, so that they can
@@ -240,7 +244,7 @@ func (c *conn) close() error {
 
 // forget drops the kept connection and ends its keepalive; c.mu is held.
 func (c *conn) forget() {
-	close(c.stop)
+	c.stop()
 	if c.release != nil {
 		c.release()
 	}

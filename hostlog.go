@@ -54,3 +54,17 @@ func (l *hostLog) line(host, stream, line string) {
 		}
 	}
 }
+
+// warn logs a client warning as a Warn record to the handler (the writer,
+// which carries host output, gets none).
+func (l *hostLog) warn(msg string, attrs ...slog.Attr) {
+	if l == nil || l.handler == nil {
+		return
+	}
+	ctx := context.Background()
+	if l.handler.Enabled(ctx, slog.LevelWarn) {
+		r := slog.NewRecord(time.Now(), slog.LevelWarn, msg, 0)
+		r.AddAttrs(attrs...)
+		l.handler.Handle(ctx, r)
+	}
+}

@@ -230,12 +230,12 @@ func (c *Client) jumpClient(ctx context.Context, hops []*host) (*ssh.Client, fun
 			}
 			return nil, nil, &JumpError{Hop: last.name, HopIndex: len(hops), Err: c.connectError(ctx, last, err)}
 		}
-		stop := make(chan struct{})
+		stop := func() {}
 		if last.keepaliveInterval > 0 {
-			go sshconn.Keepalive(client, last.keepaliveInterval, last.keepaliveCountMax, stop)
+			stop = sshconn.StartKeepalive(client, last.keepaliveInterval, last.keepaliveCountMax)
 		}
 		return client, func() {
-			close(stop)
+			stop()
 			if releasePrev != nil {
 				releasePrev()
 			}

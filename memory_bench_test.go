@@ -1,11 +1,16 @@
 package pssh_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/internal/opensshd"
@@ -66,5 +71,128 @@ func BenchmarkUnreadOutput(b *testing.B) {
 				b.ReportMetric(float64(hosts*size)/(1<<20), "output-MiB")
 			}
 		})
+	}
+}
+
+// BenchmarkSlowReader runs a command printing size bytes on 100 hosts (a
+// real sshd) while the caller reads every host's stdout to its end, all
+// hosts at once but slower than they write: a shared throttle lets one read
+// of up to 256 KiB through every millisecond (at most 256 MB/s in all). It checks every byte count, and reports the
+// peak RSS and Go heap (sampled every 20 ms) of this process, which is the
+// client alone. With spill (the default) output past OutputMemoryLimit goes
+// to disk; with block (BlockOnFullBuffer) the SSH window holds the hosts
+// back.
+//
+//	go test -run XXX -bench SlowReader -benchtime 1x
+func BenchmarkSlowReader(b *testing.B) {
+	const hosts = 100
+	ips := make([]string, 10)
+	for i := range ips {
+		ips[i] = fmt.Sprintf("127.0.0.%d", i+1)
+	}
+	s, base := openSSH(b, opensshd.Options{Addrs: ips, ExtraConfig: []string{"LogLevel ERROR"}})
+	addrs := make([]string, hosts)
+	for i := range addrs {
+		addrs[i] = s.Addrs[i%len(s.Addrs)]
+	}
+	for _, size := range []int{20_000_000, 200_000_000} {
+		for _, mode := range []string{"spill", "block"} {
+			b.Run(fmt.Sprintf("hosts=%d/MB=%d/%s", hosts, size/1e6, mode), func(b *testing.B) {
+				cfg := *base
+				cfg.SpillDir = b.TempDir()
+				cfg.BlockOnFullBuffer = mode == "block"
+				for range b.N {
+					slowRead(b, addrs, &cfg, size)
+				}
+			})
+		}
+	}
+}
+
+// The throttle: one read of at most slowReadChunk per slowReadPeriod, across
+// all hosts.
+const (
+	slowReadChunk  = 256 << 10
+	slowReadPeriod = time.Millisecond
+)
+
+func slowRead(b *testing.B, addrs []string, cfg *pssh.Config, size int) {
+	c, err := pssh.New(addrs, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	stopSampling := make(chan struct{})
+	peaks := make(chan [2]uint64, 1)
+	go samplePeaks(stopSampling, peaks)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	start := time.Now()
+	outs, err := c.Run(ctx, fmt.Sprintf("head -c %d /dev/zero", size), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	throttle := time.NewTicker(slowReadPeriod)
+	defer throttle.Stop()
+	errs := make(chan error, len(outs))
+	for _, o := range outs {
+		go func() {
+			buf := make([]byte, slowReadChunk)
+			var n int64
+			for {
+				<-throttle.C
+				k, err := o.Stdout.Read(buf)
+				n += int64(k)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", o.Host, err)
+					return
+				}
+			}
+			if n != int64(size) {
+				errs <- fmt.Errorf("%s: read %d bytes, want %d", o.Host, n, size)
+				return
+			}
+			errs <- o.Wait(ctx)
+		}()
+	}
+	for range outs {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	wall := time.Since(start)
+	close(stopSampling)
+	p := <-peaks
+	b.ReportMetric(float64(p[0])/(1<<20), "peak-rss-MiB")
+	b.ReportMetric(float64(p[1])/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(len(addrs)*size)/wall.Seconds()/1e6, "MB/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// samplePeaks samples the resident memory (/proc/self/statm) and the Go heap
+// in use until stop is closed, then sends their peaks.
+func samplePeaks(stop <-chan struct{}, peaks chan<- [2]uint64) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	var p [2]uint64
+	var ms runtime.MemStats
+	for {
+		if data, err := os.ReadFile("/proc/self/statm"); err == nil {
+			if f := strings.Fields(string(data)); len(f) > 1 {
+				pages, _ := strconv.ParseUint(f[1], 10, 64)
+				p[0] = max(p[0], pages*uint64(os.Getpagesize()))
+			}
+		}
+		runtime.ReadMemStats(&ms)
+		p[1] = max(p[1], ms.HeapInuse)
+		select {
+		case <-stop:
+			peaks <- p
+			return
+		case <-t.C:
+		}
 	}
 }

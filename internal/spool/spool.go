@@ -33,16 +33,21 @@ type Options struct {
 type Buffer struct {
 	opt Options
 
-	mu      sync.Mutex
-	mem     []byte // unread bytes are mem[r:]
-	r       int
-	f       *os.File // spill file, nil when not spilling
-	fr, fw  int64    // read and write offsets in f
-	done    bool     // writer finished
-	err     error    // writer's final error, nil for a clean end
-	discard bool     // reader went away: drop further writes
-	filling bool     // ReadFrom is reading into the free space after mem
-	total   int64    // bytes written in all
+	mu     sync.Mutex
+	mem    []byte // unread bytes are mem[r:]
+	r      int
+	f      *os.File // spill file, nil when not spilling
+	fr, fw int64    // read and write offsets in f
+	// ahead[ar:] are bytes read from f ahead of small reads (they precede
+	// f's bytes at fr): one pread serves many of a line reader's small
+	// reads. Allocated while spilling only.
+	ahead   []byte
+	ar      int
+	done    bool  // writer finished
+	err     error // writer's final error, nil for a clean end
+	discard bool  // reader went away: drop further writes
+	filling bool  // ReadFrom is reading into the free space after mem
+	total   int64 // bytes written in all
 
 	readable chan struct{} // signalled when data or the end arrives
 	writable chan struct{} // signalled when the reader makes room (Block mode)
@@ -203,13 +208,11 @@ func (b *Buffer) tryRead(p []byte) (n int, err error, ok bool) {
 		signal(b.writable)
 		return n, nil, true
 	}
-	if b.f != nil && b.fr < b.fw {
-		n, err = b.f.ReadAt(p[:min(int64(len(p)), b.fw-b.fr)], b.fr)
-		b.fr += int64(n)
-		if b.fr == b.fw {
+	if b.f != nil && (b.ar < len(b.ahead) || b.fr < b.fw) {
+		n, err = b.readSpilled(p)
+		if b.ar == len(b.ahead) && b.fr == b.fw {
 			// Drained: back to memory, and give the descriptor back.
-			b.f.Close()
-			b.f, b.fr, b.fw = nil, 0, 0
+			b.dropSpill()
 		}
 		if n > 0 || err == nil {
 			return n, nil, true
@@ -225,6 +228,42 @@ func (b *Buffer) tryRead(p []byte) (n int, err error, ok bool) {
 	return 0, nil, false
 }
 
+// readAhead is how much of the spill file one read fetches for reads
+// smaller than that.
+const readAhead = 64 << 10
+
+// readSpilled reads from the spill file, through the read-ahead buffer for
+// small reads. b.mu is held.
+func (b *Buffer) readSpilled(p []byte) (int, error) {
+	if b.ar == len(b.ahead) {
+		if len(p) >= readAhead {
+			n, err := b.f.ReadAt(p[:min(int64(len(p)), b.fw-b.fr)], b.fr)
+			b.fr += int64(n)
+			return n, err
+		}
+		if b.ahead == nil {
+			b.ahead = make([]byte, 0, readAhead)
+		}
+		n, err := b.f.ReadAt(b.ahead[:min(int64(readAhead), b.fw-b.fr)], b.fr)
+		b.fr += int64(n)
+		b.ahead, b.ar = b.ahead[:n], 0
+		if n == 0 {
+			return 0, err
+		}
+	}
+	n := copy(p, b.ahead[b.ar:])
+	b.ar += n
+	return n, nil
+}
+
+// dropSpill closes the spill file and forgets what was read ahead. b.mu is
+// held.
+func (b *Buffer) dropSpill() {
+	b.f.Close()
+	b.f, b.fr, b.fw = nil, 0, 0
+	b.ahead, b.ar = nil, 0
+}
+
 // Discard is called by a reader that will read no more: it frees what is
 // buffered and makes further writes succeed without being kept.
 func (b *Buffer) Discard() {
@@ -236,8 +275,7 @@ func (b *Buffer) Discard() {
 		b.r = len(b.mem) // ReadFrom owns the memory until it returns
 	}
 	if b.f != nil {
-		b.f.Close()
-		b.f, b.fr, b.fw = nil, 0, 0
+		b.dropSpill()
 	}
 	b.mu.Unlock()
 	signal(b.writable)
@@ -247,7 +285,7 @@ func (b *Buffer) Discard() {
 func (b *Buffer) Buffered() (mem int, disk int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.mem) - b.r, b.fw - b.fr
+	return len(b.mem) - b.r, int64(len(b.ahead)-b.ar) + b.fw - b.fr
 }
 
 // Written reports how many bytes were written in all.

@@ -122,3 +122,52 @@ func TestWriteAfterClose(t *testing.T) {
 		t.Fatal("write after close succeeded")
 	}
 }
+
+// TestSmallReadsOfSpilledData reads spilled data in small pieces, which go
+// through the read-ahead buffer, while the writer goes on: the bytes come
+// back in order across spilling, draining and spilling again, and Buffered
+// counts what was read ahead as still unread.
+func TestSmallReadsOfSpilledData(t *testing.T) {
+	b := New(Options{Limit: 1 << 10, Dir: t.TempDir()})
+	want := make([]byte, 3<<20)
+	for i := range want {
+		want[i] = byte(rand.IntN(256))
+	}
+	if _, err := b.Write(want[:200<<10]); err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 10)
+	if n, err := io.ReadFull(b, p); err != nil || !bytes.Equal(p, want[:n]) {
+		t.Fatalf("first read: %d, %v", n, err)
+	}
+	if mem, disk := b.Buffered(); int64(mem)+disk != 200<<10-10 {
+		t.Fatalf("Buffered() = %d + %d after reading 10 of %d bytes", mem, disk, 200<<10)
+	}
+	go func() {
+		rest := want[200<<10:]
+		for len(rest) > 0 {
+			k := min(len(rest), 1+rand.IntN(40000))
+			if _, err := b.Write(rest[:k]); err != nil {
+				b.CloseWithError(err)
+				return
+			}
+			rest = rest[k:]
+		}
+		b.CloseWithError(nil)
+	}()
+	got := append([]byte{}, p...)
+	buf := make([]byte, 100<<10)
+	for {
+		n, err := b.Read(buf[:1+rand.IntN(len(buf))])
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got %d bytes, want %d; content differs", len(got), len(want))
+	}
+}

@@ -1,0 +1,141 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh/internal/fdlimit"
+)
+
+// testConfig is a client config that needs no files and no server.
+func testConfig() *Config {
+	return &Config{
+		IgnoreSSHConfig: true,
+		User:            "tester",
+		NoAgent:         true,
+		NoDefaultKeys:   true,
+		Password:        "x",
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+		ConnectTimeout:  5 * time.Second,
+	}
+}
+
+func TestFdsNeeded(t *testing.T) {
+	for _, tc := range []struct {
+		hosts int
+		proxy string
+		want  uint64
+	}{
+		{0, "", fdMargin},
+		{1, "", fdMargin + 1},
+		{10000, "", fdMargin + 10000},
+		{10, "nc %h %p", fdMargin + 10*(1+3)},
+	} {
+		cfg := testConfig()
+		cfg.ProxyCommand = tc.proxy
+		hosts := make([]string, tc.hosts)
+		for i := range hosts {
+			hosts[i] = "127.0.0.1"
+		}
+		c, err := New(hosts, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.fdsNeeded(); got != tc.want {
+			t.Errorf("%d hosts, ProxyCommand %q: fdsNeeded() = %d, want %d", tc.hosts, tc.proxy, got, tc.want)
+		}
+		if l := c.FileLimit(); l.Need != tc.want || l.Hosts != tc.hosts {
+			t.Errorf("FileLimit() = %+v, want Need %d for %d hosts", l, tc.want, tc.hosts)
+		}
+		c.Close()
+	}
+}
+
+// recordHandler keeps the records it is given.
+type recordHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	h.records = append(h.records, r)
+	h.mu.Unlock()
+	return nil
+}
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler      { return h }
+
+func TestFileLimitWarning(t *testing.T) {
+	rh := &recordHandler{}
+	cfg := testConfig()
+	cfg.HostLogHandler = rh
+	c, err := New([]string{"127.0.0.1", "127.0.0.2"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if l := c.FileLimit(); !l.Fits() {
+		t.Skipf("this process's limit %+v is too low for two hosts", l)
+	}
+	if len(rh.records) != 0 {
+		t.Fatalf("warned although the limit fits: %v", rh.records[0].Message)
+	}
+
+	c.setFileLimit(fdlimit.Limit{Need: 5000, Soft: 1024, Hard: 1024, Raised: true, Known: true})
+	if c.FileLimit().Fits() {
+		t.Error("FileLimit().Fits() with need 5000 and limit 1024")
+	}
+	if len(rh.records) != 1 {
+		t.Fatalf("%d records logged, want one warning", len(rh.records))
+	}
+	r := rh.records[0]
+	if r.Level != slog.LevelWarn || !strings.Contains(r.Message, "5000") || !strings.Contains(r.Message, "soft 1024, hard 1024") {
+		t.Errorf("warning %v %q: want a Warn naming the need and the limit", r.Level, r.Message)
+	}
+}
+
+// TestEMFILEMentionsTheLimit checks that a host that cannot connect for
+// lack of descriptors fails with a ConnectionError whose cause is a
+// FileLimitError that names the limit.
+func TestEMFILEMentionsTheLimit(t *testing.T) {
+	cfg := testConfig()
+	cfg.Dial = func(context.Context, string, string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.EMFILE)}
+	}
+	c, err := New([]string{"127.0.0.1"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	outs, err := c.Run(context.Background(), "true", &RunOptions{ContinueOnErrors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	herr := outs[0].Err()
+	var ce *ConnectionError
+	var fe *FileLimitError
+	if !errors.As(herr, &ce) || !errors.As(herr, &fe) || !errors.Is(herr, syscall.EMFILE) {
+		t.Fatalf("error %T %v: want a *ConnectionError wrapping a *FileLimitError and EMFILE", herr, herr)
+	}
+	if fe.Limit.Hosts != 1 || fe.Limit.Need != fdMargin+1 {
+		t.Errorf("FileLimitError.Limit = %+v, want 1 host needing %d", fe.Limit, fdMargin+1)
+	}
+	msg := herr.Error()
+	for _, want := range []string{"too many open files", "open file limit", "need about"} {
+		if fe.Limit.Known && !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package pssh_test
+
+// BenchmarkFleet10k runs a short command on 10,000 hosts from one client:
+// sshtest servers on 127.0.0.1 to 127.0.0.254 (one listen queue per
+// address), in a child process (this test binary, re-executed) so that this
+// process's CPU and memory are the client's alone. Run it alone:
+//
+//	go test -run XXX -bench Fleet10k -benchtime 1x
+//
+//	wall-s          Run and Join of every host
+//	cpu-ms/host     client CPU (user+sys of this process) per host
+//	heap-KiB/conn   Go heap and stacks in use after the run, with every connection
+//	                kept open and idle, minus before New, per connection
+//	rss-KiB/conn    the same in resident memory (after returning freed memory to the OS)
+//	goroutines/conn goroutines per kept connection
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/sshtest"
+)
+
+const (
+	// fleetHosts is how many hosts BenchmarkFleet10k runs on.
+	fleetHosts = 10_000
+	// fleetServers is how many servers stand in for them, one per loopback
+	// address from 127.0.0.1: each serves fleetHosts/fleetServers host
+	// entries (a host listed several times has a connection per entry).
+	fleetServers = 254
+	// fleetCommand is what every host runs.
+	fleetCommand = "true"
+	// fleetServerEnv, set in the environment of this test binary, makes it
+	// serve a fleet for BenchmarkFleet10k instead of running tests: the
+	// value is the client's authorized key.
+	fleetServerEnv = "PSSH_BENCH_FLEET_AUTHORIZED_KEY"
+)
+
+// fleetServerConfig is the configuration of every server of the fleet. The
+// command runs in /bin/sh for now: an in-process command handler would go
+// here.
+func fleetServerConfig(key ssh.PublicKey) sshtest.Config {
+	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}}
+}
+
+// fleetInfo is what the fleet's process tells the benchmark.
+type fleetInfo struct {
+	Addrs      []string
+	KnownHosts string
+}
+
+// serveFleet starts the fleet, prints its fleetInfo as one JSON line, and
+// serves until stdin closes.
+func serveFleet(authorizedKey string) int {
+	pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fleet, err := sshtest.NewFleet(fleetServers, fleetServerConfig(pub))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer fleet.Close()
+	if err := json.NewEncoder(os.Stdout).Encode(fleetInfo{Addrs: fleet.Addrs(), KnownHosts: string(fleet.KnownHosts())}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+// startFleetProcess starts the fleet in a child process accepting key.
+func startFleetProcess(b *testing.B, key *sshtest.Key) fleetInfo {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), fleetServerEnv+"="+strings.TrimSpace(string(key.AuthorizedKey())))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	var info fleetInfo
+	if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&info); err != nil {
+		b.Fatalf("fleet process: %v", err)
+	}
+	return info
+}
+
+// memInUse is the Go heap and stacks in use after a full collection.
+func memInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse + ms.StackInuse
+}
+
+// rss is this process's resident memory after returning freed memory to
+// the OS, or 0 where /proc/self/statm is missing.
+func rss() uint64 {
+	debug.FreeOSMemory()
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
+
+func BenchmarkFleet10k(b *testing.B) {
+	key, err := sshtest.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	info := startFleetProcess(b, key)
+	knownHosts := filepath.Join(b.TempDir(), "known_hosts")
+	if err := os.WriteFile(knownHosts, []byte(info.KnownHosts), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	hosts := make([]string, fleetHosts)
+	for i := range hosts {
+		hosts[i] = info.Addrs[i%len(info.Addrs)]
+	}
+	cfg := &pssh.Config{
+		IgnoreSSHConfig: true,
+		User:            "bench",
+		Key:             key.PEM,
+		NoAgent:         true,
+		NoDefaultKeys:   true,
+		KnownHostsFiles: []string{knownHosts},
+		ConnectTimeout:  2 * time.Minute,
+	}
+	ctx := context.Background()
+	for range b.N {
+		heap0, rss0, gor0 := memInUse(), rss(), runtime.NumGoroutine()
+		c, err := pssh.New(hosts, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if l := c.FileLimit(); !l.Fits() {
+			b.Fatalf("open file limit too low for %d hosts: %+v", fleetHosts, l)
+		}
+		start, cpu0 := time.Now(), processCPU(b)
+		outs, err := c.Run(ctx, fleetCommand, &pssh.RunOptions{ContinueOnErrors: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Join(ctx, outs, &pssh.JoinOptions{ConsumeOutput: true}); err != nil {
+			b.Fatal(err)
+		}
+		wall, cpu := time.Since(start), processCPU(b)-cpu0
+		ok, failed := 0, map[string]int{}
+		for _, o := range outs {
+			if code, has := o.ExitCode(); has && code == 0 && o.Err() == nil {
+				ok++
+			} else {
+				failed[fmt.Sprintf("exit %d %t, %v", code, has, o.Err())]++
+			}
+		}
+		if len(outs) != fleetHosts || ok != fleetHosts {
+			b.Fatalf("%d outputs, %d hosts ran %q cleanly; failures: %v", len(outs), ok, fleetCommand, failed)
+		}
+		outs = nil
+		heap1, rss1, gor1 := memInUse(), rss(), runtime.NumGoroutine()
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(cpu.Microseconds())/1e3/fleetHosts, "cpu-ms/host")
+		b.ReportMetric(float64(heap1-heap0)/1024/fleetHosts, "heap-KiB/conn")
+		b.ReportMetric(float64(rss1-rss0)/1024/fleetHosts, "rss-KiB/conn")
+		b.ReportMetric(float64(gor1-gor0)/fleetHosts, "goroutines/conn")
+		b.ReportMetric(0, "ns/op")
+		runtime.KeepAlive(c)
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
