@@ -51,11 +51,12 @@ const (
 	fleetServerEnv = "PSSH_BENCH_FLEET_AUTHORIZED_KEY"
 )
 
-// fleetServerConfig is the configuration of every server of the fleet. The
-// command runs in /bin/sh for now: an in-process command handler would go
-// here.
+// fleetServerConfig is the configuration of every server of the fleet.
+// Commands are answered in process, as `true` would (exit 0, no output):
+// forking a shell per command would make the servers, not the client, the
+// bottleneck.
 func fleetServerConfig(key ssh.PublicKey) sshtest.Config {
-	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}}
+	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}, Handler: sshtest.Output(nil, nil, sshtest.Exit{})}
 }
 
 // fleetInfo is what the fleet's process tells the benchmark.
