@@ -37,6 +37,11 @@ type sample struct {
 	// maxRSS is the largest resident set of a single process among the
 	// tool and the descendants it waited for, in bytes.
 	maxRSS int64
+	// treeRSS is the largest sum of the resident memory of the tool and
+	// all its descendants at once, sampled (see treeRSSInterval), in bytes:
+	// for tools that run one ssh per host, what the fan-out really holds.
+	// Never below maxRSS.
+	treeRSS int64
 	// err is why the run failed: a non-zero exit, a timeout, or a host
 	// that did not succeed. A failed run is not timed.
 	err error
@@ -70,6 +75,8 @@ func (j job) run(ctx context.Context) sample {
 		return sample{err: err}
 	}
 	done := make(chan struct{})
+	peak := make(chan int64, 1)
+	go sampleTreeRSS(cmd.Process.Pid, done, peak)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -88,6 +95,7 @@ func (j job) run(ctx context.Context) sample {
 			s.maxRSS = maxRSSBytes(ru.Maxrss)
 		}
 	}
+	s.treeRSS = max(<-peak, s.maxRSS)
 	var afterErr error
 	if j.after != nil {
 		afterErr = j.after()

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +72,56 @@ func TestJobRunTimeout(t *testing.T) {
 	}
 	if s.wall > 10*time.Second {
 		t.Errorf("wall = %v", s.wall)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want procStat
+		ok   bool
+	}{
+		{"123 (sshd) S 1 123 123 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 100 1000 250 18446744073709551615", procStat{1, 250}, true},
+		{"7 (a b) c)) R 5 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 42 0", procStat{5, 42}, true},
+		{"7 (x) R 5", procStat{}, false},
+		{"no parenthesis", procStat{}, false},
+		{"7 (x) R five 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 42", procStat{}, false},
+	} {
+		got, err := parseStat([]byte(tc.in))
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseStat(%q) = %+v, %v; want %+v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestTreeRSS sums a shell and the two sleeps it starts: more than the
+// shell alone.
+func TestTreeRSS(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sleep 30 & sleep 30 & echo started; wait")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if _, err := out.Read(make([]byte, 8)); err != nil { // "started": both sleeps forked
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := parseStat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shell := st.rss * int64(os.Getpagesize())
+	if tree := treeRSS(cmd.Process.Pid); shell <= 0 || tree <= shell {
+		t.Errorf("treeRSS %d, want more than the shell's own %d", tree, shell)
+	}
+	if none := treeRSS(1 << 30); none != 0 {
+		t.Errorf("treeRSS of no process = %d", none)
 	}
 }

@@ -64,12 +64,14 @@ type column struct {
 func columns(kind workKind) []column {
 	wall := column{"wall s", func(_ work, s summary) float64 { return s.wall.Seconds() }, "%.2f", true}
 	rss := column{"peak RSS MB", func(_ work, s summary) float64 { return float64(s.maxRSS) / 1e6 }, "%.1f", true}
+	tree := column{"peak total RSS MB", func(_ work, s summary) float64 { return float64(s.treeRSS) / 1e6 }, "%.1f", true}
 	if kind == streamWork {
 		return []column{
 			wall,
 			{"MB/s", func(w work, s summary) float64 { return float64(w.bytes) / 1e6 / s.wall.Seconds() }, "%.0f", false},
 			{"client CPU s", func(_ work, s summary) float64 { return s.cpu.Seconds() }, "%.2f", true},
 			rss,
+			tree,
 		}
 	}
 	return []column{
@@ -78,6 +80,7 @@ func columns(kind workKind) []column {
 			return float64(s.cpu) / float64(time.Millisecond) / float64(w.hosts)
 		}, "%.2f", true},
 		rss,
+		tree,
 	}
 }
 

@@ -27,13 +27,14 @@ type summary struct {
 	wall     time.Duration
 	cpu      time.Duration
 	maxRSS   int64 // bytes
+	treeRSS  int64 // bytes
 	firstErr error // of the first failed run
 }
 
 // summarize takes the medians of the successful samples.
 func summarize(samples []sample) summary {
 	s := summary{runs: len(samples)}
-	var wall, cpu, rss []float64
+	var wall, cpu, rss, tree []float64
 	for _, x := range samples {
 		if x.err != nil {
 			if s.firstErr == nil {
@@ -45,9 +46,11 @@ func summarize(samples []sample) summary {
 		wall = append(wall, float64(x.wall))
 		cpu = append(cpu, float64(x.cpu))
 		rss = append(rss, float64(x.maxRSS))
+		tree = append(tree, float64(x.treeRSS))
 	}
 	s.wall = time.Duration(median(wall))
 	s.cpu = time.Duration(median(cpu))
 	s.maxRSS = int64(median(rss))
+	s.treeRSS = int64(median(tree))
 	return s
 }
