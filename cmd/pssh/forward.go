@@ -39,7 +39,7 @@ func runForward(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	client, err := openClient(o, hosts, cfg)
+	client, err := openClient(o, hosts, cfg, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}

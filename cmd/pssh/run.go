@@ -148,7 +148,7 @@ func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.W
 			return fail(stderr, fmt.Errorf("reading standard input: %w", err))
 		}
 	}
-	client, err := openClient(o, hosts, cfg)
+	client, err := openClient(o, hosts, cfg, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -211,12 +211,21 @@ func elapsedSince(t time.Time) time.Duration {
 }
 
 // openClient gathers the secrets (see loadSecrets), then makes the client
-// for hosts.
-func openClient(o *options, hosts []string, cfg *pssh.Config) (*pssh.Client, error) {
+// for hosts, warning on stderr when the open file limit is too low for them
+// even after the client raised it.
+func openClient(o *options, hosts []string, cfg *pssh.Config, stderr io.Writer) (*pssh.Client, error) {
 	if err := loadSecrets(o, cfg); err != nil {
 		return nil, err
 	}
-	return pssh.New(hosts, cfg)
+	c, err := pssh.New(hosts, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if l := c.FileLimit(); !l.Fits() {
+		fmt.Fprintf(stderr, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
+			l.Hosts, l.Need, l.Soft, l.Hard)
+	}
+	return c, nil
 }
 
 // interruptible returns a context that the first Ctrl-C (or SIGTERM) ends,
