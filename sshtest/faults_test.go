@@ -140,18 +140,12 @@ func TestFaultDropAfter(t *testing.T) {
 	srv := startServer(t, Config{Password: testPassword, Faults: Faults{DropAfter: dropAfter}})
 	client := dial(t, srv)
 	sess := newSession(t, client)
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Start("head -c 1048576 /dev/zero"); err != nil {
-		t.Fatal(err)
-	}
+	stdout := startStdout(t, sess, "head -c 1048576 /dev/zero")
 	n, _ := io.Copy(io.Discard, stdout)
 	if n > dropAfter+maxPacket || n >= total {
 		t.Errorf("read %d bytes, want at most %d", n, dropAfter+maxPacket)
 	}
-	err = sess.Wait()
+	err := sess.Wait()
 	var missing *ssh.ExitMissingError
 	if err == nil || errors.As(err, new(*ssh.ExitError)) {
 		t.Errorf("Wait = %v, want a connection error", err)

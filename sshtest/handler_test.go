@@ -122,17 +122,8 @@ func TestHandlerSignals(t *testing.T) {
 	client := dial(t, srv)
 	for _, sig := range []ssh.Signal{ssh.SIGTERM, ssh.SIGINT, "SIGUSR1"} {
 		sess := newSession(t, client)
-		stdout, err := sess.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sess.Start("wait"); err != nil {
-			t.Fatal(err)
-		}
-		line := make([]byte, len("ready\n"))
-		if _, err := io.ReadFull(stdout, line); err != nil {
-			t.Fatal(err)
-		}
+		stdout := startStdout(t, sess, "wait")
+		readString(t, stdout, "ready\n")
 		// The reply comes before the channel closes, so Signal succeeds.
 		ok, err := sess.SendRequest("signal", true, ssh.Marshal(signalRequest{Signal: string(sig)}))
 		if !ok || err != nil {
@@ -158,16 +149,8 @@ func TestHandlerContextEndsWithChannel(t *testing.T) {
 	}})
 	client := dial(t, srv)
 	sess := newSession(t, client)
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Start("x"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(stdout, make([]byte, len("started\n"))); err != nil {
-		t.Fatal(err)
-	}
+	stdout := startStdout(t, sess, "x")
+	readString(t, stdout, "started\n")
 	sess.Close()
 	if err := <-ended; err == nil {
 		t.Error("write after the channel closed succeeded")
@@ -219,16 +202,8 @@ func TestHang(t *testing.T) {
 	srv := startServer(t, Config{Password: testPassword, Handler: Hang([]byte("stuck\n"))})
 	client := dial(t, srv)
 	sess := newSession(t, client)
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Start("x"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(stdout, make([]byte, len("stuck\n"))); err != nil {
-		t.Fatal(err)
-	}
+	stdout := startStdout(t, sess, "x")
+	readString(t, stdout, "stuck\n")
 	// Signals are taken but ignored: the command keeps running.
 	if err := sess.Signal(ssh.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -309,13 +284,7 @@ func TestHandlerDropAfter(t *testing.T) {
 		Faults: Faults{DropAfter: dropAfter}})
 	client := dial(t, srv)
 	sess := newSession(t, client)
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Start("x"); err != nil {
-		t.Fatal(err)
-	}
+	stdout := startStdout(t, sess, "x")
 	got, _ := io.ReadAll(stdout)
 	if len(got) > dropAfter || !bytes.Equal(got, bytes.Repeat([]byte("0123456789"), dropAfter/10)[:len(got)]) {
 		t.Errorf("read %d bytes, want a prefix of the output of at most %d", len(got), dropAfter)

@@ -3,6 +3,7 @@ package sshtest
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -132,17 +133,34 @@ func processGone(pid int) bool {
 	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
 
-// startPID starts `echo $$; exec CMD` in sess and returns the process ID
-// printed, which is the command's (and its process group's) ID.
-func startPID(t *testing.T, sess *ssh.Session, cmd string) int {
+// startStdout starts cmd in sess and returns its standard output.
+func startStdout(t *testing.T, sess *ssh.Session, cmd string) io.Reader {
 	t.Helper()
 	stdout, err := sess.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.Start("echo $$; exec " + cmd); err != nil {
+	if err := sess.Start(cmd); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
+	return stdout
+}
+
+// readString reads exactly len(want) bytes from r and fails unless they
+// are want.
+func readString(t *testing.T, r io.Reader, want string) {
+	t.Helper()
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(r, got); err != nil || string(got) != want {
+		t.Fatalf("read %q, %v; want %q", got, err, want)
+	}
+}
+
+// startPID starts `echo $$; exec CMD` in sess and returns the process ID
+// printed, which is the command's (and its process group's) ID.
+func startPID(t *testing.T, sess *ssh.Session, cmd string) int {
+	t.Helper()
+	stdout := startStdout(t, sess, "echo $$; exec "+cmd)
 	var line []byte
 	buf := make([]byte, 1)
 	for {
