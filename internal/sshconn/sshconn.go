@@ -141,6 +141,7 @@ func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
 		return nil, &Error{Phase: phase, Timeout: isTimeout(ctx, err), Err: err}
 	}
 	conn.SetDeadline(time.Time{})
+	greeting.release()
 	return ssh.NewClient(sc, chans, reqs), nil
 }
 
@@ -226,6 +227,15 @@ func (c *greetingConn) Read(p []byte) (int, error) {
 		c.mu.Unlock()
 	}
 	return n, err
+}
+
+// release drops the kept bytes once the handshake has succeeded: a kept
+// connection need not hold them.
+func (c *greetingConn) release() {
+	c.full.Store(true)
+	c.mu.Lock()
+	c.buf = nil
+	c.mu.Unlock()
 }
 
 // notSSH reports whether the server sent something that holds no SSH
