@@ -15,12 +15,13 @@ import (
 // result is one finished host.
 type result struct {
 	out            *pssh.HostOutput
-	name           string // display name, host[:port]
-	stdout, stderr []byte // kept when a view needs them
+	name           string   // display name, host[:port]
+	stdout, stderr *capture // kept when a view needs them (-i, -b, --json)
 	outcome        outcome
 	text           string // short status text for failures
 	kind           string // error kind for --json
 	fileErr        error  // writing -o/-e files failed
+	keepErr        error  // keeping the output for the view failed (spill file)
 }
 
 // collect reads one host's output to its end, writing it where the
@@ -30,14 +31,17 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 	keep := r.o.inline || r.o.inlineOut || r.o.gather || r.o.json
 	var wg sync.WaitGroup
 	var errMu sync.Mutex
+	if keep {
+		res.stdout, res.stderr = newCapture(), newCapture()
+	}
 	for _, s := range []struct {
 		stream *pssh.Stream
 		dir    string
-		keep   *[]byte
+		keep   *capture
 		dst    io.Writer
 	}{
-		{out.Stdout, r.o.outDir, &res.stdout, r.p.stdout},
-		{out.Stderr, r.o.errDir, &res.stderr, r.p.stderr},
+		{out.Stdout, r.o.outDir, res.stdout, r.p.stdout},
+		{out.Stderr, r.o.errDir, res.stderr, r.p.stderr},
 	} {
 		wg.Go(func() {
 			var file *os.File
@@ -67,8 +71,12 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 							errMu.Unlock()
 						}
 					}
-					if keep {
-						*s.keep = append(*s.keep, chunk...)
+					if s.keep != nil {
+						if kerr := s.keep.write(chunk); kerr != nil {
+							errMu.Lock()
+							res.keepErr = kerr
+							errMu.Unlock()
+						}
 					}
 					if lp != nil {
 						lp.write(chunk)
@@ -80,6 +88,9 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 			}
 			if lp != nil {
 				lp.flush()
+			}
+			if s.keep != nil {
+				s.keep.close()
 			}
 			if file != nil {
 				if err := file.Close(); err != nil {

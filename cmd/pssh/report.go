@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 )
@@ -71,9 +72,12 @@ func (r *reporter) finished(res *result) {
 	if res.fileErr != nil {
 		r.p.errf("pssh: %s: writing output file: %v\n", res.name, res.fileErr)
 	}
+	if res.keepErr != nil {
+		r.p.errf("pssh: %s: keeping the output to show: %v\n", res.name, res.keepErr)
+	}
 	switch {
 	case r.o.json:
-		r.p.write(r.p.stdout, jsonLine(res))
+		r.p.writeWith(r.p.stdout, func(w io.Writer) error { return writeJSONLine(w, res) })
 	case r.o.gather:
 	default:
 		r.statusLine(n, res)
@@ -94,27 +98,34 @@ func (r *reporter) statusLine(n int, res *result) {
 	} else {
 		fmt.Fprintf(&b, "[%d] %s %s %s %s\n", n, stamp, r.p.paint(red, "[FAILURE]"), res.name, res.text)
 	}
-	if r.o.inline || r.o.inlineOut {
-		b.Write(withNewline(res.stdout))
-		if r.o.inline && len(res.stderr) > 0 {
-			b.WriteString("Stderr: ")
-			b.Write(withNewline(res.stderr))
+	r.p.writeWith(r.p.stdout, func(w io.Writer) error {
+		if _, err := w.Write(b.Bytes()); err != nil {
+			return err
 		}
-	}
-	r.p.write(r.p.stdout, b.Bytes())
+		if !r.o.inline && !r.o.inlineOut {
+			return nil
+		}
+		if err := res.stdout.writeLines(w); err != nil {
+			return err
+		}
+		if r.o.inline && !res.stderr.empty() {
+			if _, err := io.WriteString(w, "Stderr: "); err != nil {
+				return err
+			}
+			return res.stderr.writeLines(w)
+		}
+		return nil
+	})
+	res.stdout.discard()
+	res.stderr.discard()
 	if r.o.verbose && res.out.Err() != nil {
 		r.p.errf("pssh: %v\n", res.out.Err())
 	}
 }
 
-func withNewline(b []byte) []byte {
-	if len(b) > 0 && b[len(b)-1] != '\n' {
-		return append(b[:len(b):len(b)], '\n')
-	}
-	return b
-}
-
-// jsonHost is one host's line of --json output.
+// jsonHost is one host's line of --json output. writeJSONLine leaves
+// Stdout and Stderr empty, so omitted, and streams them after the other
+// fields instead.
 type jsonHost struct {
 	Host       string     `json:"host"`
 	Alias      string     `json:"alias,omitempty"`
@@ -123,12 +134,12 @@ type jsonHost struct {
 	Addr       string     `json:"addr"`
 	ExitCode   *int       `json:"exit_code"`
 	Signal     string     `json:"signal,omitempty"`
-	Stdout     string     `json:"stdout"`
-	Stderr     string     `json:"stderr"`
 	Error      *jsonError `json:"error,omitempty"`
 	Start      time.Time  `json:"start"`
 	End        time.Time  `json:"end"`
 	DurationMS int64      `json:"duration_ms"`
+	Stdout     string     `json:"stdout,omitempty"`
+	Stderr     string     `json:"stderr,omitempty"`
 }
 
 type jsonError struct {
@@ -136,13 +147,17 @@ type jsonError struct {
 	Text string `json:"text"`
 }
 
-func jsonLine(res *result) []byte {
+// writeJSONLine writes one host's --json line: its fields, then "stdout"
+// and "stderr" as JSON strings streamed from the captures, so that a big
+// output is never held whole.
+func writeJSONLine(w io.Writer, res *result) error {
+	defer res.stdout.discard()
+	defer res.stderr.discard()
 	o := res.out
 	start, end := o.Times()
 	j := jsonHost{
 		Host: o.Host, Alias: o.Alias, Index: o.Index, User: o.User, Addr: o.Addr,
-		Signal: o.ExitSignal(), Stdout: string(res.stdout), Stderr: string(res.stderr),
-		Start: start, End: end, DurationMS: end.Sub(start).Milliseconds(),
+		Signal: o.ExitSignal(), Start: start, End: end, DurationMS: end.Sub(start).Milliseconds(),
 	}
 	if code, ok := o.ExitCode(); ok {
 		j.ExitCode = &code
@@ -154,7 +169,21 @@ func jsonLine(res *result) []byte {
 	if err != nil { // cannot happen: every field marshals
 		b = fmt.Appendf(nil, `{"host":%q,"error":{"kind":"other","text":%q}}`, o.Host, err.Error())
 	}
-	return append(b, '\n')
+	b = append(b[:len(b)-1], `,"stdout":`...)
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	if err := res.stdout.writeJSON(w); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, `,"stderr":`); err != nil {
+		return err
+	}
+	if err := res.stderr.writeJSON(w); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "}\n")
+	return err
 }
 
 // finish prints what comes once every host is done.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -25,42 +26,43 @@ func (r *reporter) byIndex() []*result {
 func (r *reporter) gathered() {
 	res := r.byIndex()
 	for _, stream := range []struct {
-		get func(*result) []byte
-		out bool
+		get func(*result) *capture
+		out io.Writer
 	}{
-		{func(x *result) []byte { return x.stdout }, true},
-		{func(x *result) []byte { return x.stderr }, false},
+		{func(x *result) *capture { return x.stdout }, r.p.stdout},
+		{func(x *result) *capture { return x.stderr }, r.p.stderr},
 	} {
 		type group struct {
 			hosts  []string
-			output []byte
+			output *capture // the first host's; the others' are dropped
 		}
 		var groups []*group
 		byOutput := map[string]*group{}
 		for _, x := range res {
 			o := stream.get(x)
-			if len(o) == 0 {
+			if o.empty() {
 				continue
 			}
-			g := byOutput[string(o)]
+			g := byOutput[o.key()]
 			if g == nil {
 				g = &group{output: o}
-				byOutput[string(o)] = g
+				byOutput[o.key()] = g
 				groups = append(groups, g)
+			} else {
+				o.discard()
 			}
 			g.hosts = append(g.hosts, x.name)
 		}
 		for _, g := range groups {
-			var b bytes.Buffer
 			header := fmt.Sprintf("%s (%d)", hostrange.Fold(g.hosts), len(g.hosts))
 			rule := strings.Repeat("-", min(max(len(header), 15), 79))
-			fmt.Fprintf(&b, "%s\n%s\n%s\n", rule, header, rule)
-			b.Write(withNewline(g.output))
-			if stream.out {
-				r.p.write(r.p.stdout, b.Bytes())
-			} else {
-				r.p.write(r.p.stderr, b.Bytes())
-			}
+			r.p.writeWith(stream.out, func(w io.Writer) error {
+				if _, err := fmt.Fprintf(w, "%s\n%s\n%s\n", rule, header, rule); err != nil {
+					return err
+				}
+				return g.output.writeLines(w)
+			})
+			g.output.discard()
 		}
 	}
 	for _, f := range failures(res) {

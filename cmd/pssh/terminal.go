@@ -47,6 +47,17 @@ func (p *printer) write(w io.Writer, b []byte) {
 	p.drawLocked()
 }
 
+// writeWith lets f write to w (stdout or stderr) below the progress line,
+// nothing else writing meanwhile: for output too big to build in memory
+// first. Its write error is f's.
+func (p *printer) writeWith(w io.Writer, f func(io.Writer) error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	f(w)
+	p.drawLocked()
+}
+
 func (p *printer) out(format string, args ...any) {
 	p.write(p.stdout, fmt.Appendf(nil, format, args...))
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"hash"
+	"io"
+	"unicode/utf8"
+
+	"github.com/gopssh/pssh/internal/spool"
+)
+
+// captureMemory is how much of one host's stream a capture keeps in memory;
+// the rest goes to an unlinked temporary file. A thousand hosts printing
+// gigabytes each for -i, -b or --json then cost disk, not memory.
+const captureMemory = 64 << 10
+
+// capture keeps one host's stdout or stderr for the views that print it
+// once the host has finished (-i, -b, --json), and a digest of it so that
+// -b can group identical outputs without holding them. It is written by
+// one goroutine, then, once closed, read once.
+type capture struct {
+	buf  *spool.Buffer
+	hash hash.Hash
+	n    int64
+	last byte // the last byte written
+}
+
+func newCapture() *capture {
+	return &capture{buf: spool.New(spool.Options{Limit: captureMemory}), hash: sha256.New()}
+}
+
+// write keeps p. A capture that cannot spill to disk fails the host's
+// output file error path through the returned error.
+func (c *capture) write(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	c.hash.Write(p)
+	c.n += int64(len(p))
+	c.last = p[len(p)-1]
+	_, err := c.buf.Write(p)
+	return err
+}
+
+// close ends the writing.
+func (c *capture) close() { c.buf.CloseWithError(nil) }
+
+// empty tells whether nothing was captured.
+func (c *capture) empty() bool { return c == nil || c.n == 0 }
+
+// key identifies the content: equal keys, equal outputs.
+func (c *capture) key() string {
+	return string(c.hash.Sum(nil)) + "/" + itoa(int(c.n))
+}
+
+// discard drops the content, and its spill file.
+func (c *capture) discard() {
+	if c != nil {
+		c.buf.Discard()
+	}
+}
+
+// writeLines copies the content to w, ending it with a newline if it has
+// none.
+func (c *capture) writeLines(w io.Writer) error {
+	if c.empty() {
+		return nil
+	}
+	if _, err := io.Copy(w, c.buf); err != nil {
+		return err
+	}
+	if c.last != '\n' {
+		_, err := w.Write([]byte{'\n'})
+		return err
+	}
+	return nil
+}
+
+// writeJSON writes the content to w as one JSON string, as encoding/json
+// would write it (invalid UTF-8 as U+FFFD), without holding it all: runes
+// split across reads are carried over to the next.
+func (c *capture) writeJSON(w io.Writer) error {
+	if _, err := io.WriteString(w, `"`); err != nil {
+		return err
+	}
+	if !c.empty() {
+		buf := make([]byte, 32<<10)
+		carry := 0
+		for {
+			n, err := c.buf.Read(buf[carry:])
+			n += carry
+			end := err != nil
+			cut := n
+			if !end {
+				cut = completeRunes(buf[:n])
+			}
+			if err := writeJSONChunk(w, buf[:cut]); err != nil {
+				return err
+			}
+			carry = copy(buf, buf[cut:n])
+			if end {
+				if err != io.EOF {
+					return err
+				}
+				break
+			}
+		}
+	}
+	_, err := io.WriteString(w, `"`)
+	return err
+}
+
+// completeRunes returns the length of the longest prefix of b that does
+// not end in the middle of a UTF-8 sequence.
+func completeRunes(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if utf8.FullRune(b[i:]) {
+				return len(b)
+			}
+			return i
+		}
+	}
+	return len(b)
+}
+
+// writeJSONChunk writes b JSON-escaped, without the quotes.
+func writeJSONChunk(w io.Writer, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	q, err := json.Marshal(string(b))
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(q[1 : len(q)-1])
+	return err
+}
