@@ -28,7 +28,7 @@
 // Each repetition runs every tool once, in turn, so that drift hits all
 // alike. For every run it measures wall time, client CPU (user+system of
 // the tool and every child it waited for: wait4's rusage) and peak RSS
-// (ru_maxrss, the largest single process), and checks that every host
+// (the largest single process, from GNU time), and checks that every host
 // succeeded; a run where a host failed is reported as failed, not timed.
 //
 // The results go to bench/results/YYYY-MM-DD-HOSTNAME.md (-out), rewritten

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -53,7 +55,18 @@ const stderrKeep = 2000
 // run starts j, waits for it and measures it. ctx bounds the run; on
 // expiry the tool's process group is killed.
 func (j job) run(ctx context.Context) sample {
-	cmd := exec.Command(j.argv[0], j.argv[1:]...)
+	// The tool runs under GNU time, which forks it and reports its peak
+	// RSS: a process started by this Go program directly would report at
+	// least this program's own peak (Go starts children with vfork, and the
+	// kernel records the shared memory's peak at exec).
+	rssFile, err := os.CreateTemp("", "compare-rss-")
+	if err != nil {
+		return sample{err: err}
+	}
+	rssFile.Close()
+	defer os.Remove(rssFile.Name())
+	argv := append([]string{timeBinary, "-f", "%M", "-o", rssFile.Name(), "--"}, j.argv...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), j.env...)
 	cmd.Dir = j.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -76,7 +89,7 @@ func (j job) run(ctx context.Context) sample {
 	}
 	done := make(chan struct{})
 	peak := make(chan int64, 1)
-	go sampleTreeRSS(cmd.Process.Pid, done, peak)
+	go sampleTreeRSS(cmd.Process.Pid, done, peak) // time's own few MB left out
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -91,9 +104,11 @@ func (j job) run(ctx context.Context) sample {
 	s := sample{wall: wall}
 	if ps := cmd.ProcessState; ps != nil {
 		s.cpu = ps.UserTime() + ps.SystemTime()
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			s.maxRSS = maxRSSBytes(ru.Maxrss)
-		}
+	}
+	if kib, err := readTimeRSS(rssFile.Name()); err == nil {
+		s.maxRSS = maxRSSBytes(kib)
+	} else if waitErr == nil {
+		waitErr = err
 	}
 	s.treeRSS = max(<-peak, s.maxRSS)
 	var afterErr error
@@ -113,6 +128,27 @@ func (j job) run(ctx context.Context) sample {
 		}
 	}
 	return s
+}
+
+// timeBinary is GNU time, installed by install-peers.sh.
+const timeBinary = "/usr/bin/time"
+
+// readTimeRSS reads the peak RSS in KiB that GNU time's "-f %M" wrote:
+// the last line of the file (earlier lines say how the command ended).
+func readTimeRSS(name string) (int64, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Fields(strings.TrimSpace(string(b)))
+	if len(lines) == 0 {
+		return 0, fmt.Errorf("%s wrote no peak RSS", timeBinary)
+	}
+	kib, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s wrote %q, not a peak RSS", timeBinary, b)
+	}
+	return kib, nil
 }
 
 // maxRSSBytes converts ru_maxrss, which Linux gives in KiB, to bytes.

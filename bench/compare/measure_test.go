@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,8 +94,8 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
-// TestTreeRSS sums a shell and the two sleeps it starts: more than the
-// shell alone.
+// TestTreeRSS sums the two sleeps a shell starts, not the shell itself (in
+// the harness, the root is GNU time).
 func TestTreeRSS(t *testing.T) {
 	cmd := exec.Command("sh", "-c", "sleep 30 & sleep 30 & echo started; wait")
 	out, err := cmd.StdoutPipe()
@@ -109,17 +109,28 @@ func TestTreeRSS(t *testing.T) {
 	if _, err := out.Read(make([]byte, 8)); err != nil { // "started": both sleeps forked
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
+	var sleeps []int
+	var sum int64
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if st, err := parseStat(b); err == nil && st.ppid == cmd.Process.Pid {
+			pid, _ := strconv.Atoi(e.Name())
+			sleeps = append(sleeps, pid)
+			sum += st.rss * int64(os.Getpagesize())
+		}
 	}
-	st, err := parseStat(b)
-	if err != nil {
-		t.Fatal(err)
+	if len(sleeps) != 2 {
+		t.Fatalf("found %d children of the shell, want 2", len(sleeps))
 	}
-	shell := st.rss * int64(os.Getpagesize())
-	if tree := treeRSS(cmd.Process.Pid); shell <= 0 || tree <= shell {
-		t.Errorf("treeRSS %d, want more than the shell's own %d", tree, shell)
+	if tree := treeRSS(cmd.Process.Pid); tree != sum || tree <= 0 {
+		t.Errorf("treeRSS %d, want the sleeps' %d", tree, sum)
+	}
+	if leaf := treeRSS(sleeps[0]); leaf != 0 {
+		t.Errorf("treeRSS of a process without children = %d", leaf)
 	}
 	if none := treeRSS(1 << 30); none != 0 {
 		t.Errorf("treeRSS of no process = %d", none)

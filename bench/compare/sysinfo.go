@@ -89,9 +89,11 @@ func (m machine) header(date, command, limits string) string {
 Medians over the runs that succeeded. Wall time is the tool's process from
 start to exit; client CPU is user+system time of the tool and every child
 it waited for (wait4 rusage: the ssh processes of the tools that start one
-per host); peak RSS is the largest single process among them (ru_maxrss);
-peak total RSS is the largest sum over the tool and all its descendants at
-one moment, sampled every 200 ms (a lower bound; never below peak RSS).
+per host); peak RSS is the largest single process among them, as GNU time
+reports it (the tool runs under /usr/bin/time, which forks it: a child of
+the Go harness itself would inherit the harness's peak at exec); peak total
+RSS is the largest sum over the tool and all its descendants at one moment,
+sampled every 200 ms (a lower bound; never below peak RSS).
 A run in which any host failed is counted as failed and not timed. The
 server is a private OpenSSH sshd on 127.0.0.1–10 on the same cores: read
 wall times against its CPU, and compare the tools on client CPU and memory.

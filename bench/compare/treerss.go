@@ -46,8 +46,8 @@ func parseStat(b []byte) (procStat, error) {
 	return procStat{ppid, rss}, nil
 }
 
-// treeRSS returns the summed resident memory, in bytes, of root and all its
-// living descendants.
+// treeRSS returns the summed resident memory, in bytes, of root's living
+// descendants (root itself is GNU time, measuring them).
 func treeRSS(root int) int64 {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -72,7 +72,7 @@ func treeRSS(root int) int64 {
 		rss[pid] = st.rss
 	}
 	var total int64
-	for queue := []int{root}; len(queue) > 0; queue = queue[1:] {
+	for queue := children[root]; len(queue) > 0; queue = queue[1:] {
 		total += rss[queue[0]]
 		queue = append(queue, children[queue[0]]...)
 	}
