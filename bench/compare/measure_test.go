@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -109,25 +110,24 @@ func TestTreeRSS(t *testing.T) {
 	if _, err := out.Read(make([]byte, 8)); err != nil { // "started": both sleeps forked
 		t.Fatal(err)
 	}
+	// The children are dash until they exec sleep, and their memory grows
+	// while sleep starts: compare once two readings around treeRSS agree.
 	var sleeps []int
-	var sum int64
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var before, after int64
+		sleeps, before = sleepChildren(t, cmd.Process.Pid)
+		tree := treeRSS(cmd.Process.Pid)
+		_, after = sleepChildren(t, cmd.Process.Pid)
+		if len(sleeps) == 2 && before == after {
+			if tree != before || tree <= 0 {
+				t.Errorf("treeRSS %d, want the sleeps' %d", tree, before)
+			}
+			break
 		}
-		if st, err := parseStat(b); err == nil && st.ppid == cmd.Process.Pid {
-			pid, _ := strconv.Atoi(e.Name())
-			sleeps = append(sleeps, pid)
-			sum += st.rss * int64(os.Getpagesize())
+		if time.Now().After(deadline) {
+			t.Fatalf("found %d sleeps under the shell, want 2 with steady memory", len(sleeps))
 		}
-	}
-	if len(sleeps) != 2 {
-		t.Fatalf("found %d children of the shell, want 2", len(sleeps))
-	}
-	if tree := treeRSS(cmd.Process.Pid); tree != sum || tree <= 0 {
-		t.Errorf("treeRSS %d, want the sleeps' %d", tree, sum)
+		time.Sleep(5 * time.Millisecond) // polling for the children to settle
 	}
 	if leaf := treeRSS(sleeps[0]); leaf != 0 {
 		t.Errorf("treeRSS of a process without children = %d", leaf)
@@ -135,4 +135,28 @@ func TestTreeRSS(t *testing.T) {
 	if none := treeRSS(1 << 30); none != 0 {
 		t.Errorf("treeRSS of no process = %d", none)
 	}
+}
+
+// sleepChildren returns the children of pid that run sleep, and the sum of
+// their resident memory in bytes.
+func sleepChildren(t *testing.T, pid int) ([]int, int64) {
+	t.Helper()
+	var pids []int
+	var sum int64
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("needs /proc")
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil || !bytes.Contains(b, []byte(" (sleep) ")) {
+			continue
+		}
+		if st, err := parseStat(b); err == nil && st.ppid == pid {
+			n, _ := strconv.Atoi(e.Name())
+			pids = append(pids, n)
+			sum += st.rss * int64(os.Getpagesize())
+		}
+	}
+	return pids, sum
 }
