@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,11 @@ func TestTreeRSS(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling for the children to settle
 	}
+	defer func() { // the shell's end does not end its children
+		for _, pid := range sleeps {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}()
 	if leaf := treeRSS(sleeps[0]); leaf != 0 {
 		t.Errorf("treeRSS of a process without children = %d", leaf)
 	}
