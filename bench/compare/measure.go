@@ -134,17 +134,17 @@ func (j job) run(ctx context.Context) sample {
 const timeBinary = "/usr/bin/time"
 
 // readTimeRSS reads the peak RSS in KiB that GNU time's "-f %M" wrote:
-// the last line of the file (earlier lines say how the command ended).
+// the file's last word (a line before it may say how the command ended).
 func readTimeRSS(name string) (int64, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return 0, err
 	}
-	lines := strings.Fields(strings.TrimSpace(string(b)))
-	if len(lines) == 0 {
+	words := strings.Fields(string(b))
+	if len(words) == 0 {
 		return 0, fmt.Errorf("%s wrote no peak RSS", timeBinary)
 	}
-	kib, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
+	kib, err := strconv.ParseInt(words[len(words)-1], 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("%s wrote %q, not a peak RSS", timeBinary, b)
 	}

@@ -16,27 +16,35 @@ import (
 const captureMemory = 64 << 10
 
 // capture keeps one host's stdout or stderr for the views that print it
-// once the host has finished (-i, -b, --json), and a digest of it so that
-// -b can group identical outputs without holding them. It is written by
-// one goroutine, then, once closed, read once.
+// once the host has finished (-i, -b, --json) and, for -b, a digest of it
+// so that identical outputs are grouped without holding them. It is
+// written by one goroutine, then, once closed, read once.
 type capture struct {
 	buf  *spool.Buffer
-	hash hash.Hash
+	hash hash.Hash // nil unless digested
 	n    int64
 	last byte // the last byte written
 }
 
-func newCapture() *capture {
-	return &capture{buf: spool.New(spool.Options{Limit: captureMemory}), hash: sha256.New()}
+// newCapture returns an empty capture, which keeps a digest of what is
+// written if digest is set (see key).
+func newCapture(digest bool) *capture {
+	c := &capture{buf: spool.New(spool.Options{Limit: captureMemory})}
+	if digest {
+		c.hash = sha256.New()
+	}
+	return c
 }
 
-// write keeps p. A capture that cannot spill to disk fails the host's
-// output file error path through the returned error.
+// write keeps p. It fails only when the spill file cannot be created or
+// written.
 func (c *capture) write(p []byte) error {
 	if len(p) == 0 {
 		return nil
 	}
-	c.hash.Write(p)
+	if c.hash != nil {
+		c.hash.Write(p)
+	}
 	c.n += int64(len(p))
 	c.last = p[len(p)-1]
 	_, err := c.buf.Write(p)
@@ -49,7 +57,8 @@ func (c *capture) close() { c.buf.CloseWithError(nil) }
 // empty tells whether nothing was captured.
 func (c *capture) empty() bool { return c == nil || c.n == 0 }
 
-// key identifies the content: equal keys, equal outputs.
+// key identifies the content of a capture made with a digest: equal keys,
+// equal outputs.
 func (c *capture) key() string {
 	return string(c.hash.Sum(nil)) + "/" + itoa(int(c.n))
 }

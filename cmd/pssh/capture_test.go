@@ -12,7 +12,7 @@ import (
 // bytes, and closed.
 func fill(t *testing.T, data []byte, step int) *capture {
 	t.Helper()
-	c := newCapture()
+	c := newCapture(true)
 	for len(data) > 0 {
 		n := min(step, len(data))
 		if err := c.write(data[:n]); err != nil {

@@ -28,12 +28,16 @@ type result struct {
 // options say, and classifies how the host ended.
 func (r *reporter) collect(out *pssh.HostOutput) *result {
 	res := &result{out: out, name: displayName(out.Host)}
-	keep := r.o.inline || r.o.inlineOut || r.o.gather || r.o.json
+	// The views that show output once the host has finished keep it;
+	// --inline-stdout shows no stderr.
+	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json {
+		res.stdout = newCapture(r.o.gather)
+	}
+	if r.o.inline || r.o.gather || r.o.json {
+		res.stderr = newCapture(r.o.gather)
+	}
 	var wg sync.WaitGroup
 	var errMu sync.Mutex
-	if keep {
-		res.stdout, res.stderr = newCapture(), newCapture()
-	}
 	for _, s := range []struct {
 		stream *pssh.Stream
 		dir    string
