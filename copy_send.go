@@ -40,22 +40,30 @@ func (c *Client) CopyFile(ctx context.Context, local, remote string, opt *CopyOp
 	if opt == nil {
 		opt = &CopyOptions{}
 	}
-	plans := map[string]*sendPlan{}
-	return c.transfer(ctx, opt, local, remote, func(ctx context.Context, h *host, r *CopyResult, p *progress) error {
-		sp := plans[r.Local]
-		if sp == nil {
-			return &TransferError{Host: h.name, Path: r.Local, Local: true, Op: "stat", Err: errors.New("internal: no plan")}
-		}
-		if sp.err != nil {
-			return &TransferError{Host: h.name, Path: r.Local, Local: true, Op: "stat", Err: sp.err}
-		}
-		p.total = planTotal(sp.entries)
+	return c.transferSend(ctx, local, remote, opt, func(ctx context.Context, h *host, plan []entry, r *CopyResult, p *progress) error {
 		s, err := c.openSFTP(ctx, h)
 		if err != nil {
 			return err
 		}
 		defer s.Close()
-		return c.send(ctx, h, s, sp.entries, r, opt, p)
+		return c.send(ctx, h, s, plan, r, opt, p)
+	})
+}
+
+// transferSend is transfer for the copies to the hosts: it plans each
+// distinct local source once, before any host starts, and hands send the
+// plan of the host's source, its byte total already set on p. A source
+// that cannot be read fails each host that sends it, naming the local path.
+func (c *Client) transferSend(ctx context.Context, local, remote string, opt *CopyOptions,
+	send func(ctx context.Context, h *host, plan []entry, r *CopyResult, p *progress) error) ([]*CopyResult, error) {
+	plans := map[string]*sendPlan{}
+	return c.transfer(ctx, opt, local, remote, func(ctx context.Context, h *host, r *CopyResult, p *progress) error {
+		sp := plans[r.Local]
+		if sp.err != nil {
+			return &TransferError{Host: h.name, Path: r.Local, Local: true, Op: "stat", Err: sp.err}
+		}
+		p.total = planTotal(sp.entries)
+		return send(ctx, h, sp.entries, r, p)
 	}, func(r *CopyResult) error {
 		if plans[r.Local] == nil {
 			sp := &sendPlan{}

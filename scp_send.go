@@ -22,21 +22,8 @@ func (c *Client) SCPSend(ctx context.Context, local, remote string, opt *CopyOpt
 	if opt == nil {
 		opt = &CopyOptions{}
 	}
-	plans := map[string]*sendPlan{}
-	return c.transfer(ctx, opt, local, remote, func(ctx context.Context, h *host, r *CopyResult, p *progress) error {
-		sp := plans[r.Local]
-		if sp.err != nil {
-			return &TransferError{Host: h.name, Path: r.Local, Local: true, Op: "stat", Err: sp.err}
-		}
-		p.total = planTotal(sp.entries)
-		return c.scpSend(ctx, h, sp.entries, r, opt, p)
-	}, func(r *CopyResult) error {
-		if plans[r.Local] == nil {
-			sp := &sendPlan{}
-			sp.entries, sp.err = localPlan(r.Local, opt.Recursive)
-			plans[r.Local] = sp
-		}
-		return nil
+	return c.transferSend(ctx, local, remote, opt, func(ctx context.Context, h *host, plan []entry, r *CopyResult, p *progress) error {
+		return c.scpSend(ctx, h, plan, r, opt, p)
 	})
 }
 
