@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/gopssh/pssh/internal/hostspec"
 	"github.com/gopssh/pssh/internal/jump"
 	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/sshauth"
@@ -218,6 +217,24 @@ type HostConfig struct {
 	ProxyCommand string
 }
 
+// Proxy is one jump host with its own credentials: parallel-ssh's proxy
+// settings. Its fields map to parallel-ssh's as Host = proxy_host, Port =
+// proxy_port, User = proxy_user, Password = proxy_password, and KeyFile or
+// Key = proxy_pkey (a path or the key's bytes). Zero fields take the
+// client's values: Config.User, port 22, and the client's credentials
+// when none of Password, KeyFile and Key is given. The proxy's host key is
+// checked as any host's (Config.KnownHostsFiles, HostKeyPolicy,
+// HostKeyCallback).
+type Proxy struct {
+	Host       string
+	Port       int
+	User       string
+	Password   string
+	KeyFile    string
+	Key        []byte
+	Passphrase []byte // decrypts KeyFile or Key
+}
+
 // Client runs commands on a list of hosts. It keeps one connection per host
 // entry open between runs; Close closes them. A Client is safe for
 // concurrent use.
@@ -242,34 +259,6 @@ type Client struct {
 	mu       sync.Mutex
 	last     []*HostOutput
 	forwards map[*Forward]struct{} // running port forwards
-}
-
-// host is one entry of the host list with its resolved settings and its
-// connection.
-type host struct {
-	index int
-	name  string // as given in the host list
-	alias string
-	user  string
-	addr  string // host:port to dial
-	auth  *sshauth.Set
-
-	connectTimeout    time.Duration
-	keepaliveInterval time.Duration // negative: none
-	keepaliveCountMax int
-	hostKeyCallback   ssh.HostKeyCallback
-	known             *knownhosts.DB // nil when Config.HostKeyCallback replaces it
-
-	hops         []*host // jump hosts to go through, in order
-	proxyCommand string  // tokens expanded
-	forwardAgent bool
-
-	// ssh_config's ProxyJump and ProxyCommand, used when neither Config
-	// nor HostConfig sets a route.
-	sshProxyJump    string
-	sshProxyCommand string
-
-	conn conn
 }
 
 // New returns a client for hosts, each "[user@]host[:port]" (IPv6 as
@@ -338,56 +327,6 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	}
 	c.ensureFileLimit()
 	return c, nil
-}
-
-func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte, certFile string) sshauth.Options {
-	opt := sshauth.Options{
-		Password:    password,
-		DefaultKeys: !cfg.NoDefaultKeys,
-		Passphrase:  passphrase,
-		Agent:       !cfg.NoAgent,
-		AgentSocket: cfg.AgentSocket,
-	}
-	if keyFile != "" {
-		opt.Keys = append(opt.Keys, sshauth.Key{Path: keyFile, Passphrase: passphrase, CertPath: certFile})
-	}
-	if len(key) > 0 {
-		k := sshauth.Key{PEM: key, Passphrase: passphrase}
-		if keyFile == "" {
-			k.CertPath = certFile
-		}
-		opt.Keys = append(opt.Keys, k)
-	}
-	return opt
-}
-
-func (c *Client) newHost(i int, entry string) (*host, error) {
-	spec, err := hostspec.Parse(entry)
-	if err != nil {
-		return nil, fmt.Errorf("pssh: host #%d: %w", i, err)
-	}
-	var hc HostConfig
-	if c.cfg.HostConfig != nil {
-		hc = c.cfg.HostConfig[i]
-	}
-	h := &host{index: i, name: entry, alias: hc.Alias}
-	if err := c.resolve(h, spec, hc); err != nil {
-		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
-	}
-	h.forwardAgent = c.cfg.ForwardAgent || hc.ForwardAgent
-	if err := c.setRoute(h, hc); err != nil {
-		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
-	}
-	return h, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Hosts returns the host list as given to New.

@@ -38,29 +38,6 @@ type HostResults struct {
 	Commands []CommandResult // one per command, in order
 }
 
-var (
-	// ErrShellEnded is wrapped by the *CommandError of the command during
-	// which the host's shell ended (an exit, a syntax error, a signal).
-	ErrShellEnded = errors.New("the shell ended during this command")
-	// ErrNotRun is wrapped by the *CommandError of a command that did not
-	// run because the host's shell ended during an earlier one.
-	ErrNotRun = errors.New("not run: the shell ended during an earlier command")
-)
-
-// CommandError is the error of one command of RunCommands on one host.
-type CommandError struct {
-	Host    string // the host as given
-	Index   int    // the command's position in the list
-	Command string
-	Err     error // ErrShellEnded or ErrNotRun
-}
-
-func (e *CommandError) Error() string {
-	return fmt.Sprintf("%s: command %d (%q): %v", e.Host, e.Index, e.Command, e.Err)
-}
-
-func (e *CommandError) Unwrap() error { return e.Err }
-
 // RunCommands runs several commands on every host in parallel, one after
 // the other in one shell per host, and returns each command's output and
 // exit status per host, in the order of the outputs of Run (the host list,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +47,7 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, ctxError(h, ctx)
+			return nil, nil, ctxError(ctx, h, PhaseSession)
 		}
 		return nil, nil, sessionOpenError(h, err, h.connectTimeout)
 	}
@@ -68,7 +67,7 @@ var errSessionTimeout = errors.New("no answer to the session request")
 
 func sessionOpenError(h *host, err error, timeout time.Duration) error {
 	if errors.Is(err, errSessionTimeout) {
-		return &TimeoutError{Host: h.name, Op: "open session", Limit: timeout, Err: err}
+		return &TimeoutError{Host: h.name, Phase: PhaseSession, Limit: timeout, Err: err}
 	}
 	return &SessionError{Host: h.name, Op: "open session", Err: err}
 }
@@ -136,86 +135,6 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	return client, false, nil
 }
 
-// dialSSH opens an SSH connection to h (a host or a jump host) over dial.
-func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
-	var algos []string
-	if h.known != nil {
-		// Ask for the key types known_hosts has for the host first, so that
-		// a server with several host keys offers the known one.
-		algos = h.known.HostKeyAlgorithms(h.addr)
-	}
-	return sshconn.Dial(ctx, sshconn.Config{
-		Addr: h.addr,
-		Client: &ssh.ClientConfig{
-			Config: ssh.Config{
-				KeyExchanges: c.cfg.KeyExchanges,
-				Ciphers:      c.cfg.Ciphers,
-			},
-			User:              h.user,
-			Auth:              h.auth.Methods(),
-			HostKeyAlgorithms: algos,
-			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-				if err := h.hostKeyCallback(hostname, remote, key); err != nil {
-					return &hostKeyErr{err, key}
-				}
-				return nil
-			},
-		},
-		ConnectTimeout: h.connectTimeout,
-		Retries:        c.cfg.Retries,
-		RetryDelay:     c.cfg.RetryDelay,
-		Network:        c.cfg.AddressFamily.network(),
-		Dial:           dial,
-	})
-}
-
-// connectError turns a sshconn error into the public typed error.
-func (c *Client) connectError(ctx context.Context, h *host, err error) error {
-	var ce *sshconn.Error
-	if !errors.As(err, &ce) {
-		return &ConnectionError{Host: h.name, Addr: h.addr, Err: c.fileLimitError(err)}
-	}
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(ce.Err, context.Canceled):
-		return &NotStartedError{Host: h.name, Err: ce.Err}
-	case errors.As(ce.Err, &dnsErr) && !dnsErr.IsTimeout && !dnsErr.IsTemporary:
-		return &UnknownHostError{Host: h.name, Err: ce.Err}
-	case ce.Timeout:
-		if ctx.Err() != nil {
-			return &TimeoutError{Host: h.name, Op: "run", Err: ctx.Err()}
-		}
-		return &TimeoutError{Host: h.name, Op: "connect to " + h.addr + " (" + ce.Phase.String() + ")", Limit: h.connectTimeout, Err: ce.Err}
-	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
-		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Skipped: h.auth.Skipped(), Err: ce.Err}
-	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
-		var hk *hostKeyErr
-		errors.As(ce.Err, &hk)
-		return hostKeyError(h, hk.err, hk.key)
-	}
-	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: c.fileLimitError(ce.Err)}
-}
-
-// hostKeyErr marks errors returned by the host key callback, so that they can
-// be told from other handshake failures.
-type hostKeyErr struct {
-	err error
-	key ssh.PublicKey // the key the server offered
-}
-
-func (e *hostKeyErr) Error() string { return e.err.Error() }
-func (e *hostKeyErr) Unwrap() error { return e.err }
-
-func isHostKeyFailure(err error) bool {
-	var hk *hostKeyErr
-	return errors.As(err, &hk)
-}
-
-func isAuthFailure(err error) bool {
-	// x/crypto/ssh gives no type for this; its message is stable.
-	return err != nil && strings.Contains(err.Error(), "unable to authenticate")
-}
-
 // drop forgets client if it is still the kept connection, and closes it.
 func (c *conn) drop(client *ssh.Client) {
 	c.mu.Lock()
@@ -249,4 +168,57 @@ func (c *conn) forget() {
 		c.release()
 	}
 	c.client, c.stop, c.release = nil, nil, nil
+}
+
+// waitError classifies the end of a session: nil when the command reported
+// an exit status or signal.
+func (c *Client) waitError(h *host, client *ssh.Client, waitErr error) error {
+	var exit *ssh.ExitError
+	if waitErr == nil || errors.As(waitErr, &exit) {
+		return nil
+	}
+	var missing *ssh.ExitMissingError
+	if errors.As(waitErr, &missing) && !alive(client, h.connectTimeout) {
+		h.conn.drop(client)
+		return &SessionError{Host: h.name, Op: "run", Err: ErrConnectionLost}
+	}
+	return &SessionError{Host: h.name, Op: "run", Err: waitErr}
+}
+
+// alive tells whether the connection still answers a keepalive request.
+func alive(client *ssh.Client, timeout time.Duration) bool {
+	ch := make(chan error, 1)
+	go func() {
+		_, _, err := client.SendRequest("keepalive@openssh.com", true, nil)
+		ch <- err
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case err := <-ch:
+		return err == nil
+	case <-t.C:
+		return false
+	}
+}
+
+// ctxError is the error of a host whose run's context ended during phase:
+// a *TimeoutError at its deadline, else a *SessionError wrapping
+// context.Canceled.
+func ctxError(ctx context.Context, h *host, phase Phase) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
+	}
+	return &SessionError{Host: h.name, Op: "run", Err: ctx.Err()}
+}
+
+// hostContext derives one host's context from the run's: bounded by
+// RunOptions.HostTimeout when it is set, counted from the moment that host's
+// turn to connect comes. Its release must be called once the host is
+// finished.
+func hostContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }

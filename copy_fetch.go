@@ -167,7 +167,7 @@ func (c *Client) fetch(ctx context.Context, h *host, s *sftpConn, plan []entry, 
 	var errs []error
 	for _, e := range plan {
 		if ctx.Err() != nil {
-			return ctxError(h, ctx)
+			return ctxError(ctx, h, PhaseCommand)
 		}
 		src := r.Remote
 		if e.rel != "" {

@@ -86,7 +86,7 @@ func (c *Client) send(ctx context.Context, h *host, s *sftpConn, plan []entry, r
 	var errs []error
 	for _, e := range plan {
 		if err := ctx.Err(); err != nil {
-			return ctxError(h, ctx)
+			return ctxError(ctx, h, PhaseCommand)
 		}
 		src := filepath.Join(r.Local, filepath.FromSlash(e.rel))
 		dst := r.Remote

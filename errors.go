@@ -3,11 +3,15 @@ package pssh
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/gopssh/pssh/internal/fdlimit"
 	"github.com/gopssh/pssh/internal/sshconn"
+	"github.com/pkg/sftp"
 )
 
 // UnknownHostError is returned for a host whose name does not resolve.
@@ -125,26 +129,73 @@ func (e *HostKeyError) Error() string {
 
 func (e *HostKeyError) Unwrap() error { return e.Err }
 
-// TimeoutError is returned when a host took too long: to connect (Op
-// "connect"), to start a command ("start"), or to send output ("read", see
-// RunOptions.ReadTimeout).
+// Phase is the step a host was at when it failed or ran out of time.
+type Phase int
+
+// The phases of a host, in order.
+const (
+	PhaseConnect   Phase = iota + 1 // resolving the name and opening the transport (TCP, a jump host's channel, a ProxyCommand)
+	PhaseHandshake                  // SSH version exchange, key exchange and host key check
+	PhaseAuth                       // user authentication
+	PhaseSession                    // opening the session and starting the command (env, pty and exec requests)
+	PhaseCommand                    // the command running
+	PhaseRead                       // reading the command's output (RunOptions.ReadTimeout)
+)
+
+// String returns the phase in words, e.g. "handshake".
+func (p Phase) String() string {
+	switch p {
+	case PhaseConnect:
+		return "connect"
+	case PhaseHandshake:
+		return "handshake"
+	case PhaseAuth:
+		return "authentication"
+	case PhaseSession:
+		return "session start"
+	case PhaseCommand:
+		return "command"
+	case PhaseRead:
+		return "read"
+	}
+	return fmt.Sprintf("Phase(%d)", int(p))
+}
+
+// Connecting reports whether p is a phase of connecting: connect,
+// handshake or authentication.
+func (p Phase) Connecting() bool { return p >= PhaseConnect && p <= PhaseAuth }
+
+// TimeoutError is returned when a host took too long. Phase says where it
+// was; Deadline tells the run's own deadline (the context's, or
+// RunOptions.HostTimeout) from a per-step limit (Config.ConnectTimeout,
+// which also bounds each session request, or RunOptions.ReadTimeout).
 type TimeoutError struct {
-	Host  string
-	Op    string
-	Limit time.Duration // the time limit that passed, if known
-	Err   error         // the underlying error, if any
+	Host     string
+	Phase    Phase
+	Deadline bool          // the run's deadline passed, not a per-step limit
+	Limit    time.Duration // the time limit that passed, if known
+	Err      error         // the underlying error, if any
 }
 
 func (e *TimeoutError) Error() string {
-	switch e.Op {
-	case "read":
+	var what string
+	switch e.Phase {
+	case PhaseRead:
 		return fmt.Sprintf("%s: no output for %v (read timeout); the command may still be running", e.Host, e.Limit)
+	case PhaseCommand:
+		what = "command timed out"
+	case PhaseSession:
+		what = "timed out starting the command"
 	default:
-		if e.Limit > 0 {
-			return fmt.Sprintf("%s: %s timed out after %v", e.Host, e.Op, e.Limit)
-		}
-		return fmt.Sprintf("%s: %s timed out", e.Host, e.Op)
+		what = "timed out connecting (" + e.Phase.String() + ")"
 	}
+	if e.Deadline {
+		what += " at the run's deadline"
+	}
+	if e.Limit > 0 {
+		return fmt.Sprintf("%s: %s after %v", e.Host, what, e.Limit)
+	}
+	return fmt.Sprintf("%s: %s", e.Host, what)
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
@@ -269,3 +320,147 @@ func abbreviate(hosts []string, n int) string {
 	}
 	return strings.Join(hosts[:n], ", ") + fmt.Sprintf(" and %d more", len(hosts)-n)
 }
+
+// JumpError is returned for a host reached through jump hosts (ProxyJump
+// or Proxy) when a jump host failed. Hop names it as "user@host:port" and
+// Err is its own error, whose Host is the hop: an *AuthenticationError,
+// *HostKeyError, *ConnectionError, *TimeoutError or *UnknownHostError,
+// which errors.As finds through the JumpError.
+type JumpError struct {
+	Host     string // the host as given
+	Hop      string // the failing jump host, "user@host:port"
+	HopIndex int    // its place in the chain, 1 for the first
+	Err      error
+}
+
+func (e *JumpError) Error() string {
+	return fmt.Sprintf("%s: jump host #%d failed: %v", e.Host, e.HopIndex, e.Err)
+}
+
+func (e *JumpError) Unwrap() error { return e.Err }
+
+// ErrConnectionLost is wrapped by the SessionError of a host whose
+// connection was lost while its command ran.
+var ErrConnectionLost = errors.New("connection lost while the command ran")
+
+// FileLimitError is the cause of a host's ConnectionError when the process
+// ran out of file descriptors (EMFILE, or ENFILE for the whole system) while
+// connecting: the limit is too low for the client's hosts. New raises the
+// soft limit toward the hard one as needed, so the fix is a higher hard limit
+// (ulimit -Hn, LimitNOFILE= in a systemd unit, limits.conf), or fewer hosts
+// per client.
+type FileLimitError struct {
+	Limit FileLimit // the limit when the error happened, and what the hosts need
+	Err   error     // the dial's error, wrapping syscall.EMFILE or syscall.ENFILE
+}
+
+func (e *FileLimitError) Error() string {
+	l := e.Limit
+	if errors.Is(e.Err, syscall.ENFILE) {
+		return fmt.Sprintf("%v (the system's file table is full: raise fs.file-max or close files)", e.Err)
+	}
+	if !l.Known {
+		return fmt.Sprintf("%v (the client's %d hosts need about %d open files)", e.Err, l.Hosts, l.Need)
+	}
+	lim := fdlimit.Limit{Soft: l.Soft, Hard: l.Hard, Known: true}
+	return fmt.Sprintf("%v (open file limit: %s; the client's %d hosts need about %d: raise the hard limit, e.g. ulimit -Hn, or use fewer hosts per client)",
+		e.Err, lim, l.Hosts, l.Need)
+}
+
+func (e *FileLimitError) Unwrap() error { return e.Err }
+
+var (
+	// ErrShellEnded is wrapped by the *CommandError of the command during
+	// which the host's shell ended (an exit, a syntax error, a signal).
+	ErrShellEnded = errors.New("the shell ended during this command")
+	// ErrNotRun is wrapped by the *CommandError of a command that did not
+	// run because the host's shell ended during an earlier one.
+	ErrNotRun = errors.New("not run: the shell ended during an earlier command")
+)
+
+// CommandError is the error of one command of RunCommands on one host.
+type CommandError struct {
+	Host    string // the host as given
+	Index   int    // the command's position in the list
+	Command string
+	Err     error // ErrShellEnded or ErrNotRun
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("%s: command %d (%q): %v", e.Host, e.Index, e.Command, e.Err)
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// Errors a TransferError may match with errors.Is, besides fs.ErrNotExist,
+// fs.ErrPermission and ErrConnectionLost.
+var (
+	// ErrNoSpace: the destination's file system is full (or the quota is
+	// reached). OpenSSH's SFTP server reports a full disk only as a
+	// generic failure, so over SFTP this is recognised only from servers
+	// that send the SFTPv5+ "no space" status; locally and over SCP it is.
+	ErrNoSpace = errors.New("no space left on device")
+	// ErrSizeMismatch: a file's size after the transfer is not the size
+	// sent, or the source changed while it was read. The file was not
+	// renamed into place.
+	ErrSizeMismatch = errors.New("size after transfer differs from the size sent")
+	// ErrNotRegular: a special file (device, FIFO, socket), a symbolic link
+	// to a directory, or a dangling symbolic link in a tree being copied.
+	// It is not copied; see CopyOptions.SkipSpecial.
+	ErrNotRegular = errors.New("not a regular file or directory")
+	// ErrIsDir: the source is a directory and CopyOptions.Recursive is not
+	// set.
+	ErrIsDir = errors.New("is a directory (set Recursive to copy it)")
+)
+
+// TransferError is one host's failure to copy a file: it names the host,
+// the path (remote unless Local) and the operation, and wraps the cause.
+//
+// errors.Is matches fs.ErrNotExist (no such file or directory),
+// fs.ErrPermission (permission denied), ErrNoSpace (disk full),
+// ErrConnectionLost (the connection died during the transfer),
+// ErrSizeMismatch, ErrNotRegular and ErrIsDir.
+type TransferError struct {
+	Host  string // the host as given in the host list
+	Path  string // the file or directory the error is about
+	Local bool   // Path is on the local machine (else on the host)
+	Op    string // "stat", "open", "create", "mkdir", "read", "write", "chmod", "chtimes", "rename", "skip", "sftp", "scp"
+	Err   error
+}
+
+func (e *TransferError) Error() string {
+	where := "remote"
+	if e.Local {
+		where = "local"
+	}
+	return fmt.Sprintf("%s: %s %s %s: %v", e.Host, e.Op, where, e.Path, e.Err)
+}
+
+func (e *TransferError) Unwrap() error { return e.Err }
+
+// Is matches the SFTP status codes and errno values that have no
+// fs.ErrXxx of their own.
+func (e *TransferError) Is(target error) bool {
+	var st *sftp.StatusError
+	hasStatus := errors.As(e.Err, &st)
+	switch target {
+	case ErrNoSpace:
+		return errors.Is(e.Err, syscall.ENOSPC) || errors.Is(e.Err, syscall.EDQUOT) ||
+			hasStatus && (st.Code == sshFxNoSpaceOnFilesystem || st.Code == sshFxQuotaExceeded)
+	case fs.ErrNotExist:
+		return hasStatus && st.Code == sshFxNoSuchFile
+	case fs.ErrPermission:
+		return hasStatus && st.Code == sshFxPermissionDenied
+	case ErrConnectionLost:
+		return errors.Is(e.Err, sftp.ErrSSHFxConnectionLost)
+	}
+	return false
+}
+
+// SFTP status codes (draft-ietf-secsh-filexfer).
+const (
+	sshFxNoSuchFile          = 2
+	sshFxPermissionDenied    = 3
+	sshFxNoSpaceOnFilesystem = 14
+	sshFxQuotaExceeded       = 15
+)

@@ -74,32 +74,6 @@ func (c *Client) setFileLimit(l fdlimit.Limit) {
 // descriptors fail with a *ConnectionError wrapping a *FileLimitError.
 func (c *Client) FileLimit() FileLimit { return c.fileLimit }
 
-// FileLimitError is the cause of a host's ConnectionError when the process
-// ran out of file descriptors (EMFILE, or ENFILE for the whole system) while
-// connecting: the limit is too low for the client's hosts. New raises the
-// soft limit toward the hard one as needed, so the fix is a higher hard limit
-// (ulimit -Hn, LimitNOFILE= in a systemd unit, limits.conf), or fewer hosts
-// per client.
-type FileLimitError struct {
-	Limit FileLimit // the limit when the error happened, and what the hosts need
-	Err   error     // the dial's error, wrapping syscall.EMFILE or syscall.ENFILE
-}
-
-func (e *FileLimitError) Error() string {
-	l := e.Limit
-	if errors.Is(e.Err, syscall.ENFILE) {
-		return fmt.Sprintf("%v (the system's file table is full: raise fs.file-max or close files)", e.Err)
-	}
-	if !l.Known {
-		return fmt.Sprintf("%v (the client's %d hosts need about %d open files)", e.Err, l.Hosts, l.Need)
-	}
-	lim := fdlimit.Limit{Soft: l.Soft, Hard: l.Hard, Known: true}
-	return fmt.Sprintf("%v (open file limit: %s; the client's %d hosts need about %d: raise the hard limit, e.g. ulimit -Hn, or use fewer hosts per client)",
-		e.Err, lim, l.Hosts, l.Need)
-}
-
-func (e *FileLimitError) Unwrap() error { return e.Err }
-
 // fileLimitError wraps err in a *FileLimitError when it is EMFILE or ENFILE,
 // with the limit as it is now.
 func (c *Client) fileLimitError(err error) error {

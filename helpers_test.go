@@ -130,7 +130,7 @@ func linesBeforeTimeout(t testing.TB, s *pssh.Stream) []string {
 	for {
 		got = append(got, collect(s)...)
 		var te *pssh.TimeoutError
-		if !errors.As(s.Err(), &te) || te.Op != "read" {
+		if !errors.As(s.Err(), &te) || te.Phase != pssh.PhaseRead {
 			t.Fatalf("iteration ended with %v, want a read *TimeoutError", s.Err())
 		}
 		if len(got) > 0 {

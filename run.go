@@ -244,7 +244,7 @@ const interruptGrace = 2 * time.Second
 // if the server still keeps the session open, dropping the connection so
 // that nothing here waits on it.
 func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, o *HostOutput, ended <-chan struct{}) {
-	o.setErr(ctxError(h, ctx))
+	o.setErr(ctxError(ctx, h, PhaseCommand))
 	sess.Signal(ssh.SIGTERM)
 	sess.Close()
 	t := time.NewTimer(interruptGrace)
@@ -276,9 +276,9 @@ func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, 
 	case errors.As(err, &envErr):
 		return err
 	case timedOut.Load():
-		return &TimeoutError{Host: h.name, Op: op, Limit: h.connectTimeout, Err: err}
+		return &TimeoutError{Host: h.name, Phase: PhaseSession, Limit: h.connectTimeout, Err: err}
 	case ctx.Err() != nil:
-		return ctxError(h, ctx)
+		return ctxError(ctx, h, PhaseSession)
 	}
 	return &SessionError{Host: h.name, Op: op, Err: err}
 }
@@ -314,47 +314,4 @@ func orDefault(n, def int) int {
 		return def
 	}
 	return n
-}
-
-// ErrConnectionLost is wrapped by the SessionError of a host whose
-// connection was lost while its command ran.
-var ErrConnectionLost = errors.New("connection lost while the command ran")
-
-// waitError classifies the end of a session: nil when the command reported
-// an exit status or signal.
-func (c *Client) waitError(h *host, client *ssh.Client, waitErr error) error {
-	var exit *ssh.ExitError
-	if waitErr == nil || errors.As(waitErr, &exit) {
-		return nil
-	}
-	var missing *ssh.ExitMissingError
-	if errors.As(waitErr, &missing) && !alive(client, h.connectTimeout) {
-		h.conn.drop(client)
-		return &SessionError{Host: h.name, Op: "run", Err: ErrConnectionLost}
-	}
-	return &SessionError{Host: h.name, Op: "run", Err: waitErr}
-}
-
-// alive tells whether the connection still answers a keepalive request.
-func alive(client *ssh.Client, timeout time.Duration) bool {
-	ch := make(chan error, 1)
-	go func() {
-		_, _, err := client.SendRequest("keepalive@openssh.com", true, nil)
-		ch <- err
-	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case err := <-ch:
-		return err == nil
-	case <-t.C:
-		return false
-	}
-}
-
-func ctxError(h *host, ctx context.Context) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &TimeoutError{Host: h.name, Op: "run", Err: ctx.Err()}
-	}
-	return &SessionError{Host: h.name, Op: "run", Err: ctx.Err()}
 }

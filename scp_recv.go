@@ -70,7 +70,7 @@ func (c *Client) scpRecv(ctx context.Context, h *host, s *scpSession, r *CopyRes
 	}
 	for {
 		if ctx.Err() != nil {
-			return ctxError(h, ctx)
+			return ctxError(ctx, h, PhaseCommand)
 		}
 		kind, err := s.out.ReadByte()
 		if err == io.EOF && started && len(dirs) == 0 {

@@ -79,7 +79,7 @@ func (c *Client) scpSendEntries(ctx context.Context, h *host, s *scpSession, pla
 	var depth []string // relative directories entered
 	for _, e := range plan {
 		if ctx.Err() != nil {
-			return ctxError(h, ctx)
+			return ctxError(ctx, h, PhaseCommand)
 		}
 		src := filepath.Join(r.Local, filepath.FromSlash(e.rel))
 		if e.skip != "" {

@@ -54,7 +54,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 func (s *Stream) read(p []byte) (int, error) {
 	n, err := s.buf.ReadTimeout(p, s.timeout)
 	if errors.Is(err, spool.ErrTimeout) {
-		err = &TimeoutError{Host: s.host, Op: "read", Limit: s.timeout}
+		err = &TimeoutError{Host: s.host, Phase: PhaseRead, Limit: s.timeout}
 	}
 	return n, err
 }

@@ -235,7 +235,7 @@ func (c *Client) openSFTP(ctx context.Context, h *host) (*sftpConn, error) {
 	if err != nil {
 		sess.Close()
 		if ctx.Err() != nil {
-			return nil, ctxError(h, ctx)
+			return nil, ctxError(ctx, h, PhaseSession)
 		}
 		return nil, &TransferError{Host: h.name, Op: "sftp", Err: err}
 	}

@@ -1,0 +1,127 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/gopssh/pssh/internal/knownhosts"
+	"github.com/gopssh/pssh/internal/sshconn"
+	"golang.org/x/crypto/ssh"
+)
+
+// Dialing: one SSH connection to a host or a jump host over a given
+// transport, and its failure turned into the public errors.
+
+// dialSSH opens an SSH connection to h (a host or a jump host) over dial.
+func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
+	var algos []string
+	if h.known != nil {
+		// Ask for the key types known_hosts has for the host first, so that
+		// a server with several host keys offers the known one.
+		algos = h.known.HostKeyAlgorithms(h.addr)
+	}
+	return sshconn.Dial(ctx, sshconn.Config{
+		Addr: h.addr,
+		Client: &ssh.ClientConfig{
+			Config: ssh.Config{
+				KeyExchanges: c.cfg.KeyExchanges,
+				Ciphers:      c.cfg.Ciphers,
+			},
+			User:              h.user,
+			Auth:              h.auth.Methods(),
+			HostKeyAlgorithms: algos,
+			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+				if err := h.hostKeyCallback(hostname, remote, key); err != nil {
+					return &hostKeyErr{err, key}
+				}
+				return nil
+			},
+		},
+		ConnectTimeout: h.connectTimeout,
+		Retries:        c.cfg.Retries,
+		RetryDelay:     c.cfg.RetryDelay,
+		Network:        c.cfg.AddressFamily.network(),
+		Dial:           dial,
+	})
+}
+
+// connectError turns a sshconn error into the public typed error.
+func (c *Client) connectError(ctx context.Context, h *host, err error) error {
+	var ce *sshconn.Error
+	if !errors.As(err, &ce) {
+		return &ConnectionError{Host: h.name, Addr: h.addr, Err: c.fileLimitError(err)}
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(ce.Err, context.Canceled):
+		return &NotStartedError{Host: h.name, Err: ce.Err}
+	case errors.As(ce.Err, &dnsErr) && !dnsErr.IsTimeout && !dnsErr.IsTemporary:
+		return &UnknownHostError{Host: h.name, Err: ce.Err}
+	case ce.Timeout:
+		if ctx.Err() != nil {
+			return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Deadline: true, Err: ctx.Err()}
+		}
+		return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Limit: h.connectTimeout, Err: ce.Err}
+	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
+		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Skipped: h.auth.Skipped(), Err: ce.Err}
+	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
+		var hk *hostKeyErr
+		errors.As(ce.Err, &hk)
+		return hostKeyError(h, hk.err, hk.key)
+	}
+	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: c.fileLimitError(ce.Err)}
+}
+
+// hostKeyErr marks errors returned by the host key callback, so that they can
+// be told from other handshake failures.
+type hostKeyErr struct {
+	err error
+	key ssh.PublicKey // the key the server offered
+}
+
+func (e *hostKeyErr) Error() string { return e.err.Error() }
+func (e *hostKeyErr) Unwrap() error { return e.err }
+
+func isHostKeyFailure(err error) bool {
+	var hk *hostKeyErr
+	return errors.As(err, &hk)
+}
+
+func isAuthFailure(err error) bool {
+	// x/crypto/ssh gives no type for this; its message is stable.
+	return err != nil && strings.Contains(err.Error(), "unable to authenticate")
+}
+
+// hostKeyError makes the public error of a host key rejection.
+func hostKeyError(h *host, err error, key ssh.PublicKey) *HostKeyError {
+	e := &HostKeyError{Host: h.name, Addr: h.addr, Err: err}
+	if key != nil {
+		e.KeyType = key.Type()
+		e.Fingerprint = knownhosts.Fingerprint(key)
+	}
+	var ke *knownhosts.KeyError
+	if errors.As(err, &ke) {
+		e.Unknown, e.Revoked = ke.Unknown, ke.Revoked
+		for _, l := range ke.Known {
+			e.Known = append(e.Known, l.String())
+		}
+		e.knownHost = ke.Host
+		if len(ke.Known) > 0 {
+			e.knownFile = ke.Known[0].File
+		}
+	}
+	return e
+}
+
+// connectPhase is the public Phase of a sshconn phase.
+func connectPhase(p sshconn.Phase) Phase {
+	switch p {
+	case sshconn.PhaseHandshake:
+		return PhaseHandshake
+	case sshconn.PhaseAuth:
+		return PhaseAuth
+	}
+	return PhaseConnect
+}

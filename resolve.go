@@ -1,0 +1,453 @@
+package pssh
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gopssh/pssh/internal/hostspec"
+	"github.com/gopssh/pssh/internal/knownhosts"
+	"github.com/gopssh/pssh/internal/proxycmd"
+	"github.com/gopssh/pssh/internal/sshauth"
+	"github.com/gopssh/pssh/internal/sshconfig"
+	"golang.org/x/crypto/ssh"
+)
+
+// Host resolution: how New turns each host-list entry into what the dial
+// path needs to reach and authenticate it. Precedence, highest first: the
+// entry itself ([user@]host[:port]), its HostConfig, the Config fields the
+// caller set, ssh_config, the defaults.
+
+// host is one entry of the host list with its resolved settings and its
+// connection.
+type host struct {
+	index int
+	name  string // as given in the host list
+	alias string
+	user  string
+	addr  string // host:port to dial
+	auth  *sshauth.Set
+
+	connectTimeout    time.Duration
+	keepaliveInterval time.Duration // negative: none
+	keepaliveCountMax int
+	hostKeyCallback   ssh.HostKeyCallback
+	known             *knownhosts.DB // nil when Config.HostKeyCallback replaces it
+
+	hops         []*host // jump hosts to go through, in order
+	proxyCommand string  // tokens expanded
+	forwardAgent bool
+
+	// ssh_config's ProxyJump and ProxyCommand, used when neither Config
+	// nor HostConfig sets a route.
+	sshProxyJump    string
+	sshProxyCommand string
+
+	conn conn
+}
+
+func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte, certFile string) sshauth.Options {
+	opt := sshauth.Options{
+		Password:    password,
+		DefaultKeys: !cfg.NoDefaultKeys,
+		Passphrase:  passphrase,
+		Agent:       !cfg.NoAgent,
+		AgentSocket: cfg.AgentSocket,
+	}
+	if keyFile != "" {
+		opt.Keys = append(opt.Keys, sshauth.Key{Path: keyFile, Passphrase: passphrase, CertPath: certFile})
+	}
+	if len(key) > 0 {
+		k := sshauth.Key{PEM: key, Passphrase: passphrase}
+		if keyFile == "" {
+			k.CertPath = certFile
+		}
+		opt.Keys = append(opt.Keys, k)
+	}
+	return opt
+}
+
+func (c *Client) newHost(i int, entry string) (*host, error) {
+	spec, err := hostspec.Parse(entry)
+	if err != nil {
+		return nil, fmt.Errorf("pssh: host #%d: %w", i, err)
+	}
+	var hc HostConfig
+	if c.cfg.HostConfig != nil {
+		hc = c.cfg.HostConfig[i]
+	}
+	h := &host{index: i, name: entry, alias: hc.Alias}
+	if err := c.resolve(h, spec, hc); err != nil {
+		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
+	}
+	h.forwardAgent = c.cfg.ForwardAgent || hc.ForwardAgent
+	if err := c.setRoute(h, hc); err != nil {
+		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
+	}
+	return h, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// loadSSHConfig reads the ssh_config files cfg asks for; nil when it asks
+// for none.
+func loadSSHConfig(cfg *Config) (*sshconfig.Config, error) {
+	if cfg.IgnoreSSHConfig {
+		return nil, nil
+	}
+	opt := sshconfig.Options{UserFile: cfg.SSHConfigFile}
+	if opt.UserFile == "" {
+		home, _ := os.UserHomeDir()
+		opt.UserFile, opt.SystemFile = sshconfig.DefaultFiles(home)
+		opt.IgnoreMissing = true
+	}
+	sc, err := sshconfig.Load(opt)
+	if err != nil {
+		return nil, fmt.Errorf("pssh: ssh_config: %w (set Config.IgnoreSSHConfig to ignore it)", err)
+	}
+	return sc, nil
+}
+
+// resolve fills in h's settings from the host entry, its HostConfig, the
+// Config fields the caller set (c.explicit), ssh_config and the defaults,
+// in that order of precedence.
+func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
+	ex := &c.explicit
+	user := firstNonEmpty(spec.User, hc.User, ex.User)
+	port := firstNonZero(spec.Port, hc.Port, ex.Port)
+	var s *sshconfig.Settings
+	if c.sshConfig != nil {
+		rs, err := c.sshConfig.ResolveWith(spec.Host, sshconfig.Override{User: user, Port: port})
+		if err != nil {
+			return fmt.Errorf("ssh_config: %w", err)
+		}
+		s = &rs
+	}
+	target := spec.Host
+	if s != nil {
+		user, port = s.User, s.Port
+		if s.Has("HostName") {
+			target = s.HostName
+		}
+		h.sshProxyJump, h.sshProxyCommand = s.ProxyJump, s.ProxyCommand
+	}
+	h.user = firstNonEmpty(user, c.cfg.User)
+	h.addr = hostspec.Addr(target, firstNonZero(port, c.cfg.Port))
+
+	h.connectTimeout = ex.ConnectTimeout
+	if h.connectTimeout == 0 && s != nil && s.ConnectTimeout > 0 {
+		h.connectTimeout = s.ConnectTimeout
+	}
+	if h.connectTimeout == 0 {
+		h.connectTimeout = DefaultConnectTimeout
+	}
+	h.keepaliveInterval = ex.KeepaliveInterval
+	if h.keepaliveInterval == 0 && s != nil && s.Has("ServerAliveInterval") {
+		h.keepaliveInterval = s.ServerAliveInterval
+		if h.keepaliveInterval == 0 {
+			h.keepaliveInterval = -1 // "ServerAliveInterval 0" disables them
+		}
+	}
+	if h.keepaliveInterval == 0 {
+		h.keepaliveInterval = DefaultKeepaliveInterval
+	}
+	h.keepaliveCountMax = ex.KeepaliveCountMax
+	if h.keepaliveCountMax <= 0 && s != nil && s.ServerAliveCountMax > 0 {
+		h.keepaliveCountMax = s.ServerAliveCountMax
+	}
+	if h.keepaliveCountMax <= 0 {
+		h.keepaliveCountMax = DefaultKeepaliveCountMax
+	}
+
+	if err := c.resolveHostKeys(h, s); err != nil {
+		return err
+	}
+	return c.resolveAuth(h, hc, s)
+}
+
+func firstNonZero(v ...int) int {
+	for _, n := range v {
+		if n != 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// resolveHostKeys sets h's host key check: Config.HostKeyCallback, else
+// known_hosts under the policy and files of Config, else of ssh_config.
+func (c *Client) resolveHostKeys(h *host, s *sshconfig.Settings) error {
+	ex := &c.explicit
+	if ex.HostKeyCallback != nil {
+		h.hostKeyCallback = ex.HostKeyCallback
+		return nil
+	}
+	policy := ex.HostKeyPolicy
+	if policy == HostKeyStrict && s != nil && s.Has("StrictHostKeyChecking") {
+		if s.StrictHostKeyChecking == "ask" {
+			// pssh does not prompt: like ssh in batch mode, refuse.
+			policy = HostKeyStrict
+		} else {
+			p, err := ParseHostKeyPolicy(s.StrictHostKeyChecking)
+			if err != nil {
+				return fmt.Errorf("ssh_config: StrictHostKeyChecking: %w", err)
+			}
+			policy = p
+		}
+	}
+	files := ex.KnownHostsFiles
+	ignoreMissing := false
+	if len(files) == 0 && s != nil && len(s.UserKnownHostsFiles) > 0 {
+		// As OpenSSH: the user files, then the global one, each skipped
+		// when missing (the first is created under accept-new).
+		files = append(append([]string{}, s.UserKnownHostsFiles...), "/etc/ssh/ssh_known_hosts")
+		ignoreMissing = true
+	}
+	key := fmt.Sprintf("%d\x00%t\x00%s", policy, ignoreMissing, strings.Join(files, "\x00"))
+	db, ok := c.knownDBs[key]
+	if !ok {
+		var err error
+		if db, err = openKnownHosts(files, ignoreMissing, policy, ex.HashKnownHosts); err != nil {
+			return err
+		}
+		c.knownDBs[key] = db
+	}
+	h.known, h.hostKeyCallback = db, db.Check
+	return nil
+}
+
+// resolveAuth sets h's credentials. Hosts with the same credentials share
+// one sshauth.Set, and every Set of an agent socket shares its connection
+// and parsed keys.
+func (c *Client) resolveAuth(h *host, hc HostConfig, s *sshconfig.Settings) error {
+	ex := &c.explicit
+	password, keyFile, key, passphrase, certFile := ex.Password, ex.KeyFile, ex.Key, ex.Passphrase, ex.CertFile
+	if hc.Password != "" {
+		password = hc.Password
+	}
+	if hc.KeyFile != "" || len(hc.Key) > 0 {
+		keyFile, key, certFile = hc.KeyFile, hc.Key, "" // the client's certificate is for the client's key
+	}
+	// A zero field keeps the client's value: a host's key may be
+	// encrypted with the client-wide passphrase.
+	if len(hc.Passphrase) > 0 {
+		passphrase = hc.Passphrase
+	}
+	opt := authOptions(&c.cfg, password, keyFile, key, passphrase, certFile)
+	if s != nil {
+		if keyFile == "" && len(key) == 0 {
+			for _, f := range s.IdentityFiles {
+				opt.Keys = append(opt.Keys, sshauth.Key{Path: f, Passphrase: passphrase, Optional: true})
+			}
+		}
+		if opt.Agent {
+			switch {
+			case s.IdentitiesOnly, s.IdentityAgent == "none":
+				opt.Agent = false
+			case s.IdentityAgent != "" && s.IdentityAgent != "SSH_AUTH_SOCK" && opt.AgentSocket == "":
+				opt.AgentSocket = s.IdentityAgent
+			}
+		}
+	}
+	set, err := c.authSet(opt)
+	if err != nil {
+		return err
+	}
+	h.auth = set
+	return nil
+}
+
+// authSet returns the Set for opt, making it once.
+func (c *Client) authSet(opt sshauth.Options) (*sshauth.Set, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q %q %t %t %q", opt.Password, opt.Passphrase, opt.DefaultKeys, opt.Agent, opt.AgentSocket)
+	for _, k := range opt.Keys {
+		fmt.Fprintf(&b, " %q %q %q %t", k.Path, k.PEM, k.Passphrase, k.Optional)
+	}
+	key := b.String()
+	if set, ok := c.authSets[key]; ok {
+		return set, nil
+	}
+	root, ok := c.agents[opt.AgentSocket]
+	if !ok {
+		var err error
+		if root, err = sshauth.New(sshauth.Options{AgentSocket: opt.AgentSocket}); err != nil {
+			return nil, err
+		}
+		c.agents[opt.AgentSocket] = root
+	}
+	set, err := root.Derive(opt)
+	if err != nil {
+		return nil, err
+	}
+	c.authSets[key] = set
+	return set, nil
+}
+
+// route is how a host is reached: directly, through hops, or through a
+// proxy command.
+type route struct {
+	hops    []*host // jump hosts: name is "user@host:port", auth their credentials
+	command string  // ProxyCommand, tokens not yet expanded; "" for none
+}
+
+// parseRoute builds the route of a ProxyJump, Proxy or ProxyCommand
+// setting; at most one may be given. "none" for ProxyJump or ProxyCommand
+// means direct.
+func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (route, error) {
+	n := 0
+	for _, set := range []bool{proxyJump != "", proxy != nil, command != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return route{}, errors.New("set only one of ProxyJump, Proxy and ProxyCommand")
+	}
+	switch {
+	case command != "" && command != "none":
+		// Check the tokens now rather than at connection time.
+		if _, err := proxycmd.Expand(command, "h", 22, "r"); err != nil {
+			return route{}, err
+		}
+		return route{command: command}, nil
+	case proxy != nil:
+		if proxy.Host == "" {
+			return route{}, errors.New("Proxy.Host is empty")
+		}
+		h := &host{}
+		h.user = firstNonEmpty(proxy.User, c.cfg.User)
+		port := proxy.Port
+		if port == 0 {
+			port = DefaultPort
+		}
+		h.addr = hostspec.Addr(proxy.Host, port)
+		h.name = h.user + "@" + h.addr
+		h.auth = c.auth
+		if proxy.Password != "" || proxy.KeyFile != "" || len(proxy.Key) > 0 {
+			passphrase := proxy.Passphrase
+			if len(passphrase) == 0 {
+				passphrase = c.cfg.Passphrase
+			}
+			auth, err := c.authSet(authOptions(&c.cfg, proxy.Password, proxy.KeyFile, proxy.Key, passphrase, ""))
+			if err != nil {
+				return route{}, fmt.Errorf("proxy %s: %w", h.name, err)
+			}
+			h.auth = auth
+		}
+		if err := c.hopSettings(h); err != nil {
+			return route{}, err
+		}
+		return route{hops: []*host{h}}, nil
+	case proxyJump != "" && proxyJump != "none":
+		var r route
+		for _, s := range strings.Split(proxyJump, ",") {
+			spec, err := hostspec.Parse(strings.TrimPrefix(strings.TrimSpace(s), "ssh://"))
+			if err != nil {
+				return route{}, fmt.Errorf("ProxyJump %q: %w", proxyJump, err)
+			}
+			h := &host{}
+			h.user = firstNonEmpty(spec.User, c.cfg.User)
+			port := spec.Port
+			if port == 0 {
+				port = DefaultPort
+			}
+			h.addr = hostspec.Addr(spec.Host, port)
+			h.name = h.user + "@" + h.addr
+			h.auth = c.auth
+			if err := c.hopSettings(h); err != nil {
+				return route{}, err
+			}
+			r.hops = append(r.hops, h)
+		}
+		return r, nil
+	}
+	return route{}, nil
+}
+
+// hopSettings gives a jump host the client-wide connection settings and
+// host key check.
+func (c *Client) hopSettings(h *host) error {
+	h.connectTimeout = cmp.Or(c.explicit.ConnectTimeout, DefaultConnectTimeout)
+	h.keepaliveInterval = cmp.Or(c.explicit.KeepaliveInterval, DefaultKeepaliveInterval)
+	h.keepaliveCountMax = cmp.Or(max(c.explicit.KeepaliveCountMax, 0), DefaultKeepaliveCountMax)
+	return c.resolveHostKeys(h, nil)
+}
+
+// setRoute gives h its route: the host's own setting if it has one, else
+// the client's, else ssh_config's (ProxyJump first if it has both).
+func (c *Client) setRoute(h *host, hc HostConfig) error {
+	r := c.route
+	var err error
+	switch {
+	case hc.ProxyJump != "" || hc.Proxy != nil || hc.ProxyCommand != "":
+		r, err = c.parseRoute(hc.ProxyJump, hc.Proxy, hc.ProxyCommand)
+	case c.cfg.ProxyJump != "" || c.cfg.Proxy != nil || c.cfg.ProxyCommand != "":
+		// the client's route, "none" included, beats ssh_config
+	case h.sshProxyJump != "":
+		r, err = c.parseRoute(h.sshProxyJump, nil, "")
+	case h.sshProxyCommand != "":
+		r, err = c.parseRoute("", nil, h.sshProxyCommand)
+	}
+	if err != nil {
+		return err
+	}
+	h.hops = r.hops
+	if r.command != "" {
+		target, port, err := net.SplitHostPort(h.addr)
+		if err != nil {
+			return err
+		}
+		p, _ := strconv.Atoi(port)
+		cmd, err := proxycmd.Expand(r.command, target, p, h.user)
+		if err != nil {
+			return err
+		}
+		h.proxyCommand = cmd
+	}
+	return nil
+}
+
+// openKnownHosts opens the known_hosts files under policy; no files means
+// the default ones.
+func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPolicy, hash bool) (*knownhosts.DB, error) {
+	var policy knownhosts.Policy
+	switch hostKeyPolicy {
+	case HostKeyStrict:
+		policy = knownhosts.Strict
+	case HostKeyAcceptNew:
+		policy = knownhosts.AcceptNew
+	case HostKeyInsecureIgnore:
+		policy = knownhosts.Insecure
+	default:
+		return nil, fmt.Errorf("pssh: unknown HostKeyPolicy %d", int(hostKeyPolicy))
+	}
+	opts := knownhosts.Options{Files: files, IgnoreMissing: ignoreMissing, Policy: policy, Hash: hash}
+	if len(opts.Files) == 0 {
+		opts.IgnoreMissing = true
+		if home, err := os.UserHomeDir(); err == nil {
+			opts.Files = append(opts.Files, filepath.Join(home, ".ssh", "known_hosts"))
+		} else if policy == knownhosts.AcceptNew {
+			return nil, fmt.Errorf("pssh: no home directory for ~/.ssh/known_hosts (set Config.KnownHostsFiles): %w", err)
+		}
+		opts.Files = append(opts.Files, "/etc/ssh/ssh_known_hosts")
+	}
+	db, err := knownhosts.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("pssh: reading known_hosts: %w", err)
+	}
+	return db, nil
+}
