@@ -1,15 +1,18 @@
 package pssh
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gopssh/pssh/internal/fdlimit"
+	"github.com/gopssh/pssh/internal/hostspec"
 	"github.com/gopssh/pssh/internal/sshconn"
 	"github.com/pkg/sftp"
 )
@@ -21,6 +24,15 @@ type UnknownHostError struct {
 }
 
 func (e *UnknownHostError) Error() string {
+	var dnsErr *net.DNSError
+	if errors.As(e.Err, &dnsErr) {
+		// Its text names the host again: "lookup NAME on SERVER: no such host".
+		cause := dnsErr.Err
+		if dnsErr.Server != "" {
+			cause += " (DNS server " + dnsErr.Server + ")"
+		}
+		return fmt.Sprintf("%s: unknown host (check the name, or your DNS): %s", e.Host, cause)
+	}
 	return fmt.Sprintf("%s: unknown host (check the name, or your DNS): %v", e.Host, e.Err)
 }
 
@@ -36,7 +48,17 @@ type ConnectionError struct {
 }
 
 func (e *ConnectionError) Error() string {
-	s := fmt.Sprintf("%s: cannot connect to %s: %v", e.Host, e.Addr, e.Err)
+	cause := e.Err.Error()
+	var opErr *net.OpError
+	if errors.As(e.Err, &opErr) && opErr.Err != nil && e.Err == error(opErr) {
+		// "dial tcp ADDR: connect: connection refused" names the address again.
+		cause = opErr.Err.Error()
+		var sysErr *os.SyscallError
+		if errors.As(opErr.Err, &sysErr) {
+			cause = sysErr.Err.Error()
+		}
+	}
+	s := fmt.Sprintf("%s: cannot connect%s: %s", e.Host, toAddr("to", e.Host, e.Addr), cause)
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
@@ -101,30 +123,30 @@ func (e *HostKeyError) Error() string {
 	offered := e.KeyType + " key " + e.Fingerprint
 	switch {
 	case e.Revoked:
-		return fmt.Sprintf("%s: host key verification failed for %s: it offered %s, which is REVOKED by %s; do not connect until the host has a new key",
-			e.Host, e.Addr, offered, strings.Join(e.Known, "; "))
+		return fmt.Sprintf("%s: host key verification failed%s: it offered %s, which is REVOKED by %s; do not connect until the host has a new key",
+			e.Host, toAddr("for", e.Host, e.Addr), offered, strings.Join(e.Known, "; "))
 	case e.Unknown:
 		host, port := e.Addr, "22"
 		if h, p, err := net.SplitHostPort(e.Addr); err == nil {
 			host, port = h, p
 		}
-		return fmt.Sprintf("%s: host key verification failed for %s: the host is not in known_hosts (it offered %s); "+
+		return fmt.Sprintf("%s: host key verification failed%s: the host is not in known_hosts (it offered %s); "+
 			"check that fingerprint with the host's administrator, then add the host (ssh-keyscan -p %s %s >> ~/.ssh/known_hosts, or connect once with ssh), "+
 			"or trust new hosts on first use with HostKeyPolicy HostKeyAcceptNew (StrictHostKeyChecking accept-new)",
-			e.Host, e.Addr, offered, port, host)
+			e.Host, toAddr("for", e.Host, e.Addr), offered, port, host)
 	case len(e.Known) > 0:
 		fix := "ssh-keygen -R '" + e.knownHost + "'"
 		if e.knownFile != "" {
 			fix += " -f " + e.knownFile
 		}
-		return fmt.Sprintf("%s: HOST KEY CHANGED for %s: it offered %s, which does not match known_hosts (%s); "+
+		return fmt.Sprintf("%s: HOST KEY CHANGED%s: it offered %s, which does not match known_hosts (%s); "+
 			"someone may be intercepting the connection, or the host was reinstalled: if you know the change is expected, remove the old key with %s and connect again",
-			e.Host, e.Addr, offered, strings.Join(e.Known, "; "), fix)
+			e.Host, toAddr("for", e.Host, e.Addr), offered, strings.Join(e.Known, "; "), fix)
 	}
 	if e.Fingerprint != "" {
-		return fmt.Sprintf("%s: host key verification failed for %s (it offered %s): %v", e.Host, e.Addr, offered, e.Err)
+		return fmt.Sprintf("%s: host key verification failed%s (it offered %s): %v", e.Host, toAddr("for", e.Host, e.Addr), offered, e.Err)
 	}
-	return fmt.Sprintf("%s: host key verification failed for %s: %v", e.Host, e.Addr, e.Err)
+	return fmt.Sprintf("%s: host key verification failed%s: %v", e.Host, toAddr("for", e.Host, e.Addr), e.Err)
 }
 
 func (e *HostKeyError) Unwrap() error { return e.Err }
@@ -185,7 +207,7 @@ func (e *TimeoutError) Error() string {
 	case PhaseCommand:
 		what = "command timed out"
 	case PhaseSession:
-		what = "timed out starting the command"
+		what = "start command timed out"
 	default:
 		what = "timed out connecting (" + e.Phase.String() + ")"
 	}
@@ -464,3 +486,12 @@ const (
 	sshFxNoSpaceOnFilesystem = 14
 	sshFxQuotaExceeded       = 15
 )
+
+// toAddr is " PREP ADDR" (" to 10.0.0.1:22"), or "" when the host as
+// given already says ADDR: an error text names the host once.
+func toAddr(prep, host, addr string) string {
+	if spec, err := hostspec.Parse(host); err == nil && hostspec.Addr(spec.Host, cmp.Or(spec.Port, DefaultPort)) == addr {
+		return ""
+	}
+	return " " + prep + " " + addr
+}

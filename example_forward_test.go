@@ -20,7 +20,7 @@ func ExampleClient_ForwardLocal() {
 	defer client.Close()
 	ctx := context.Background()
 
-	fwd, err := client.ForwardLocal(ctx, 0, "127.0.0.1:0", "intranet.example.org:80")
+	fwd, err := client.ForwardLocal(ctx, 0, "127.0.0.1:0", "intranet.example.org:80", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func ExampleClient_ForwardLocal() {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 
-	proxy, err := client.Socks(ctx, 0, "127.0.0.1:0")
+	proxy, err := client.Socks(ctx, 0, "127.0.0.1:0", nil)
 	if err != nil {
 		log.Fatal(err)
 	}

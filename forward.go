@@ -16,29 +16,22 @@ import (
 	"github.com/gopssh/pssh/internal/socks"
 )
 
-// ForwardOption changes how ForwardLocal, ForwardRemote and Socks bind.
-type ForwardOption func(*forwardOptions)
-
-type forwardOptions struct {
-	nonLoopback bool
-	onError     func(error)
-}
-
-// AllowNonLoopback lets a forward listen on an address other than loopback
-// (127.0.0.0/8, ::1, "localhost"): "0.0.0.0:8080", a LAN address, a host
-// name. Anyone who can reach such a listener gets a connection from the host.
-// For ForwardRemote the server must allow it too (OpenSSH's GatewayPorts).
-func AllowNonLoopback() ForwardOption {
-	return func(o *forwardOptions) { o.nonLoopback = true }
-}
-
-// OnForwardError has f called, from the forward's goroutines, with the error
-// of each connection that could not be forwarded (the far side refused or
-// could not reach the target, a bad SOCKS request). Such a connection is
-// closed and the forward goes on; by default the error is dropped, as ssh
-// drops it after printing it.
-func OnForwardError(f func(error)) ForwardOption {
-	return func(o *forwardOptions) { o.onError = f }
+// ForwardOptions change how ForwardLocal, ForwardRemote and Socks listen
+// and report. The zero value, or nil, listens on loopback addresses only
+// and drops the errors of single connections.
+type ForwardOptions struct {
+	// AllowNonLoopback lets a forward listen on an address other than
+	// loopback (127.0.0.0/8, ::1, "localhost"): "0.0.0.0:8080", a LAN
+	// address, a host name. Anyone who can reach such a listener gets a
+	// connection from the host. For ForwardRemote the server must allow it
+	// too (OpenSSH's GatewayPorts).
+	AllowNonLoopback bool
+	// OnError, if set, is called from the forward's goroutines with the
+	// error of each connection that could not be forwarded (the far side
+	// refused or could not reach the target, a bad SOCKS request). Such a
+	// connection is closed and the forward goes on; by default the error
+	// is dropped, as ssh drops it after printing it.
+	OnError func(error)
 }
 
 // Forward is a port forwarding started by ForwardLocal, ForwardRemote or
@@ -191,9 +184,9 @@ func closeWrite(c net.Conn) {
 }
 
 // start runs a forward over ln, registered with the client.
-func (c *Client) startForward(ctx context.Context, h *host, ln net.Listener, o forwardOptions, dial func(context.Context, net.Conn) (net.Conn, error)) (*Forward, error) {
+func (c *Client) startForward(ctx context.Context, h *host, ln net.Listener, o *ForwardOptions, dial func(context.Context, net.Conn) (net.Conn, error)) (*Forward, error) {
 	fctx, cancel := context.WithCancel(ctx)
-	f := &Forward{host: h.name, ln: ln, dial: dial, onError: o.onError, client: c, ctx: fctx, cancel: cancel,
+	f := &Forward{host: h.name, ln: ln, dial: dial, onError: o.OnError, client: c, ctx: fctx, cancel: cancel,
 		conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	c.mu.Lock()
 	if c.forwards == nil {
@@ -225,14 +218,6 @@ func (c *Client) forwardHost(i int) (*host, error) {
 	return c.hosts[i], nil
 }
 
-func forwardOpts(opts []ForwardOption) forwardOptions {
-	var o forwardOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
-}
-
 // bindAddr completes a listen address: "" and a bare port or ":port" bind
 // 127.0.0.1 (port 0 when none is given). Non-loopback addresses are refused
 // unless allowed.
@@ -255,7 +240,7 @@ func bindAddr(addr string, allowAny bool) (string, error) {
 		loopback = ip.IsLoopback()
 	}
 	if !loopback && !allowAny {
-		return "", fmt.Errorf("pssh: refusing to listen on %s, which is not a loopback address (use AllowNonLoopback)", host)
+		return "", fmt.Errorf("pssh: refusing to listen on %s, which is not a loopback address (set ForwardOptions.AllowNonLoopback)", host)
 	}
 	return net.JoinHostPort(host, port), nil
 }
@@ -265,12 +250,12 @@ func bindAddr(addr string, allowAny bool) (string, error) {
 // opens one to remote ("host:port", resolved and dialed by the server) and
 // copies both ways. local is "127.0.0.1:8080", ":8080" or "8080"
 // (127.0.0.1), port 0 for any free port (see Forward.Addr); a non-loopback
-// local address needs AllowNonLoopback. The host is connected now if it
+// local address needs ForwardOptions.AllowNonLoopback. The host is connected now if it
 // is not yet, and a kept connection found dead is redialed, as for Run.
 // ctx ending stops the forward. The server must allow it (OpenSSH's
 // AllowTcpForwarding).
-func (c *Client) ForwardLocal(ctx context.Context, hostIndex int, local, remote string, opts ...ForwardOption) (*Forward, error) {
-	return c.forwardLocal(ctx, hostIndex, local, opts, func(ctx context.Context, h *host, in net.Conn) (net.Conn, error) {
+func (c *Client) ForwardLocal(ctx context.Context, hostIndex int, local, remote string, opt *ForwardOptions) (*Forward, error) {
+	return c.forwardLocal(ctx, hostIndex, local, opt, func(ctx context.Context, h *host, in net.Conn) (net.Conn, error) {
 		return c.dialThrough(ctx, h, remote)
 	})
 }
@@ -279,8 +264,8 @@ func (c *Client) ForwardLocal(ctx context.Context, hostIndex int, local, remote 
 // go out from the host, as ssh -D: CONNECT requests without authentication,
 // to IPv4, IPv6 or domain-name addresses (resolved by the server). Use it
 // with socks5:// (or socks5h://) proxy URLs.
-func (c *Client) Socks(ctx context.Context, hostIndex int, local string, opts ...ForwardOption) (*Forward, error) {
-	return c.forwardLocal(ctx, hostIndex, local, opts, func(ctx context.Context, h *host, in net.Conn) (net.Conn, error) {
+func (c *Client) Socks(ctx context.Context, hostIndex int, local string, opt *ForwardOptions) (*Forward, error) {
+	return c.forwardLocal(ctx, hostIndex, local, opt, func(ctx context.Context, h *host, in net.Conn) (net.Conn, error) {
 		target, err := socks.Handshake(in)
 		if err != nil {
 			return nil, err
@@ -303,13 +288,15 @@ func (c *Client) Socks(ctx context.Context, hostIndex int, local string, opts ..
 	})
 }
 
-func (c *Client) forwardLocal(ctx context.Context, hostIndex int, local string, opts []ForwardOption, dial func(context.Context, *host, net.Conn) (net.Conn, error)) (*Forward, error) {
+func (c *Client) forwardLocal(ctx context.Context, hostIndex int, local string, opt *ForwardOptions, dial func(context.Context, *host, net.Conn) (net.Conn, error)) (*Forward, error) {
 	h, err := c.forwardHost(hostIndex)
 	if err != nil {
 		return nil, err
 	}
-	o := forwardOpts(opts)
-	addr, err := bindAddr(local, o.nonLoopback)
+	if opt == nil {
+		opt = &ForwardOptions{}
+	}
+	addr, err := bindAddr(local, opt.AllowNonLoopback)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +309,7 @@ func (c *Client) forwardLocal(ctx context.Context, hostIndex int, local string, 
 	if err != nil {
 		return nil, &SessionError{Host: h.name, Op: "forward", Err: err}
 	}
-	return c.startForward(ctx, h, ln, o, func(ctx context.Context, in net.Conn) (net.Conn, error) {
+	return c.startForward(ctx, h, ln, opt, func(ctx context.Context, in net.Conn) (net.Conn, error) {
 		return dial(ctx, h, in)
 	})
 }
@@ -359,16 +346,18 @@ func dialChannel(ctx context.Context, client *ssh.Client, addr string, h *host) 
 // remote:local: the server listens on remote, and each connection to it
 // is dialed to local ("host:port") from this side. remote is as
 // ForwardLocal's local address, on the host ("" or "0": a port the server
-// picks, see Forward.Addr); a non-loopback one needs AllowNonLoopback here
+// picks, see Forward.Addr); a non-loopback one needs ForwardOptions.AllowNonLoopback here
 // and GatewayPorts on an OpenSSH server. The forward stops when the host's
 // connection is lost.
-func (c *Client) ForwardRemote(ctx context.Context, hostIndex int, remote, local string, opts ...ForwardOption) (*Forward, error) {
+func (c *Client) ForwardRemote(ctx context.Context, hostIndex int, remote, local string, opt *ForwardOptions) (*Forward, error) {
 	h, err := c.forwardHost(hostIndex)
 	if err != nil {
 		return nil, err
 	}
-	o := forwardOpts(opts)
-	addr, err := bindAddr(remote, o.nonLoopback)
+	if opt == nil {
+		opt = &ForwardOptions{}
+	}
+	addr, err := bindAddr(remote, opt.AllowNonLoopback)
 	if err != nil {
 		return nil, err
 	}
@@ -388,7 +377,7 @@ func (c *Client) ForwardRemote(ctx context.Context, hostIndex int, remote, local
 	if err != nil {
 		return nil, &SessionError{Host: h.name, Op: "forward", Err: fmt.Errorf("listen on %s: %w", addr, err)}
 	}
-	return c.startForward(ctx, h, ln, o, func(ctx context.Context, in net.Conn) (net.Conn, error) {
+	return c.startForward(ctx, h, ln, opt, func(ctx context.Context, in net.Conn) (net.Conn, error) {
 		var d net.Dialer
 		ctx, cancel := context.WithTimeout(ctx, h.connectTimeout)
 		defer cancel()

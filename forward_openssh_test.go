@@ -46,7 +46,7 @@ func TestOpenSSHForwardLocal(t *testing.T) {
 	c := newClient(t, s.Addrs, cfg)
 	srv := pageServer(t)
 	for _, local := range []string{"127.0.0.1:0", ":0", "0", ""} {
-		fwd, err := c.ForwardLocal(ctxT(t), 0, local, srv.Listener.Addr().String())
+		fwd, err := c.ForwardLocal(ctxT(t), 0, local, srv.Listener.Addr().String(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestOpenSSHForwardCloseEndsTunnels(t *testing.T) {
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
 	for _, viaCtx := range []bool{false, true} {
-		fwd, err := c.ForwardLocal(ctx, 0, "127.0.0.1:0", target.Addr().String())
+		fwd, err := c.ForwardLocal(ctx, 0, "127.0.0.1:0", target.Addr().String(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestOpenSSHForwardRemote(t *testing.T) {
 			io.WriteString(conn, "world\n")
 		}
 	}()
-	fwd, err := c.ForwardRemote(ctxT(t), 0, "", local.Addr().String())
+	fwd, err := c.ForwardRemote(ctxT(t), 0, "", local.Addr().String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestOpenSSHSocks(t *testing.T) {
 		default:
 		}
 	}
-	fwd, err := c.Socks(ctxT(t), 0, "127.0.0.1:0", pssh.OnForwardError(onError))
+	fwd, err := c.Socks(ctxT(t), 0, "127.0.0.1:0", &pssh.ForwardOptions{OnError: onError})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,23 +231,23 @@ func TestForwardRefusesNonLoopback(t *testing.T) {
 	c := newClient(t, []string{"127.0.0.1:1"}, &pssh.Config{IgnoreSSHConfig: true, User: "u", NoAgent: true, NoDefaultKeys: true, KnownHostsFiles: []string{writeFile(t, "kh", "")}})
 	ctx := ctxT(t)
 	for _, addr := range []string{"0.0.0.0:0", "[::]:0", "192.0.2.1:80", "example.org:80"} {
-		if _, err := c.ForwardLocal(ctx, 0, addr, "127.0.0.1:80"); err == nil || !strings.Contains(err.Error(), "loopback") {
+		if _, err := c.ForwardLocal(ctx, 0, addr, "127.0.0.1:80", nil); err == nil || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("ForwardLocal %s: %v", addr, err)
 		}
-		if _, err := c.ForwardRemote(ctx, 0, addr, "127.0.0.1:80"); err == nil || !strings.Contains(err.Error(), "loopback") {
+		if _, err := c.ForwardRemote(ctx, 0, addr, "127.0.0.1:80", nil); err == nil || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("ForwardRemote %s: %v", addr, err)
 		}
-		if _, err := c.Socks(ctx, 0, addr); err == nil || !strings.Contains(err.Error(), "loopback") {
+		if _, err := c.Socks(ctx, 0, addr, nil); err == nil || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("Socks %s: %v", addr, err)
 		}
 	}
 	// Allowed, it gets as far as connecting (to a closed port).
-	_, err := c.ForwardLocal(ctx, 0, "0.0.0.0:0", "127.0.0.1:80", pssh.AllowNonLoopback())
+	_, err := c.ForwardLocal(ctx, 0, "0.0.0.0:0", "127.0.0.1:80", &pssh.ForwardOptions{AllowNonLoopback: true})
 	var ce *pssh.ConnectionError
 	if !errors.As(err, &ce) {
 		t.Errorf("allowed non-loopback: %v, want a *ConnectionError", err)
 	}
-	if _, err := c.ForwardLocal(ctx, 1, "", "127.0.0.1:80"); err == nil {
+	if _, err := c.ForwardLocal(ctx, 1, "", "127.0.0.1:80", nil); err == nil {
 		t.Error("host index 1 of 1 accepted")
 	}
 }
@@ -257,7 +257,7 @@ func TestOpenSSHForwardAllowNonLoopback(t *testing.T) {
 	s, cfg := openSSH(t, opensshd.Options{})
 	c := newClient(t, s.Addrs, cfg)
 	srv := pageServer(t)
-	fwd, err := c.ForwardLocal(ctxT(t), 0, "0.0.0.0:0", srv.Listener.Addr().String(), pssh.AllowNonLoopback())
+	fwd, err := c.ForwardLocal(ctxT(t), 0, "0.0.0.0:0", srv.Listener.Addr().String(), &pssh.ForwardOptions{AllowNonLoopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestOpenSSHClientCloseStopsForwards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fwd, err := c.ForwardLocal(ctxT(t), 0, "", "127.0.0.1:1")
+	fwd, err := c.ForwardLocal(ctxT(t), 0, "", "127.0.0.1:1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,12 +299,12 @@ func TestOpenSSHForwardConnectionLost(t *testing.T) {
 	c := newClient(t, s.Addrs, cfg)
 	srv := pageServer(t)
 	ctx := ctxT(t)
-	local, err := c.ForwardLocal(ctx, 0, "", srv.Listener.Addr().String())
+	local, err := c.ForwardLocal(ctx, 0, "", srv.Listener.Addr().String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer local.Close()
-	remote, err := c.ForwardRemote(ctx, 0, "", srv.Listener.Addr().String())
+	remote, err := c.ForwardRemote(ctx, 0, "", srv.Listener.Addr().String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

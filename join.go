@@ -3,6 +3,7 @@ package pssh
 import (
 	"context"
 	"errors"
+	"iter"
 	"sync"
 	"time"
 )
@@ -83,6 +84,31 @@ func (c *Client) consume(o *HostOutput, wg *sync.WaitGroup) {
 				}
 			}
 		}()
+	}
+}
+
+// Completed yields outputs as their hosts finish, in the order they
+// finish, each with its position in outputs: a caller reacts to the first
+// failures (or the first results) without waiting for every host or
+// selecting over every Done channel. The sequence ends once every host has
+// finished, when the loop stops early, or when ctx ends: check ctx.Err()
+// after the loop to tell. It costs no goroutine per host.
+func Completed(ctx context.Context, outputs []*HostOutput) iter.Seq2[int, *HostOutput] {
+	return func(yield func(int, *HostOutput) bool) {
+		finished := make(chan int, len(outputs)) // never blocks a host's notification
+		for i, o := range outputs {
+			o.notifyDone(func() { finished <- i })
+		}
+		for range outputs {
+			select {
+			case i := <-finished:
+				if !yield(i, outputs[i]) {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
 	}
 }
 

@@ -51,6 +51,8 @@ type HostOutput struct {
 	session        *ssh.Session
 	pty            bool
 	requestTimeout time.Duration // how long Signal and Resize wait for a reply
+	onDone         []func()      // called once done is closed (see notifyDone)
+	finished       bool          // done is closed
 }
 
 func newHostOutput(h *host, command string, opt *Config, readTimeout time.Duration, log *hostLog) *HostOutput {
@@ -203,7 +205,7 @@ func (o *HostOutput) startFailed(err error) {
 	o.mu.Unlock()
 	o.Stdout.buf.CloseWithError(nil)
 	o.Stderr.buf.CloseWithError(nil)
-	close(o.done)
+	o.closeDone()
 }
 
 // finish records how the command ended, then ends the streams, so that a
@@ -230,7 +232,7 @@ func (o *HostOutput) finish(waitErr, hostErr error) {
 	o.mu.Unlock()
 	o.Stdout.buf.CloseWithError(streamErr)
 	o.Stderr.buf.CloseWithError(streamErr)
-	close(o.done)
+	o.closeDone()
 }
 
 // setErr records err unless the host already has an error.
@@ -247,4 +249,31 @@ func (o *HostOutput) startErr() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.startError
+}
+
+// closeDone marks the host finished: done closes, then the notifyDone
+// functions run.
+func (o *HostOutput) closeDone() {
+	o.mu.Lock()
+	o.finished = true
+	fns := o.onDone
+	o.onDone = nil
+	o.mu.Unlock()
+	close(o.done)
+	for _, f := range fns {
+		f()
+	}
+}
+
+// notifyDone calls f once the host is finished: at once if it is already.
+// f must not block.
+func (o *HostOutput) notifyDone(f func()) {
+	o.mu.Lock()
+	if !o.finished {
+		o.onDone = append(o.onDone, f)
+		o.mu.Unlock()
+		return
+	}
+	o.mu.Unlock()
+	f()
 }

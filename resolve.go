@@ -24,6 +24,25 @@ import (
 // entry itself ([user@]host[:port]), its HostConfig, the Config fields the
 // caller set, ssh_config, the defaults.
 
+// loadSSHConfig reads the ssh_config files cfg asks for; nil when it asks
+// for none.
+func loadSSHConfig(cfg *Config) (*sshconfig.Config, error) {
+	if cfg.IgnoreSSHConfig {
+		return nil, nil
+	}
+	opt := sshconfig.Options{UserFile: cfg.SSHConfigFile}
+	if opt.UserFile == "" {
+		home, _ := os.UserHomeDir()
+		opt.UserFile, opt.SystemFile = sshconfig.DefaultFiles(home)
+		opt.IgnoreMissing = true
+	}
+	sc, err := sshconfig.Load(opt)
+	if err != nil {
+		return nil, fmt.Errorf("pssh: ssh_config: %w (set Config.IgnoreSSHConfig to ignore it)", err)
+	}
+	return sc, nil
+}
+
 // host is one entry of the host list with its resolved settings and its
 // connection.
 type host struct {
@@ -52,27 +71,6 @@ type host struct {
 	conn conn
 }
 
-func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte, certFile string) sshauth.Options {
-	opt := sshauth.Options{
-		Password:    password,
-		DefaultKeys: !cfg.NoDefaultKeys,
-		Passphrase:  passphrase,
-		Agent:       !cfg.NoAgent,
-		AgentSocket: cfg.AgentSocket,
-	}
-	if keyFile != "" {
-		opt.Keys = append(opt.Keys, sshauth.Key{Path: keyFile, Passphrase: passphrase, CertPath: certFile})
-	}
-	if len(key) > 0 {
-		k := sshauth.Key{PEM: key, Passphrase: passphrase}
-		if keyFile == "" {
-			k.CertPath = certFile
-		}
-		opt.Keys = append(opt.Keys, k)
-	}
-	return opt
-}
-
 func (c *Client) newHost(i int, entry string) (*host, error) {
 	spec, err := hostspec.Parse(entry)
 	if err != nil {
@@ -91,34 +89,6 @@ func (c *Client) newHost(i int, entry string) (*host, error) {
 		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
 	}
 	return h, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// loadSSHConfig reads the ssh_config files cfg asks for; nil when it asks
-// for none.
-func loadSSHConfig(cfg *Config) (*sshconfig.Config, error) {
-	if cfg.IgnoreSSHConfig {
-		return nil, nil
-	}
-	opt := sshconfig.Options{UserFile: cfg.SSHConfigFile}
-	if opt.UserFile == "" {
-		home, _ := os.UserHomeDir()
-		opt.UserFile, opt.SystemFile = sshconfig.DefaultFiles(home)
-		opt.IgnoreMissing = true
-	}
-	sc, err := sshconfig.Load(opt)
-	if err != nil {
-		return nil, fmt.Errorf("pssh: ssh_config: %w (set Config.IgnoreSSHConfig to ignore it)", err)
-	}
-	return sc, nil
 }
 
 // resolve fills in h's settings from the host entry, its HostConfig, the
@@ -178,15 +148,6 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	return c.resolveAuth(h, hc, s)
 }
 
-func firstNonZero(v ...int) int {
-	for _, n := range v {
-		if n != 0 {
-			return n
-		}
-	}
-	return 0
-}
-
 // resolveHostKeys sets h's host key check: Config.HostKeyCallback, else
 // known_hosts under the policy and files of Config, else of ssh_config.
 func (c *Client) resolveHostKeys(h *host, s *sshconfig.Settings) error {
@@ -229,6 +190,37 @@ func (c *Client) resolveHostKeys(h *host, s *sshconfig.Settings) error {
 	return nil
 }
 
+// openKnownHosts opens the known_hosts files under policy; no files means
+// the default ones.
+func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPolicy, hash bool) (*knownhosts.DB, error) {
+	var policy knownhosts.Policy
+	switch hostKeyPolicy {
+	case HostKeyStrict:
+		policy = knownhosts.Strict
+	case HostKeyAcceptNew:
+		policy = knownhosts.AcceptNew
+	case HostKeyInsecureIgnore:
+		policy = knownhosts.Insecure
+	default:
+		return nil, fmt.Errorf("pssh: unknown HostKeyPolicy %d", int(hostKeyPolicy))
+	}
+	opts := knownhosts.Options{Files: files, IgnoreMissing: ignoreMissing, Policy: policy, Hash: hash}
+	if len(opts.Files) == 0 {
+		opts.IgnoreMissing = true
+		if home, err := os.UserHomeDir(); err == nil {
+			opts.Files = append(opts.Files, filepath.Join(home, ".ssh", "known_hosts"))
+		} else if policy == knownhosts.AcceptNew {
+			return nil, fmt.Errorf("pssh: no home directory for ~/.ssh/known_hosts (set Config.KnownHostsFiles): %w", err)
+		}
+		opts.Files = append(opts.Files, "/etc/ssh/ssh_known_hosts")
+	}
+	db, err := knownhosts.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("pssh: reading known_hosts: %w", err)
+	}
+	return db, nil
+}
+
 // resolveAuth sets h's credentials. Hosts with the same credentials share
 // one sshauth.Set, and every Set of an agent socket shares its connection
 // and parsed keys.
@@ -268,6 +260,27 @@ func (c *Client) resolveAuth(h *host, hc HostConfig, s *sshconfig.Settings) erro
 	}
 	h.auth = set
 	return nil
+}
+
+func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte, certFile string) sshauth.Options {
+	opt := sshauth.Options{
+		Password:    password,
+		DefaultKeys: !cfg.NoDefaultKeys,
+		Passphrase:  passphrase,
+		Agent:       !cfg.NoAgent,
+		AgentSocket: cfg.AgentSocket,
+	}
+	if keyFile != "" {
+		opt.Keys = append(opt.Keys, sshauth.Key{Path: keyFile, Passphrase: passphrase, CertPath: certFile})
+	}
+	if len(key) > 0 {
+		k := sshauth.Key{PEM: key, Passphrase: passphrase}
+		if keyFile == "" {
+			k.CertPath = certFile
+		}
+		opt.Keys = append(opt.Keys, k)
+	}
+	return opt
 }
 
 // authSet returns the Set for opt, making it once.
@@ -421,33 +434,20 @@ func (c *Client) setRoute(h *host, hc HostConfig) error {
 	return nil
 }
 
-// openKnownHosts opens the known_hosts files under policy; no files means
-// the default ones.
-func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPolicy, hash bool) (*knownhosts.DB, error) {
-	var policy knownhosts.Policy
-	switch hostKeyPolicy {
-	case HostKeyStrict:
-		policy = knownhosts.Strict
-	case HostKeyAcceptNew:
-		policy = knownhosts.AcceptNew
-	case HostKeyInsecureIgnore:
-		policy = knownhosts.Insecure
-	default:
-		return nil, fmt.Errorf("pssh: unknown HostKeyPolicy %d", int(hostKeyPolicy))
-	}
-	opts := knownhosts.Options{Files: files, IgnoreMissing: ignoreMissing, Policy: policy, Hash: hash}
-	if len(opts.Files) == 0 {
-		opts.IgnoreMissing = true
-		if home, err := os.UserHomeDir(); err == nil {
-			opts.Files = append(opts.Files, filepath.Join(home, ".ssh", "known_hosts"))
-		} else if policy == knownhosts.AcceptNew {
-			return nil, fmt.Errorf("pssh: no home directory for ~/.ssh/known_hosts (set Config.KnownHostsFiles): %w", err)
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
 		}
-		opts.Files = append(opts.Files, "/etc/ssh/ssh_known_hosts")
 	}
-	db, err := knownhosts.Open(opts)
-	if err != nil {
-		return nil, fmt.Errorf("pssh: reading known_hosts: %w", err)
+	return ""
+}
+
+func firstNonZero(v ...int) int {
+	for _, n := range v {
+		if n != 0 {
+			return n
+		}
 	}
-	return db, nil
+	return 0
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -174,18 +173,6 @@ func slurpPaths(hosts []string, remote, dir string) []pssh.CopyPaths {
 func copyStatus(err error) (outcome, string, string) {
 	if err == nil {
 		return succeeded, "", ""
-	}
-	var te *pssh.TransferError
-	if errors.As(err, &te) {
-		where := "remote"
-		if te.Local {
-			where = "local"
-		}
-		text := fmt.Sprintf("%s %s %s: %v", te.Op, where, te.Path, te.Err)
-		if errors.Is(err, pssh.ErrConnectionLost) {
-			return connectFailed, text, "connection"
-		}
-		return nonZero, text, "transfer"
 	}
 	return errStatus(err)
 }

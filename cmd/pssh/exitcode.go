@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -40,66 +39,96 @@ const (
 // --json ("" when the host has no error).
 func hostStatus(o *pssh.HostOutput) (outcome, string, string) {
 	err := o.Err()
-	if err == nil {
+	if err != nil {
+		return errStatus(err)
+	}
+	switch o.Failure() {
+	case pssh.FailureCommand:
 		if sig := o.ExitSignal(); sig != "" {
 			return killed, "killed by signal " + sig, ""
 		}
-		code, ok := o.ExitCode()
-		switch {
-		case !ok:
-			return connectFailed, "ended without an exit status", ""
-		case code != 0:
-			return nonZero, "exited " + itoa(code), ""
-		}
-		return succeeded, "", ""
+		code, _ := o.ExitCode()
+		return nonZero, "exited " + itoa(code), ""
+	case pssh.FailureSession:
+		return connectFailed, "ended without an exit status", ""
 	}
-	return errStatus(err)
+	return succeeded, "", ""
 }
 
 // errStatus classifies a host's error: its outcome, a short text and an
-// error kind for --json.
+// error kind for --json, from the library's classification.
 func errStatus(err error) (outcome, string, string) {
+	kind := pssh.Classify(err)
+	out, text := errOutcome(err, kind), errText(err, kind)
 	var je *pssh.JumpError
 	if errors.As(err, &je) {
 		// The hop's own error, named after the hop.
-		out, text, _ := errStatus(je.Err)
-		return max(out, connectFailed), fmt.Sprintf("jump host #%d %s: %s", je.HopIndex, je.Hop, text), "jump"
+		text = fmt.Sprintf("jump host #%d %s: %s", je.HopIndex, je.Hop, text)
+		out = max(out, connectFailed)
 	}
-	var (
-		te  *pssh.TimeoutError
-		ce  *pssh.ConnectionError
-		ue  *pssh.UnknownHostError
-		ae  *pssh.AuthenticationError
-		he  *pssh.HostKeyError
-		se  *pssh.SessionError
-		nse *pssh.NotStartedError
-	)
-	switch {
-	case errors.As(err, &te):
-		if te.Op == "run" {
-			return killed, "timed out", "timeout"
+	return out, text, kind.String()
+}
+
+// errOutcome is what a host's error means for the exit status. A time
+// limit that passed while connecting is a host that could not be reached,
+// as a refusal is; the run's own deadline (-t) and the command's time are
+// a host killed.
+func errOutcome(err error, kind pssh.FailureKind) outcome {
+	switch kind {
+	case pssh.FailureTimeout:
+		var te *pssh.TimeoutError
+		if errors.As(err, &te) && !te.Deadline && te.Phase < pssh.PhaseCommand {
+			return connectFailed
 		}
-		return connectFailed, te.Op + " timed out", "timeout"
-	case errors.As(err, &nse):
-		return killed, "not started (interrupted)", "not_started"
-	case errors.As(err, &ue):
-		return connectFailed, "unknown host", "unknown_host"
-	case errors.As(err, &ae):
-		return connectFailed, "authentication failed", "authentication"
-	case errors.As(err, &he):
-		return connectFailed, "host key verification failed", "host_key"
-	case errors.As(err, &ce):
-		return connectFailed, connReason(ce.Err), "connection"
-	case errors.As(err, &se):
-		switch {
-		case errors.Is(err, context.Canceled):
-			return killed, "interrupted", "interrupted"
-		case errors.Is(err, pssh.ErrConnectionLost):
-			return connectFailed, "connection lost", "connection"
-		}
-		return connectFailed, se.Op + " failed: " + se.Err.Error(), "session"
+		return killed
+	case pssh.FailureInterrupted, pssh.FailureNotStarted:
+		return killed
+	case pssh.FailureTransfer, pssh.FailureCommand:
+		return nonZero
 	}
-	return connectFailed, err.Error(), "other"
+	return connectFailed
+}
+
+// errText says briefly why a host failed, for its status line.
+func errText(err error, kind pssh.FailureKind) string {
+	var tr *pssh.TransferError
+	if errors.As(err, &tr) {
+		where := "remote"
+		if tr.Local {
+			where = "local"
+		}
+		return fmt.Sprintf("%s %s %s: %v", tr.Op, where, tr.Path, tr.Err)
+	}
+	switch kind {
+	case pssh.FailureTimeout:
+		var te *pssh.TimeoutError
+		if errors.As(err, &te) && !te.Deadline && te.Phase < pssh.PhaseCommand {
+			return te.Phase.String() + " timed out"
+		}
+		return "timed out"
+	case pssh.FailureNotStarted:
+		return "not started (interrupted)"
+	case pssh.FailureInterrupted:
+		return "interrupted"
+	case pssh.FailureUnknownHost:
+		return "unknown host"
+	case pssh.FailureAuthentication:
+		return "authentication failed"
+	case pssh.FailureHostKey:
+		return "host key verification failed"
+	case pssh.FailureConnection:
+		var ce *pssh.ConnectionError
+		if errors.As(err, &ce) {
+			return connReason(ce.Err)
+		}
+		return "connection lost"
+	case pssh.FailureSession:
+		var se *pssh.SessionError
+		if errors.As(err, &se) {
+			return se.Op + " failed: " + se.Err.Error()
+		}
+	}
+	return err.Error()
 }
 
 // connReason says briefly why a connection failed.

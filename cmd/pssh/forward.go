@@ -52,11 +52,11 @@ func runForward(args []string, stdout, stderr io.Writer) int {
 		var f *pssh.Forward
 		switch s.kind {
 		case "L":
-			f, err = client.ForwardLocal(ctx, 0, s.listen, s.target)
+			f, err = client.ForwardLocal(ctx, 0, s.listen, s.target, nil)
 		case "R":
-			f, err = client.ForwardRemote(ctx, 0, s.listen, s.target)
+			f, err = client.ForwardRemote(ctx, 0, s.listen, s.target, nil)
 		default:
-			f, err = client.Socks(ctx, 0, s.listen)
+			f, err = client.Socks(ctx, 0, s.listen, nil)
 		}
 		if err != nil {
 			return hostFailure(stderr, err)
