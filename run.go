@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/gopssh/pssh/internal/workpool"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -112,22 +112,9 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 // on the pool, records the outputs as the last run, and returns the first
 // start error unless opt.ContinueOnErrors.
 func (c *Client) startAll(ctx context.Context, hosts []*host, outputs []*HostOutput, opt *RunOptions, shell bool) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(c.cfg.PoolSize, len(hosts)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(hosts) {
-					return
-				}
-				c.start(ctx, hosts[i], outputs[i], opt, shell)
-			}
-		}()
-	}
-	wg.Wait()
+	workpool.Each(len(hosts), c.cfg.PoolSize, func(i int) {
+		c.start(ctx, hosts[i], outputs[i], opt, shell)
+	})
 
 	c.mu.Lock()
 	c.last = outputs

@@ -445,3 +445,42 @@ func TestRunOnSomeHosts(t *testing.T) {
 		}
 	}
 }
+
+func TestTerm(t *testing.T) {
+	fleet, cfg := testFleet(t, 1, sshtest.Faults{})
+	c := newClient(t, fleet.Addrs(), cfg)
+	outs, err := c.Run(ctxT(t), `echo "$TERM"`, &pssh.RunOptions{UsePTY: true, Term: "vt100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(joinLines(outs[0].Stdout)); got != "vt100" {
+		t.Errorf("TERM %q, want vt100", got)
+	}
+}
+
+func TestEnv(t *testing.T) {
+	fleet, cfg := testFleet(t, 2, sshtest.Faults{})
+	c := newClient(t, fleet.Addrs(), cfg)
+	tests := []struct {
+		name string
+		opt  pssh.RunOptions
+		want string
+	}{
+		{"none", pssh.RunOptions{}, "|"},
+		{"two", pssh.RunOptions{Env: map[string]string{"PSSH_B": "two words", "PSSH_A": "it's $1"}}, "it's $1|two words"},
+		{"with pty", pssh.RunOptions{UsePTY: true, Env: map[string]string{"PSSH_A": "a"}}, "a|"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			outs, err := c.Run(ctxT(t), `echo "$PSSH_A|$PSSH_B"`, &tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range outs {
+				if got := strings.TrimSpace(joinLines(o.Stdout)); got != tt.want {
+					t.Errorf("%s: %q, want %q", o.Host, got, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -113,7 +113,7 @@ func (c *Client) scpRecv(ctx context.Context, h *host, s *scpSession, r *CopyRes
 			dirs = dirs[:len(dirs)-1]
 			if d.dir && opt.PreserveTimes && !d.mtime.IsZero() {
 				if err := os.Chtimes(d.rel, d.atime, d.mtime); err != nil {
-					return &TransferError{Host: h.name, Path: d.rel, Local: true, Op: "chtimes", Err: err}
+					return localError(h, "chtimes", d.rel, err)
 				}
 			}
 		case 'C', 'D':
@@ -139,11 +139,11 @@ func (c *Client) scpRecv(ctx context.Context, h *host, s *scpSession, r *CopyRes
 				}
 				made, err := localMkdir(dst, !started)
 				if err != nil {
-					return &TransferError{Host: h.name, Path: dst, Local: true, Op: "mkdir", Err: err}
+					return localError(h, "mkdir", dst, err)
 				}
 				if made {
 					if err := os.Chmod(dst, mode); err != nil {
-						return &TransferError{Host: h.name, Path: dst, Local: true, Op: "chmod", Err: err}
+						return localError(h, "chmod", dst, err)
 					}
 				}
 				e.dir = made
@@ -151,7 +151,7 @@ func (c *Client) scpRecv(ctx context.Context, h *host, s *scpSession, r *CopyRes
 			} else {
 				if !started {
 					if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
-						return &TransferError{Host: h.name, Path: filepath.Dir(dst), Local: true, Op: "mkdir", Err: err}
+						return localError(h, "mkdir", filepath.Dir(dst), err)
 					}
 				}
 				if err := ok(); err != nil {
@@ -209,17 +209,13 @@ func parseSCPRecord(line string) (fs.FileMode, int64, string, error) {
 // file.
 func (c *Client) scpRecvFile(h *host, s *scpSession, remote string, e entry, w *bufio.Writer, buf []byte, times bool, p *progress) (n int64, err error) {
 	dst := e.rel
-	localErr := func(op, p string, err error) error {
-		return &TransferError{Host: h.name, Path: p, Local: true, Op: op, Err: err}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".pssh-tmp-*")
+	tmp, err := createLocalTemp(h, dst)
 	if err != nil {
-		return 0, localErr("create", dst, err)
+		return 0, err
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			tmp.abandon()
 		}
 	}()
 	w.Reset(&progressWriter{w: tmp, p: p})
@@ -231,7 +227,7 @@ func (c *Client) scpRecvFile(h *host, s *scpSession, remote string, e entry, w *
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return n, localErr("write", tmp.Name(), err)
+			return n, localError(h, "write", tmp.Name(), err)
 		}
 		return n, c.scpError(h, s, "read", remote, s.eofError(err))
 	}
@@ -243,26 +239,8 @@ func (c *Client) scpRecvFile(h *host, s *scpSession, remote string, e entry, w *
 	if err = s.ack(); err != nil {
 		return n, c.scpError(h, s, "read", remote, err)
 	}
-	fi, err := tmp.Stat()
-	if err != nil {
-		return n, localErr("stat", tmp.Name(), err)
-	}
-	if fi.Size() != n {
-		return n, localErr("write", tmp.Name(), ErrSizeMismatch)
-	}
-	if err = tmp.Chmod(e.mode); err != nil {
-		return n, localErr("chmod", tmp.Name(), err)
-	}
-	if err = tmp.Close(); err != nil {
-		return n, localErr("write", tmp.Name(), err)
-	}
-	if times && !e.mtime.IsZero() {
-		if err = os.Chtimes(tmp.Name(), e.atime, e.mtime); err != nil {
-			return n, localErr("chtimes", tmp.Name(), err)
-		}
-	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
-		return n, localErr("rename", dst, err)
+	if err = tmp.commit(n, e, times); err != nil {
+		return n, err
 	}
 	if _, err = s.in.Write([]byte{0}); err != nil {
 		return n, c.scpError(h, s, "scp", remote, err)

@@ -85,12 +85,12 @@ func (c *Client) scpSendEntries(ctx context.Context, h *host, s *scpSession, pla
 		if e.skip != "" {
 			r.Skipped = append(r.Skipped, src+": "+e.skip)
 			if !opt.SkipSpecial {
-				*errs = append(*errs, &TransferError{Host: h.name, Path: src, Local: true, Op: "skip", Err: &skipError{e.skip}})
+				*errs = append(*errs, localError(h, "skip", src, &skipError{e.skip}))
 			}
 			continue
 		}
 		if strings.Contains(e.rel, "\n") {
-			return &TransferError{Host: h.name, Path: src, Local: true, Op: "scp", Err: errors.New("scp cannot carry names with newlines")}
+			return localError(h, "scp", src, errors.New("scp cannot carry names with newlines"))
 		}
 		// Leave the directories e is not in.
 		for len(depth) > 0 && !strings.HasPrefix(e.rel, depth[len(depth)-1]+"/") {
@@ -166,7 +166,7 @@ func scpMode(m os.FileMode) uint32 {
 func (c *Client) scpSendFile(h *host, s *scpSession, src, dst, name string, e entry, buf []byte, p *progress) (int64, error) {
 	f, err := os.Open(src)
 	if err != nil {
-		return 0, &TransferError{Host: h.name, Path: src, Local: true, Op: "open", Err: err}
+		return 0, localError(h, "open", src, err)
 	}
 	defer f.Close()
 	if err := s.send(fmt.Sprintf("C%04o %d %s\n", scpMode(e.mode), e.size, name)); err != nil {

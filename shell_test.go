@@ -2,160 +2,101 @@ package pssh_test
 
 import (
 	"errors"
-	"io"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
-	"golang.org/x/crypto/ssh"
 )
 
-func TestSignal(t *testing.T) {
-	fleet, cfg := testFleet(t, 2, sshtest.Faults{})
+func TestOpenShell(t *testing.T) {
+	fleet, cfg := testFleet(t, 3, sshtest.Faults{})
 	c := newClient(t, fleet.Addrs(), cfg)
-	tests := []struct {
-		name   string
-		sig    ssh.Signal
-		signal string
-	}{
-		{"TERM", ssh.SIGTERM, "TERM"},
-		{"KILL", ssh.SIGKILL, "KILL"},
-		{"SIG prefix", "SIGUSR1", "USR1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			outs, err := c.Run(ctxT(t), "sleep 60", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range outs {
-				if err := o.Signal(tt.sig); err != nil {
-					t.Fatalf("Signal: %v", err)
-				}
-			}
-			if err := c.Join(ctxT(t), outs, nil); err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range outs {
-				if got := o.ExitSignal(); got != tt.signal || o.Err() != nil {
-					t.Errorf("%s: exit signal %q err %v, want %q", o.Host, got, o.Err(), tt.signal)
-				}
-				// After the end: nothing to signal or resize.
-				checkRequestError(t, o.Signal(ssh.SIGTERM), o.Host, "signal TERM", pssh.ErrNotRunning)
-				checkRequestError(t, o.Resize(100, 40), o.Host, "window-change", pssh.ErrNotRunning)
-			}
-		})
-	}
-}
-
-func checkRequestError(t *testing.T, err error, host, request string, want error) {
-	t.Helper()
-	var re *pssh.RequestError
-	if !errors.As(err, &re) || !errors.Is(err, want) || re.Host != host || !strings.HasPrefix(re.Request, request) {
-		t.Errorf("err %v, want a *RequestError for %s, %s, wrapping %v", err, host, request, want)
-	}
-	if err != nil && !strings.HasPrefix(err.Error(), host+": ") {
-		t.Errorf("%q does not name the host %s", err, host)
-	}
-}
-
-func TestResize(t *testing.T) {
-	fleet, cfg := testFleet(t, 1, sshtest.Faults{})
-	c := newClient(t, fleet.Addrs(), cfg)
-	tests := []struct {
-		name          string
-		opt           pssh.RunOptions
-		width, height int // Resize to this, if not zero
-		want          string
-	}{
-		{"default size", pssh.RunOptions{UsePTY: true}, 0, 0, "24 80"},
-		{"given size", pssh.RunOptions{UsePTY: true, Width: 100, Height: 30}, 0, 0, "30 100"},
-		{"resized", pssh.RunOptions{UsePTY: true}, 132, 50, "50 132"},
-		{"resized twice", pssh.RunOptions{UsePTY: true, Width: 10, Height: 5}, 200, 60, "60 200"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			// The command waits for a line, written once Resize returned.
-			outs, err := c.Run(ctxT(t), `read x; stty size; echo "$TERM"`, &tt.opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o := outs[0]
-			if tt.width != 0 {
-				if tt.name == "resized twice" {
-					if err := o.Resize(1, 1); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := o.Resize(tt.width, tt.height); err != nil {
-					t.Fatalf("Resize: %v", err)
-				}
-			}
-			io.WriteString(o.Stdin, "go\n")
-			// sshtest ignores terminal modes, so its pty echoes the input.
-			got := strings.TrimPrefix(strings.ReplaceAll(joinLines(o.Stdout), "\r", ""), "go\n")
-			if want := tt.want + "\nxterm"; got != want {
-				t.Errorf("output %q, want %q", got, want)
-			}
-		})
-	}
-}
-
-func TestResizeErrors(t *testing.T) {
-	fleet, cfg := testFleet(t, 1, sshtest.Faults{})
-	c := newClient(t, fleet.Addrs(), cfg)
-	outs, err := c.Run(ctxT(t), "read x", nil)
+	shells, err := c.OpenShell(ctxT(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := outs[0]
-	checkRequestError(t, o.Resize(100, 40), o.Host, "window-change 100x40", pssh.ErrNoPTY)
-	var re *pssh.RequestError
-	if err := o.Resize(0, 40); !errors.As(err, &re) {
-		t.Errorf("Resize(0, 40): %v, want a *RequestError", err)
-	}
-	o.Stdin.Close()
-	if err := o.Wait(ctxT(t)); err != nil {
+	if err := c.RunShellCommands(ctxT(t), shells, "X=1; echo one", "echo two $X >&2"); err != nil {
 		t.Fatal(err)
+	}
+	for i, s := range shells {
+		if err := s.Run(fmt.Sprintf("echo host %d; exit 3", i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.JoinShells(ctxT(t), shells, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range shells {
+		if got, want := joinLines(s.Stdout), fmt.Sprintf("one\nhost %d", i); got != want {
+			t.Errorf("%s stdout %q, want %q", s.Host, got, want)
+		}
+		if got := joinLines(s.Stderr); got != "two 1" {
+			t.Errorf("%s stderr %q", s.Host, got)
+		}
+		if code, ok := s.ExitCode(); !ok || code != 3 || s.Err() != nil || s.Output().Command != "" {
+			t.Errorf("%s: exit %d %v, err %v", s.Host, code, ok, s.Err())
+		}
 	}
 }
 
-func TestTerm(t *testing.T) {
-	fleet, cfg := testFleet(t, 1, sshtest.Faults{})
+func TestOpenShellPTY(t *testing.T) {
+	fleet, cfg := testFleet(t, 2, sshtest.Faults{})
 	c := newClient(t, fleet.Addrs(), cfg)
-	outs, err := c.Run(ctxT(t), `echo "$TERM"`, &pssh.RunOptions{UsePTY: true, Term: "vt100"})
+	shells, err := c.OpenShell(ctxT(t), &pssh.ShellOptions{UsePTY: true, Term: "vt100", Width: 100, Height: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(joinLines(outs[0].Stdout)); got != "vt100" {
-		t.Errorf("TERM %q, want vt100", got)
+	if err := c.RunShellCommands(ctxT(t), shells, "test -t 0 && echo tty", `echo "term=$TERM"; stty size`); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range shells {
+		if err := s.Close(); err != nil { // Ctrl-D: the interactive shell exits
+			t.Fatal(err)
+		}
+	}
+	if err := c.JoinShells(ctxT(t), shells, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range shells {
+		out := joinLines(s.Stdout)
+		for _, want := range []string{"tty", "term=vt100", "30 100"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: output %q lacks %q", s.Host, out, want)
+			}
+		}
+		if code, ok := s.ExitCode(); !ok || code != 0 || s.Err() != nil {
+			t.Errorf("%s: exit %d %v, err %v", s.Host, code, ok, s.Err())
+		}
 	}
 }
 
-func TestEnv(t *testing.T) {
+func TestJoinShellsTimeout(t *testing.T) {
 	fleet, cfg := testFleet(t, 2, sshtest.Faults{})
 	c := newClient(t, fleet.Addrs(), cfg)
-	tests := []struct {
-		name string
-		opt  pssh.RunOptions
-		want string
-	}{
-		{"none", pssh.RunOptions{}, "|"},
-		{"two", pssh.RunOptions{Env: map[string]string{"PSSH_B": "two words", "PSSH_A": "it's $1"}}, "it's $1|two words"},
-		{"with pty", pssh.RunOptions{UsePTY: true, Env: map[string]string{"PSSH_A": "a"}}, "a|"},
+	shells, err := c.OpenShell(ctxT(t), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			outs, err := c.Run(ctxT(t), `echo "$PSSH_A|$PSSH_B"`, &tt.opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range outs {
-				if got := strings.TrimSpace(joinLines(o.Stdout)); got != tt.want {
-					t.Errorf("%s: %q, want %q", o.Host, got, tt.want)
-				}
-			}
-		})
+	shells[0].Close()
+	err = c.JoinShells(ctxT(t), shells, &pssh.JoinOptions{Timeout: 300 * time.Millisecond})
+	var je *pssh.JoinTimeoutError
+	if !errors.As(err, &je) || len(je.Unfinished) != 1 || je.Unfinished[0] != shells[1].Host {
+		t.Fatalf("err %v, want a *JoinTimeoutError with %s unfinished", err, shells[1].Host)
+	}
+	// The unfinished shell still runs: it takes commands and ends on Close.
+	if err := shells[1].Run("exit 5"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.JoinShells(ctxT(t), shells, nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, ok := shells[1].ExitCode(); !ok || code != 5 {
+		t.Errorf("exit %d %v, want 5", code, ok)
 	}
 }

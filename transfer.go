@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/gopssh/pssh/internal/workpool"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
@@ -133,29 +132,18 @@ func (c *Client) transfer(ctx context.Context, opt *CopyOptions, local, remote s
 			}
 		}
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(c.cfg.PoolSize, len(c.hosts)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(c.hosts) {
-					return
-				}
-				h, r := c.hosts[i], results[i]
-				start := time.Now()
-				if err := ctx.Err(); err != nil {
-					r.Err = &NotStartedError{Host: h.name, Err: err}
-					continue
-				}
-				p := &progress{fn: opt.Progress, host: h.name, index: i, total: -1}
-				r.Err = fn(ctx, h, r, p)
-				p.flush()
-				r.Elapsed = time.Since(start)
-			}
-		})
-	}
-	wg.Wait()
+	workpool.Each(len(c.hosts), c.cfg.PoolSize, func(i int) {
+		h, r := c.hosts[i], results[i]
+		start := time.Now()
+		if err := ctx.Err(); err != nil {
+			r.Err = &NotStartedError{Host: h.name, Err: err}
+			return
+		}
+		p := &progress{fn: opt.Progress, host: h.name, index: i, total: -1}
+		r.Err = fn(ctx, h, r, p)
+		p.flush()
+		r.Elapsed = time.Since(start)
+	})
 	if !opt.ContinueOnErrors {
 		for _, r := range results {
 			if r.Err != nil {

@@ -8,11 +8,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/internal/workpool"
 )
 
 var version = "devel"
@@ -161,22 +161,13 @@ func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.W
 	// As the classic pssh: at most -p commands run at once, each host
 	// starting as another finishes, all on the one client.
 	results := make(chan *result)
-	var next atomic.Int64
-	for range min(o.par, len(hosts)) {
-		go func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(hosts) {
-					return
-				}
-				hopt := *ropt
-				hopt.Hosts = []int{i}
-				outputs, _ := client.Run(ctx, command, &hopt) // errors are on the output
-				go feedInput(outputs[0], input)
-				results <- r.collect(outputs[0])
-			}
-		}()
-	}
+	go workpool.Each(len(hosts), o.par, func(i int) {
+		hopt := *ropt
+		hopt.Hosts = []int{i}
+		outputs, _ := client.Run(ctx, command, &hopt) // errors are on the output
+		go feedInput(outputs[0], input)
+		results <- r.collect(outputs[0])
+	})
 	for range hosts {
 		r.finished(<-results)
 	}

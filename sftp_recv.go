@@ -160,9 +160,6 @@ func remoteEntry(rel string, fi fs.FileInfo) entry {
 
 // fetch copies plan (rooted at r.Remote) into r.Local.
 func (c *Client) fetch(ctx context.Context, h *host, s *sftpConn, plan []entry, r *CopyResult, opt *CopyOptions, p *progress) error {
-	localErr := func(op, p string, err error) error {
-		return &TransferError{Host: h.name, Path: p, Local: true, Op: op, Err: err}
-	}
 	var created []entry
 	var errs []error
 	for _, e := range plan {
@@ -183,18 +180,18 @@ func (c *Client) fetch(ctx context.Context, h *host, s *sftpConn, plan []entry, 
 		case e.dir:
 			made, err := localMkdir(dst, e.rel == "")
 			if err != nil {
-				return localErr("mkdir", dst, err)
+				return localError(h, "mkdir", dst, err)
 			}
 			if made {
 				if err := os.Chmod(dst, e.mode); err != nil {
-					return localErr("chmod", dst, err)
+					return localError(h, "chmod", dst, err)
 				}
 				created = append(created, entry{rel: dst, mtime: e.mtime, atime: e.atime})
 			}
 		default:
 			if e.rel == "" {
 				if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
-					return localErr("mkdir", filepath.Dir(dst), err)
+					return localError(h, "mkdir", filepath.Dir(dst), err)
 				}
 			}
 			n, err := c.fetchFile(h, s, src, dst, e, opt.PreserveTimes, p)
@@ -209,7 +206,7 @@ func (c *Client) fetch(ctx context.Context, h *host, s *sftpConn, plan []entry, 
 		for i := len(created) - 1; i >= 0; i-- {
 			d := created[i]
 			if err := os.Chtimes(d.rel, d.atime, d.mtime); err != nil {
-				return localErr("chtimes", d.rel, err)
+				return localError(h, "chtimes", d.rel, err)
 			}
 		}
 	}
@@ -235,22 +232,18 @@ func localMkdir(dst string, root bool) (bool, error) {
 // fetchFile copies the remote file src to the local dst through a
 // temporary file, and returns the bytes received.
 func (c *Client) fetchFile(h *host, s *sftpConn, src, dst string, e entry, times bool, p *progress) (n int64, err error) {
-	localErr := func(op, p string, err error) error {
-		return &TransferError{Host: h.name, Path: p, Local: true, Op: op, Err: err}
-	}
 	rf, err := s.Open(src)
 	if err != nil {
 		return 0, c.transferError(h, s.client, "open", src, false, err)
 	}
 	defer rf.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".pssh-tmp-*")
+	tmp, err := createLocalTemp(h, dst)
 	if err != nil {
-		return 0, localErr("create", dst, err)
+		return 0, err
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			tmp.abandon()
 		}
 	}()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
@@ -262,33 +255,13 @@ func (c *Client) fetchFile(h *host, s *sftpConn, src, dst string, e entry, times
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == tmp.Name() {
-			return n, localErr("write", tmp.Name(), err)
+			return n, localError(h, "write", tmp.Name(), err)
 		}
 		return n, c.transferError(h, s.client, "read", src, false, err)
 	}
 	if n != e.size {
 		return n, &TransferError{Host: h.name, Path: src, Op: "read", Err: fmt.Errorf("%w: %d bytes, the file had %d", ErrSizeMismatch, n, e.size)}
 	}
-	fi, err := tmp.Stat()
-	if err != nil {
-		return n, localErr("stat", tmp.Name(), err)
-	}
-	if fi.Size() != n {
-		return n, localErr("write", tmp.Name(), ErrSizeMismatch)
-	}
-	if err = tmp.Chmod(e.mode); err != nil {
-		return n, localErr("chmod", tmp.Name(), err)
-	}
-	if err = tmp.Close(); err != nil {
-		return n, localErr("write", tmp.Name(), err)
-	}
-	if times {
-		if err = os.Chtimes(tmp.Name(), e.atime, e.mtime); err != nil {
-			return n, localErr("chtimes", tmp.Name(), err)
-		}
-	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
-		return n, localErr("rename", dst, err)
-	}
-	return n, nil
+	err = tmp.commit(n, e, times)
+	return n, err
 }

@@ -60,7 +60,7 @@ func (c *Client) transferSend(ctx context.Context, local, remote string, opt *Co
 	return c.transfer(ctx, opt, local, remote, func(ctx context.Context, h *host, r *CopyResult, p *progress) error {
 		sp := plans[r.Local]
 		if sp.err != nil {
-			return &TransferError{Host: h.name, Path: r.Local, Local: true, Op: "stat", Err: sp.err}
+			return localError(h, "stat", r.Local, sp.err)
 		}
 		p.total = planTotal(sp.entries)
 		return send(ctx, h, sp.entries, r, p)
@@ -97,7 +97,7 @@ func (c *Client) send(ctx context.Context, h *host, s *sftpConn, plan []entry, r
 		case e.skip != "":
 			r.Skipped = append(r.Skipped, src+": "+e.skip)
 			if !opt.SkipSpecial {
-				errs = append(errs, &TransferError{Host: h.name, Path: src, Local: true, Op: "skip", Err: &skipError{e.skip}})
+				errs = append(errs, localError(h, "skip", src, &skipError{e.skip}))
 			}
 		case e.dir:
 			made, err := remoteMkdir(s, dst, e.rel == "")
@@ -168,7 +168,7 @@ func remoteMkdir(s *sftpConn, dst string, root bool) (bool, error) {
 func (c *Client) sendFile(h *host, s *sftpConn, src, dst string, e entry, times bool, p *progress) (int64, error) {
 	lf, err := os.Open(src)
 	if err != nil {
-		return 0, &TransferError{Host: h.name, Path: src, Local: true, Op: "open", Err: err}
+		return 0, localError(h, "open", src, err)
 	}
 	defer lf.Close()
 	tmp := tempName(path.Dir(dst), path.Base(dst), path.Join)
@@ -197,12 +197,12 @@ func (c *Client) writeRemote(h *host, s *sftpConn, f *sftp.File, lf *os.File, sr
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) && pe.Path == src {
-			return n, &TransferError{Host: h.name, Path: src, Local: true, Op: "read", Err: err}
+			return n, localError(h, "read", src, err)
 		}
 		return n, c.transferError(h, s.client, "write", tmp, false, err)
 	}
 	if n != e.size {
-		return n, &TransferError{Host: h.name, Path: src, Local: true, Op: "read", Err: ErrSizeMismatch}
+		return n, localError(h, "read", src, ErrSizeMismatch)
 	}
 	fi, err := f.Stat()
 	if err != nil {
