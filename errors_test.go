@@ -32,12 +32,16 @@ func TestHostErrorsAreTyped(t *testing.T) {
 		host  string
 		check func(error) bool
 		text  string // the error text must contain this
+		kind  pssh.FailureKind
+		phase pssh.Phase // of a *TimeoutError
+		once  bool       // the text names the host once
 	}{
-		{"refused", closedPort(t), func(err error) bool { var e *pssh.ConnectionError; return errors.As(err, &e) }, "connection refused"},
-		{"unknown host", "no-such-host.invalid", func(err error) bool { var e *pssh.UnknownHostError; return errors.As(err, &e) }, "unknown host"},
-		{"auth", reject.Addrs()[0], func(err error) bool { var e *pssh.AuthenticationError; return errors.As(err, &e) }, "tester@"},
-		{"no banner", silent.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "timed out"},
-		{"exec never answered", hang.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "start command"},
+		{"refused", closedPort(t), func(err error) bool { var e *pssh.ConnectionError; return errors.As(err, &e) }, "connection refused", pssh.FailureConnection, 0, true},
+		{"unknown host", "no-such-host.invalid", func(err error) bool { var e *pssh.UnknownHostError; return errors.As(err, &e) }, "unknown host", pssh.FailureUnknownHost, 0, true},
+		// The login, user@host:port, is the subject of an authentication error.
+		{"auth", reject.Addrs()[0], func(err error) bool { var e *pssh.AuthenticationError; return errors.As(err, &e) }, "tester@", pssh.FailureAuthentication, 0, false},
+		{"no banner", silent.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "timed out", pssh.FailureTimeout, pssh.PhaseHandshake, true},
+		{"exec never answered", hang.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "start command", pssh.FailureTimeout, pssh.PhaseSession, true},
 	}
 	cfg.ConnectTimeout = 2 * time.Second // long enough for a loaded CI machine to log in
 	cfg.Password = "sesame"              // each fleet authorizes its own key, and this password
@@ -58,11 +62,24 @@ func TestHostErrorsAreTyped(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.host) || !strings.Contains(err.Error(), tt.text) {
 				t.Errorf("error %q does not name the host %s and say %q", err, tt.host, tt.text)
 			}
+			if n := strings.Count(err.Error(), tt.host); tt.once && n != 1 {
+				t.Errorf("error %q names the host %d times, want once", err, n)
+			}
+			if k := pssh.Classify(err); k != tt.kind {
+				t.Errorf("Classify = %v, want %v", k, tt.kind)
+			}
+			var te *pssh.TimeoutError
+			if errors.As(err, &te) && (te.Phase != tt.phase || te.Deadline) {
+				t.Errorf("timeout in phase %v (deadline %t), want phase %v, not the deadline", te.Phase, te.Deadline, tt.phase)
+			}
 			if len(outs) != 2 || joinLines(outs[0].Stdout) != "ok" || !tt.check(outs[1].Err()) {
 				t.Fatalf("outputs %v", outs)
 			}
 			if _, ok := outs[1].ExitCode(); ok {
 				t.Error("failed host has an exit code")
+			}
+			if outs[0].Failure() != pssh.NoFailure || outs[1].Failure() != tt.kind {
+				t.Errorf("Failure() = %v, %v; want %v, %v", outs[0].Failure(), outs[1].Failure(), pssh.NoFailure, tt.kind)
 			}
 			// Continue on errors: no error from Run; the host carries it.
 			outs, err = c.Run(ctxT(t), "echo ok", &pssh.RunOptions{ContinueOnErrors: true})

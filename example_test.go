@@ -163,3 +163,54 @@ func ExampleRunOptions_continueOnErrors() {
 	// host 0: exit code 0
 	// host 1: unknown host no-such-host.invalid
 }
+
+// React to hosts as they finish, in the order they finish, and classify
+// each failure once.
+func ExampleCompleted() {
+	fleet, cfg := exampleFleet(3)
+	defer fleet.Close()
+	client, err := pssh.New(fleet.Addrs(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	ctx := context.Background()
+	// Host 1 fails at once; the others wait a little, then succeed.
+	outputs, err := client.Run(ctx, "%s", &pssh.RunOptions{
+		HostArgs: [][]string{{"sleep 0.2"}, {"exit 4"}, {"sleep 0.2"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, out := range pssh.Completed(ctx, outputs) {
+		if kind := out.Failure(); kind != pssh.NoFailure {
+			code, _ := out.ExitCode()
+			fmt.Printf("host %d failed first: %v, exit code %d\n", i, kind, code)
+			break // the other hosts go on; their outputs stay readable
+		}
+	}
+	// Output:
+	// host 1 failed first: command, exit code 4
+}
+
+// Classify sorts any host error into a few kinds, for exit statuses,
+// retries or summaries.
+func ExampleClassify() {
+	fleet, cfg := exampleFleet(1)
+	defer fleet.Close()
+	client, err := pssh.New([]string{fleet.Addrs()[0], "no-such-host.invalid"}, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	outputs, _ := client.Run(context.Background(), "true", &pssh.RunOptions{ContinueOnErrors: true})
+	client.Join(context.Background(), outputs, nil)
+	for _, out := range outputs {
+		fmt.Printf("host %d: %v\n", out.Index, pssh.Classify(out.Err()))
+	}
+	// Output:
+	// host 0: none
+	// host 1: unknown_host
+}
