@@ -15,9 +15,8 @@ var errAuth = errors.New("sshtest: authentication failed")
 const serverVersion = "SSH-2.0-gopssh_sshtest"
 
 // newSSHConfig builds the x/crypto server configuration for s. Only the
-// authentication methods that can succeed are offered; if none can, password
-// authentication is offered and always fails, so that the zero Config accepts
-// no one.
+// authentication methods that can succeed are offered: always "publickey",
+// which accepts at least Config.ClientKey.
 func (s *Server) newSSHConfig() *ssh.ServerConfig {
 	c := &ssh.ServerConfig{
 		NoClientAuth:    s.cfg.NoClientAuth,
@@ -35,12 +34,7 @@ func (s *Server) newSSHConfig() *ssh.ServerConfig {
 		c.PasswordCallback = s.passwordAuth
 		c.KeyboardInteractiveCallback = s.keyboardInteractiveAuth
 	}
-	if len(s.authorizedKeys) > 0 {
-		c.PublicKeyCallback = s.publicKeyAuth
-	}
-	if !c.NoClientAuth && c.PasswordCallback == nil && c.PublicKeyCallback == nil {
-		c.PasswordCallback = s.passwordAuth
-	}
+	c.PublicKeyCallback = s.publicKeyAuth
 	return c
 }
 

@@ -56,7 +56,7 @@ func TestAuth(t *testing.T) {
 		{"keyboard-interactive wrong", Config{Password: "pw"}, "anyone", []ssh.AuthMethod{answer("nope", &asked)}, false},
 		{"keyboard-interactive per user", Config{Users: users}, "bob", []ssh.AuthMethod{answer("bob-pw", &asked)}, true},
 		{"no client auth", Config{NoClientAuth: true}, "anyone", nil, true},
-		{"zero config accepts no one", Config{}, "anyone", []ssh.AuthMethod{ssh.Password(""), ssh.PublicKeys(good.Signer)}, false},
+		{"zero config accepts no other client", Config{}, "anyone", []ssh.AuthMethod{ssh.Password(""), ssh.PublicKeys(good.Signer)}, false},
 		{"RejectAuth: password", Config{Password: "pw", Faults: Faults{RejectAuth: true}}, "anyone", []ssh.AuthMethod{ssh.Password("pw")}, false},
 		{"RejectAuth: key", Config{AuthorizedKeys: []ssh.PublicKey{good.PublicKey()}, Faults: Faults{RejectAuth: true}}, "anyone", []ssh.AuthMethod{ssh.PublicKeys(good.Signer)}, false},
 		{"RejectAuth: keyboard-interactive", Config{Password: "pw", Faults: Faults{RejectAuth: true}}, "anyone", []ssh.AuthMethod{answer("pw", &asked)}, false},

@@ -7,8 +7,9 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Config says how a [Server] behaves. The zero value accepts no one: set at
-// least one of Password, Users, AuthorizedKeys or NoClientAuth.
+// Config says how a [Server] behaves. The zero value accepts only the
+// server's own client key, [Server.ClientKey]: set Password, Users,
+// AuthorizedKeys or NoClientAuth to accept other clients too.
 //
 // A server copies its Config when it starts; changing the Config (or the
 // map and slices it refers to) afterwards has no effect. Use
@@ -26,6 +27,13 @@ type Config struct {
 	// compared by their wire encoding (Marshal), so certificates are not
 	// supported.
 	AuthorizedKeys []ssh.PublicKey
+	// ClientKey is a client key accepted for any user, in addition to
+	// AuthorizedKeys, so that a test's own client can always log in
+	// whatever else the Config accepts: [Server.ClientKey] returns it, and
+	// package psshtest configures pssh clients with it. It needs both
+	// Signer and PEM. If nil, a new ed25519 key is generated (one for all
+	// the servers of a [Fleet]).
+	ClientKey *Key
 	// NoClientAuth accepts every client without authentication.
 	NoClientAuth bool
 	// HostKey is the server's host key. If nil, a new ed25519 key is

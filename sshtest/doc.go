@@ -61,16 +61,16 @@
 //
 // # Typical use
 //
+// [Start] and [StartFleet] start servers for a test and close them when it
+// ends. Every server accepts its own client key, [Server.ClientKey], beside
+// what its Config accepts:
+//
 //	func TestDeploy(t *testing.T) {
-//		srv, err := sshtest.NewServer(sshtest.Config{Password: "secret", Logf: t.Logf})
-//		if err != nil {
-//			t.Fatal(err)
-//		}
-//		t.Cleanup(func() { srv.Close() })
+//		srv := sshtest.Start(t, sshtest.Config{Logf: t.Logf})
 //
 //		client, err := ssh.Dial("tcp", srv.Addr, &ssh.ClientConfig{
 //			User:            "deploy",
-//			Auth:            []ssh.AuthMethod{ssh.Password("secret")},
+//			Auth:            []ssh.AuthMethod{ssh.PublicKeys(srv.ClientKey().Signer)},
 //			HostKeyCallback: srv.HostKeyCallback(),
 //		})
 //		if err != nil {
@@ -79,6 +79,9 @@
 //		defer client.Close()
 //		// ... exercise the code under test against srv.Addr ...
 //	}
+//
+// Package psshtest configures clients of package pssh (the parallel SSH
+// client of this module) for a server or a fleet.
 //
 // Servers only ever listen on loopback addresses and the commands they run
 // execute with the privileges of the test process: never expose them.

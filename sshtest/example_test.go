@@ -1,13 +1,37 @@
 package sshtest_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"sort"
+	"testing"
 
+	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
+	"github.com/gopssh/pssh/sshtest/psshtest"
 	"golang.org/x/crypto/ssh"
 )
+
+// exampleT stands in for a test's *testing.T in the examples, which go test
+// runs without one. Like a test's t, it fails (here: exits) on Fatal and
+// runs the registered cleanups, last first, when the test is done.
+type exampleT struct {
+	testing.TB // nil: only the methods below are called
+	cleanups   []func()
+}
+
+func (t *exampleT) Helper()                           {}
+func (t *exampleT) Fatal(args ...any)                 { log.Fatal(args...) }
+func (t *exampleT) Errorf(format string, args ...any) { log.Printf(format, args...) }
+func (t *exampleT) Cleanup(f func())                  { t.cleanups = append(t.cleanups, f) }
+
+// done runs the cleanups, as go test does when a test ends.
+func (t *exampleT) done() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+}
 
 func Example() {
 	srv, err := sshtest.NewServer(sshtest.Config{Password: "secret"})
@@ -102,4 +126,58 @@ func ExampleServer_SetFaults() {
 	// Output:
 	// while rejecting: true
 	// after clearing: true
+}
+
+// Start a server for a test and log in with its own client key.
+func ExampleStart() {
+	t := &exampleT{} // in a test: its *testing.T
+	defer t.done()   // in a test: done by go test when the test ends
+
+	srv := sshtest.Start(t, sshtest.Config{}) // closed when the test ends
+	client, err := ssh.Dial("tcp", srv.Addr, &ssh.ClientConfig{
+		User:            "deploy",
+		Auth:            []ssh.AuthMethod{ssh.PublicKeys(srv.ClientKey().Signer)},
+		HostKeyCallback: srv.HostKeyCallback(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	out, err := sess.Output("echo hello from sshtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Print(string(out))
+	// Output: hello from sshtest
+}
+
+// Start a fleet for a test and run a command on it with a pssh client.
+func ExampleStartFleet() {
+	t := &exampleT{} // in a test: its *testing.T
+	defer t.done()   // in a test: done by go test when the test ends
+
+	fleet := sshtest.StartFleet(t, 3, sshtest.Config{}) // closed when the test ends
+	client, err := pssh.New(fleet.Addrs(), psshtest.FleetClientConfig(fleet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	outputs, err := client.Run(context.Background(), "echo hello", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range outputs {
+		for line := range out.Stdout.Lines() {
+			fmt.Printf("host %d: %s\n", out.Index, line)
+		}
+	}
+	// Output:
+	// host 0: hello
+	// host 1: hello
+	// host 2: hello
 }

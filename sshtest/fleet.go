@@ -22,9 +22,11 @@ type Fleet struct {
 // NewFleet starts n servers with the same cfg. Server i listens on
 // 127.0.0.(i%254+1), so the servers are spread over 127.0.0.1 to
 // 127.0.0.254, each on its own free port. All servers share one host key
-// (cfg.HostKey, or one generated once if nil), so that even a fleet of
-// thousands starts fast. If any server fails to start, the ones already
-// started are closed and the error is returned.
+// (cfg.HostKey, or one generated once if nil) and one client key
+// (cfg.ClientKey, likewise), so that even a fleet of thousands starts fast
+// and one key logs in to all of them (see package psshtest). If any
+// server fails to start, the ones already started are closed and the error
+// is returned.
 func NewFleet(n int, cfg Config) (*Fleet, error) {
 	return NewFleetFunc(n, func(int) Config { return cfg })
 }
@@ -32,12 +34,13 @@ func NewFleet(n int, cfg Config) (*Fleet, error) {
 // NewFleetFunc is [NewFleet] with a Config of its own for each server:
 // server i is started with config(i), so that hosts can differ in their
 // [Faults], their [Handler] or their users. Servers whose Config has no
-// HostKey share one generated once.
+// HostKey share one generated once, and likewise for ClientKey.
 func NewFleetFunc(n int, config func(i int) Config) (*Fleet, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("sshtest: negative fleet size %d", n)
 	}
 	var shared ssh.Signer
+	var sharedClient *Key
 	f := &Fleet{Servers: make([]*Server, 0, n)}
 	for i := range n {
 		cfg := config(i)
@@ -51,6 +54,17 @@ func NewFleetFunc(n int, config func(i int) Config) (*Fleet, error) {
 				shared = k.Signer
 			}
 			cfg.HostKey = shared
+		}
+		if cfg.ClientKey == nil {
+			if sharedClient == nil {
+				k, err := GenerateKey()
+				if err != nil {
+					f.Close()
+					return nil, err
+				}
+				sharedClient = k
+			}
+			cfg.ClientKey = sharedClient
 		}
 		host := "127.0.0." + strconv.Itoa(i%254+1)
 		srv, err := NewServerAt(net.JoinHostPort(host, "0"), cfg)

@@ -22,7 +22,8 @@ type Server struct {
 	HostKey ssh.PublicKey
 
 	cfg            Config
-	authorizedKeys [][]byte // wire encodings of cfg.AuthorizedKeys
+	authorizedKeys [][]byte        // wire encodings of cfg.AuthorizedKeys and cfg.ClientKey
+	hostKeys       []ssh.PublicKey // the host keys served, one per type
 	sshCfg         *ssh.ServerConfig
 	ln             net.Listener
 	host           string
@@ -63,6 +64,15 @@ func NewServerAt(addr string, cfg Config) (*Server, error) {
 		}
 		cfg.HostKey = k.Signer
 	}
+	if cfg.ClientKey == nil {
+		k, err := GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		cfg.ClientKey = k
+	} else if cfg.ClientKey.Signer == nil || len(cfg.ClientKey.PEM) == 0 {
+		return nil, errors.New("sshtest: Config.ClientKey needs both Signer and PEM")
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("sshtest: %w", err)
@@ -85,6 +95,8 @@ func NewServerAt(addr string, cfg Config) (*Server, error) {
 	for _, k := range cfg.AuthorizedKeys {
 		s.authorizedKeys = append(s.authorizedKeys, k.Marshal())
 	}
+	s.authorizedKeys = append(s.authorizedKeys, cfg.ClientKey.PublicKey().Marshal())
+	s.hostKeys = servedHostKeys(cfg)
 	s.sshCfg = s.newSSHConfig()
 	s.SetFaults(cfg.Faults)
 	s.wg.Add(1)

@@ -1,11 +1,13 @@
 // Command quickstart runs the library quickstart: a command on several hosts
 // in parallel, with each host's output and exit code.
 //
-//	go run ./examples/quickstart                # against a throwaway local OpenSSH sshd
+//	go run ./examples/quickstart                # against three throwaway local SSH servers
 //	go run ./examples/quickstart web1 web2 ...   # against your hosts (agent, ~/.ssh/id_*, known_hosts)
 //
-// Without hosts it starts OpenSSH's sshd (Debian package openssh-server) on
-// 127.0.0.1-3 with a temporary configuration and key, and stops it at the end.
+// Without hosts it starts three in-process SSH servers (package sshtest) on
+// 127.0.0.1-3, which run the commands on this machine as you, and stops them
+// at the end. It needs only the module's public packages, so it builds as
+// well when copied out of the module.
 package main
 
 import (
@@ -14,11 +16,9 @@ import (
 	"os"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/gopssh/pssh"
-	"github.com/gopssh/pssh/internal/opensshd"
 	"github.com/gopssh/pssh/sshtest"
+	"github.com/gopssh/pssh/sshtest/psshtest"
 )
 
 func main() {
@@ -98,36 +98,14 @@ func run(hosts []string) error {
 	return nil
 }
 
-// localServers starts a throwaway OpenSSH sshd on three loopback addresses,
-// or, where OpenSSH's server is not installed, three in-process sshtest
-// servers, and returns a client config that trusts them.
+// localServers starts three in-process sshtest servers on 127.0.0.1-3 and
+// returns their addresses, a client config that logs in to them and trusts
+// them (and nothing else), and a function that stops them.
 func localServers() (hosts []string, cfg *pssh.Config, stop func(), err error) {
-	if _, err := opensshd.SSHDPath(); err == nil {
-		srv, err := opensshd.Start(opensshd.Options{Addrs: []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}})
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("starting a local sshd: %w", err)
-		}
-		fmt.Printf("started a local OpenSSH sshd on %v\n\n", srv.Addrs)
-		return srv.Addrs, &pssh.Config{
-			User:            srv.User,
-			KeyFile:         srv.ClientKeyFile,
-			NoAgent:         true,
-			KnownHostsFiles: []string{srv.KnownHostsFile},
-		}, func() { srv.Close() }, nil
-	}
-	key, err := sshtest.GenerateKey()
+	fleet, err := sshtest.NewFleet(3, sshtest.Config{})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, fmt.Errorf("starting local SSH servers: %w", err)
 	}
-	fleet, err := sshtest.NewFleet(3, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	fmt.Printf("OpenSSH's sshd is not installed (sudo apt-get install -y openssh-server);\n"+
-		"started three in-process sshtest servers instead on %v\n\n", fleet.Addrs())
-	return fleet.Addrs(), &pssh.Config{
-		Key:             key.PEM,
-		NoAgent:         true,
-		HostKeyCallback: fleet.HostKeyCallback(),
-	}, func() { fleet.Close() }, nil
+	fmt.Printf("started three in-process sshtest servers on %v\n\n", fleet.Addrs())
+	return fleet.Addrs(), psshtest.FleetClientConfig(fleet), func() { fleet.Close() }, nil
 }
