@@ -6,7 +6,7 @@ import "golang.org/x/crypto/ssh"
 // addition to Config.AuthorizedKeys: Config.ClientKey, or the key generated
 // when the server started. A test's client logs in with it without any
 // other setup, for example with ssh.PublicKeys(srv.ClientKey().Signer), or
-// through package psshtest for package pssh. Faults such as RejectAuth
+// for package pssh through [Server.ClientConfig]. Faults such as RejectAuth
 // still apply.
 func (s *Server) ClientKey() *Key { return s.cfg.ClientKey }
 

@@ -30,7 +30,7 @@ type Config struct {
 	// ClientKey is a client key accepted for any user, in addition to
 	// AuthorizedKeys, so that a test's own client can always log in
 	// whatever else the Config accepts: [Server.ClientKey] returns it, and
-	// package psshtest configures pssh clients with it. It needs both
+	// Server.ClientConfig configures pssh clients with it. It needs both
 	// Signer and PEM. If nil, a new ed25519 key is generated (one for all
 	// the servers of a [Fleet]).
 	ClientKey *Key

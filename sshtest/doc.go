@@ -80,8 +80,9 @@
 //		// ... exercise the code under test against srv.Addr ...
 //	}
 //
-// Package psshtest configures clients of package pssh (the parallel SSH
-// client of this module) for a server or a fleet.
+// [Server.ClientConfig] and [Fleet.ClientConfig] configure clients of
+// package pssh (the parallel SSH client of this module) for a server or a
+// fleet, as httptest.Server.Client does for HTTP.
 //
 // Servers only ever listen on loopback addresses and the commands they run
 // execute with the privileges of the test process: never expose them.

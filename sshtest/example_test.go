@@ -9,7 +9,6 @@ import (
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
-	"github.com/gopssh/pssh/sshtest/psshtest"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -162,7 +161,7 @@ func ExampleStartFleet() {
 	defer t.done()   // in a test: done by go test when the test ends
 
 	fleet := sshtest.StartFleet(t, 3, sshtest.Config{}) // closed when the test ends
-	client, err := pssh.New(fleet.Addrs(), psshtest.FleetClientConfig(fleet))
+	client, err := pssh.New(fleet.Addrs(), fleet.ClientConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,4 +179,67 @@ func ExampleStartFleet() {
 	// host 0: hello
 	// host 1: hello
 	// host 2: hello
+}
+
+func ExampleServer_ClientConfig() {
+	srv, err := sshtest.NewServer(sshtest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	client, err := pssh.New([]string{srv.Addr}, srv.ClientConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	outputs, err := client.Run(context.Background(), "echo hello from sshtest; exit 3", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	out := outputs[0]
+	for line := range out.Stdout.Lines() {
+		fmt.Println(line)
+	}
+	if err := out.Wait(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	code, _ := out.ExitCode()
+	fmt.Println("exit code", code)
+	// Output:
+	// hello from sshtest
+	// exit code 3
+}
+
+func ExampleFleet_ClientConfig() {
+	fleet, err := sshtest.NewFleet(3, sshtest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer fleet.Close()
+
+	client, err := pssh.New(fleet.Addrs(), fleet.ClientConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// Each server runs the command on this machine: tell them apart by the
+	// address each host's argument gives.
+	var args [][]string
+	for _, s := range fleet.Servers {
+		args = append(args, []string{s.Host()})
+	}
+	outputs, err := client.Run(context.Background(), "echo hello from %s", &pssh.RunOptions{HostArgs: args})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, out := range outputs {
+		for line := range out.Stdout.Lines() {
+			fmt.Printf("host %d: %s\n", out.Index, line)
+		}
+	}
+	// Output:
+	// host 0: hello from 127.0.0.1
+	// host 1: hello from 127.0.0.2
+	// host 2: hello from 127.0.0.3
 }

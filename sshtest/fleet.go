@@ -24,7 +24,7 @@ type Fleet struct {
 // 127.0.0.254, each on its own free port. All servers share one host key
 // (cfg.HostKey, or one generated once if nil) and one client key
 // (cfg.ClientKey, likewise), so that even a fleet of thousands starts fast
-// and one key logs in to all of them (see package psshtest). If any
+// and one key logs in to all of them (see [Fleet.ClientConfig]). If any
 // server fails to start, the ones already started are closed and the error
 // is returned.
 func NewFleet(n int, cfg Config) (*Fleet, error) {

@@ -1,15 +1,9 @@
 package sshtest
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/pem"
 	"fmt"
 
+	"github.com/gopssh/pssh/internal/keygen"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -33,30 +27,11 @@ func GenerateKey() (*Key, error) {
 // bits) or ssh.KeyAlgoECDSA256 ("ecdsa-sha2-nistp256"), for example to
 // serve several host keys (Config.HostKeys).
 func GenerateKeyType(keyType string) (*Key, error) {
-	var priv crypto.Signer
-	var err error
-	switch keyType {
-	case ssh.KeyAlgoED25519:
-		_, priv, err = ed25519.GenerateKey(rand.Reader)
-	case ssh.KeyAlgoRSA:
-		priv, err = rsa.GenerateKey(rand.Reader, 2048)
-	case ssh.KeyAlgoECDSA256:
-		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	default:
-		return nil, fmt.Errorf("sshtest: cannot generate a %q key (want %s, %s or %s)", keyType, ssh.KeyAlgoED25519, ssh.KeyAlgoRSA, ssh.KeyAlgoECDSA256)
-	}
+	signer, pemBytes, err := keygen.Signer(keyType)
 	if err != nil {
-		return nil, fmt.Errorf("sshtest: generating key: %w", err)
+		return nil, fmt.Errorf("sshtest: %w", err)
 	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("sshtest: creating signer: %w", err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		return nil, fmt.Errorf("sshtest: marshalling key: %w", err)
-	}
-	return &Key{Signer: signer, PEM: pem.EncodeToMemory(block)}, nil
+	return &Key{Signer: signer, PEM: pemBytes}, nil
 }
 
 // PublicKey returns the public half of the key.
@@ -77,9 +52,9 @@ func (k *Key) EncryptedPEM(passphrase []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sshtest: parsing key: %w", err)
 	}
-	block, err := ssh.MarshalPrivateKeyWithPassphrase(priv, "", passphrase)
+	b, err := keygen.PEM(priv, passphrase)
 	if err != nil {
-		return nil, fmt.Errorf("sshtest: encrypting key: %w", err)
+		return nil, fmt.Errorf("sshtest: %w", err)
 	}
-	return pem.EncodeToMemory(block), nil
+	return b, nil
 }

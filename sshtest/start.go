@@ -10,10 +10,10 @@ import "testing"
 //
 // The zero Config accepts only the server's own client key, which a test's
 // client logs in with ([Server.ClientKey]; for package pssh, see package
-// psshtest):
+// [Server.ClientConfig]):
 //
 //	srv := sshtest.Start(t, sshtest.Config{})
-//	client, err := pssh.New([]string{srv.Addr}, psshtest.ClientConfig(srv))
+//	client, err := pssh.New([]string{srv.Addr}, srv.ClientConfig())
 func Start(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	srv, err := NewServer(cfg)
@@ -31,7 +31,7 @@ func Start(t testing.TB, cfg Config) *Server {
 // StartFleet starts n servers for the test t, as [NewFleet] does, failing
 // the test with t.Fatal if they cannot start and closing them when the test
 // and its subtests end, as [Start] does. Their client key is one for all
-// of them; psshtest.FleetClientConfig configures a pssh client for the host
+// of them; [Fleet.ClientConfig] configures a pssh client for the host
 // list [Fleet.Addrs].
 func StartFleet(t testing.TB, n int, cfg Config) *Fleet {
 	t.Helper()

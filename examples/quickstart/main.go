@@ -18,7 +18,6 @@ import (
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
-	"github.com/gopssh/pssh/sshtest/psshtest"
 )
 
 func main() {
@@ -107,5 +106,5 @@ func localServers() (hosts []string, cfg *pssh.Config, stop func(), err error) {
 		return nil, nil, nil, fmt.Errorf("starting local SSH servers: %w", err)
 	}
 	fmt.Printf("started three in-process sshtest servers on %v\n\n", fleet.Addrs())
-	return fleet.Addrs(), psshtest.FleetClientConfig(fleet), func() { fleet.Close() }, nil
+	return fleet.Addrs(), fleet.ClientConfig(), func() { fleet.Close() }, nil
 }

@@ -20,16 +20,16 @@ import (
 	"golang.org/x/crypto/ssh"
 	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/gopssh/pssh/sshtest"
+	"github.com/gopssh/pssh/internal/keygen"
 )
 
 func newKey(t testing.TB, typ string) ssh.Signer {
 	t.Helper()
-	k, err := sshtest.GenerateKeyType(typ)
+	signer, _, err := keygen.Signer(typ)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return k.Signer
+	return signer
 }
 
 func ed25519Key(t testing.TB) ssh.PublicKey { return newKey(t, ssh.KeyAlgoED25519).PublicKey() }

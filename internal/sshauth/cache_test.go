@@ -6,18 +6,19 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gopssh/pssh/sshtest"
+	"github.com/gopssh/pssh/internal/keygen"
+	"golang.org/x/crypto/ssh"
 )
 
 // A key given once for a client is parsed (and, encrypted, decrypted: about
 // 0.1 s of CPU each) once, however many hosts derive a Set with it, e.g. for
 // per-host passwords.
 func TestDeriveReusesParsedKeys(t *testing.T) {
-	k, err := sshtest.GenerateKey()
+	priv, err := keygen.New(ssh.KeyAlgoED25519)
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := k.EncryptedPEM([]byte("pp"))
+	enc, err := keygen.PEM(priv, []byte("pp"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package psshtest_test
+package sshtest_test
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
-	"github.com/gopssh/pssh/sshtest/psshtest"
 )
 
 // runAll runs `echo hello from $ADDR; echo warn >&2; exit 3` (ADDR: the host
@@ -78,28 +77,28 @@ func TestClientConfig(t *testing.T) {
 	}{
 		{"server", func(t *testing.T) ([]string, *pssh.Config) {
 			srv := sshtest.Start(t, sshtest.Config{})
-			return []string{srv.Addr}, psshtest.ClientConfig(srv)
+			return []string{srv.Addr}, srv.ClientConfig()
 		}},
 		{"server with users and passwords", func(t *testing.T) ([]string, *pssh.Config) {
 			srv := sshtest.Start(t, sshtest.Config{Users: map[string]string{"alice": "pw"}})
-			return []string{srv.Addr}, psshtest.ClientConfig(srv)
+			return []string{srv.Addr}, srv.ClientConfig()
 		}},
 		{"server with several host keys", func(t *testing.T) ([]string, *pssh.Config) {
 			// x/crypto/ssh's client prefers the ECDSA key to the ed25519 HostKey.
 			srv := sshtest.Start(t, sshtest.Config{HostKeys: []ssh.Signer{ecdsa.Signer, rsa.Signer}})
-			return []string{srv.Addr}, psshtest.ClientConfig(srv)
+			return []string{srv.Addr}, srv.ClientConfig()
 		}},
 		{"server twice in the host list", func(t *testing.T) ([]string, *pssh.Config) {
 			srv := sshtest.Start(t, sshtest.Config{})
-			return []string{srv.Addr, srv.Addr}, psshtest.ClientConfig(srv)
+			return []string{srv.Addr, srv.Addr}, srv.ClientConfig()
 		}},
 		{"fleet", func(t *testing.T) ([]string, *pssh.Config) {
 			fleet := sshtest.StartFleet(t, 3, sshtest.Config{})
-			return fleet.Addrs(), psshtest.FleetClientConfig(fleet)
+			return fleet.Addrs(), fleet.ClientConfig()
 		}},
 		{"fleet with several host keys", func(t *testing.T) ([]string, *pssh.Config) {
 			fleet := sshtest.StartFleet(t, 3, sshtest.Config{HostKeys: []ssh.Signer{ecdsa.Signer}})
-			return fleet.Addrs(), psshtest.FleetClientConfig(fleet)
+			return fleet.Addrs(), fleet.ClientConfig()
 		}},
 		{"fleet with client keys of their own", func(t *testing.T) ([]string, *pssh.Config) {
 			fleet := sshtest.StartFleetFunc(t, 3, func(i int) sshtest.Config {
@@ -112,7 +111,7 @@ func TestClientConfig(t *testing.T) {
 				}
 				return sshtest.Config{ClientKey: k}
 			})
-			cfg := psshtest.FleetClientConfig(fleet)
+			cfg := fleet.ClientConfig()
 			if len(cfg.HostConfig) != 3 {
 				t.Errorf("HostConfig has %d entries, want one per server", len(cfg.HostConfig))
 			}
@@ -123,7 +122,7 @@ func TestClientConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			hosts, cfg := tt.start(t)
-			if cfg.User != psshtest.User || !cfg.IgnoreSSHConfig || !cfg.NoAgent || !cfg.NoDefaultKeys || cfg.HostKeyCallback == nil || len(cfg.Key) == 0 {
+			if cfg.User != sshtest.ClientUser || !cfg.IgnoreSSHConfig || !cfg.NoAgent || !cfg.NoDefaultKeys || cfg.HostKeyCallback == nil || len(cfg.Key) == 0 {
 				t.Errorf("config %+v does not ignore the user's SSH setup", cfg)
 			}
 			runAll(t, hosts, cfg)
@@ -143,9 +142,9 @@ func TestClientConfigRefusesOthers(t *testing.T) {
 		hosts []string
 		cfg   *pssh.Config
 	}{
-		{"ClientConfig on another server", []string{other.Addr}, psshtest.ClientConfig(srv)},
-		{"FleetClientConfig on a server outside the fleet", []string{other.Addr}, psshtest.FleetClientConfig(fleet)},
-		{"ClientConfig on a fleet", fleet.Addrs()[:1], psshtest.ClientConfig(srv)},
+		{"Server.ClientConfig on another server", []string{other.Addr}, srv.ClientConfig()},
+		{"Fleet.ClientConfig on a server outside the fleet", []string{other.Addr}, fleet.ClientConfig()},
+		{"Server.ClientConfig on a fleet", fleet.Addrs()[:1], srv.ClientConfig()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,8 +156,8 @@ func TestClientConfigRefusesOthers(t *testing.T) {
 			}
 			defer client.Close()
 			_, err = client.Run(context.Background(), "true", nil)
-			if hkErr, ok := errors.AsType[*pssh.HostKeyError](err); !ok || !strings.Contains(hkErr.Error(), "psshtest:") {
-				t.Errorf("Run: %v, want a *pssh.HostKeyError from the psshtest callback", err)
+			if hkErr, ok := errors.AsType[*pssh.HostKeyError](err); !ok || !strings.Contains(hkErr.Error(), "sshtest:") {
+				t.Errorf("Run: %v, want a *pssh.HostKeyError from the ClientConfig callback", err)
 			}
 		})
 	}
@@ -182,8 +181,8 @@ func TestClientConfigIgnoresUserSetup(t *testing.T) {
 
 	srv := sshtest.Start(t, sshtest.Config{})
 	fleet := sshtest.StartFleet(t, 2, sshtest.Config{})
-	runAll(t, []string{srv.Addr}, psshtest.ClientConfig(srv))
-	runAll(t, fleet.Addrs(), psshtest.FleetClientConfig(fleet))
+	runAll(t, []string{srv.Addr}, srv.ClientConfig())
+	runAll(t, fleet.Addrs(), fleet.ClientConfig())
 }
 
 // TestConfigsAreFresh: each call returns a new Config, so that a caller's
@@ -193,18 +192,18 @@ func TestConfigsAreFresh(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Config{})
 	fleet := sshtest.StartFleet(t, 1, sshtest.Config{})
 	for name, get := range map[string]func() *pssh.Config{
-		"ClientConfig":      func() *pssh.Config { return psshtest.ClientConfig(srv) },
-		"FleetClientConfig": func() *pssh.Config { return psshtest.FleetClientConfig(fleet) },
+		"Server.ClientConfig": func() *pssh.Config { return srv.ClientConfig() },
+		"Fleet.ClientConfig":  func() *pssh.Config { return fleet.ClientConfig() },
 	} {
 		a := get()
 		a.User = "changed"
 		a.Key[0] ^= 0xff
 		b := get()
-		if b.User != psshtest.User || b.Key[0] == a.Key[0] {
+		if b.User != sshtest.ClientUser || b.Key[0] == a.Key[0] {
 			t.Errorf("%s: a change to one Config shows in the next", name)
 		}
 	}
-	if cfg := psshtest.FleetClientConfig(&sshtest.Fleet{}); cfg.HostKeyCallback == nil || cfg.Key != nil {
+	if cfg := (&sshtest.Fleet{}).ClientConfig(); cfg.HostKeyCallback == nil || cfg.Key != nil {
 		t.Errorf("empty fleet: %+v, want no key and a host key callback", cfg)
 	}
 }
