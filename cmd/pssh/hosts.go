@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gopssh/pssh/internal/hostrange"
+	"github.com/gopssh/pssh/hostlist"
 	"github.com/gopssh/pssh/internal/hostspec"
 )
 
@@ -22,7 +22,7 @@ func loadHosts(o *options) ([]string, error) {
 	add := func(where, expr string) error {
 		var include []string
 		for _, it := range splitExcluded(expr) {
-			got, err := hostrange.Expand(it.text)
+			got, err := hostlist.Expand(it.text)
 			if err != nil {
 				return usagef("%s: %v", where, err)
 			}
@@ -69,13 +69,13 @@ func loadHosts(o *options) ([]string, error) {
 		}
 	}
 	for _, list := range o.excludes {
-		got, err := hostrange.Expand(list)
+		got, err := hostlist.Expand(list)
 		if err != nil {
 			return nil, usagef("--exclude: %v", err)
 		}
 		excluded = append(excluded, got...)
 	}
-	hosts = hostrange.Exclude(hosts, excludeSet(hosts, excluded))
+	hosts = hostlist.Exclude(hosts, excludeSet(hosts, excluded))
 	if len(o.globs) > 0 {
 		var kept []string
 		for _, h := range hosts {
@@ -106,7 +106,7 @@ type item struct {
 
 // splitExcluded keeps "!" items apart so that a "!" in a hosts file line or
 // a -H list removes the host from the whole host list, not only from its
-// own line. Expansion inside each item is left to hostrange.
+// own line. Expansion inside each item is left to hostlist.
 func splitExcluded(expr string) []item {
 	var items []item
 	depth, start := 0, 0

@@ -1,4 +1,4 @@
-// Package hostrange expands and folds host lists written the way pdsh and
+// Package hostlist expands and folds host lists written the way pdsh and
 // ClusterShell users write them:
 //
 //	web[01-20].example.com    20 hosts, zero-padded like the lower bound
@@ -12,7 +12,7 @@
 //
 // Fold is the inverse: it turns a host list back into the shortest such
 // list, e.g. web01..web18,web20 into web[01-18,20].
-package hostrange
+package hostlist
 
 import (
 	"fmt"
