@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/gopssh/pssh"
-	"github.com/gopssh/pssh/internal/hostrange"
+	"github.com/gopssh/pssh/hostlist"
 )
 
 // copyFlags are the flags cp and slurp take besides a run's.
@@ -316,7 +316,7 @@ func (c *copyProgress) summary(results []*pssh.CopyResult, outcomes []outcome) {
 		c.p.paintIf(ok > 0, green, fmt.Sprintf("%d succeeded", ok)),
 		c.p.paintIf(len(failed) > 0, red, fmt.Sprintf("%d failed", len(failed))), humanBytes(bytesDone))
 	if len(failed) > 0 {
-		fmt.Fprintf(&b, "pssh: failed: %s\n", hostrange.Fold(failed))
+		fmt.Fprintf(&b, "pssh: failed: %s\n", hostlist.Fold(failed))
 	}
 	c.p.write(c.p.stderr, b.Bytes())
 }

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gopssh/pssh/internal/hostrange"
+	"github.com/gopssh/pssh/hostlist"
 	"github.com/gopssh/pssh/internal/hostspec"
 )
 
@@ -19,25 +19,20 @@ import (
 func loadHosts(o *options) ([]string, error) {
 	var hosts, excluded []string
 	origin := map[string]string{} // where each host was first given
+	// add expands one -h line or -H list. Its "!" hosts are excluded from
+	// the whole host list, not only from expr.
 	add := func(where, expr string) error {
-		var include []string
-		for _, it := range splitExcluded(expr) {
-			got, err := hostrange.Expand(it.text)
-			if err != nil {
-				return usagef("%s: %v", where, err)
-			}
-			if it.neg {
-				excluded = append(excluded, got...)
-			} else {
-				include = append(include, got...)
-				for _, h := range got {
-					if _, ok := origin[h]; !ok {
-						origin[h] = where
-					}
-				}
+		include, exclude, err := hostlist.Parse(expr)
+		if err != nil {
+			return usagef("%s: %v", where, err)
+		}
+		for _, h := range include {
+			if _, ok := origin[h]; !ok {
+				origin[h] = where
 			}
 		}
 		hosts = append(hosts, include...)
+		excluded = append(excluded, exclude...)
 		return nil
 	}
 	for _, file := range o.hostFiles {
@@ -69,13 +64,13 @@ func loadHosts(o *options) ([]string, error) {
 		}
 	}
 	for _, list := range o.excludes {
-		got, err := hostrange.Expand(list)
+		got, err := hostlist.Expand(list)
 		if err != nil {
 			return nil, usagef("--exclude: %v", err)
 		}
 		excluded = append(excluded, got...)
 	}
-	hosts = hostrange.Exclude(hosts, excludeSet(hosts, excluded))
+	hosts = hostlist.Exclude(hosts, excludeSet(hosts, excluded))
 	if len(o.globs) > 0 {
 		var kept []string
 		for _, h := range hosts {
@@ -96,41 +91,6 @@ func loadHosts(o *options) ([]string, error) {
 		}
 	}
 	return hosts, nil
-}
-
-// item is one host expression with its exclusion mark.
-type item struct {
-	text string
-	neg  bool
-}
-
-// splitExcluded keeps "!" items apart so that a "!" in a hosts file line or
-// a -H list removes the host from the whole host list, not only from its
-// own line. Expansion inside each item is left to hostrange.
-func splitExcluded(expr string) []item {
-	var items []item
-	depth, start := 0, 0
-	flush := func(end int) {
-		t := expr[start:end]
-		if t != "" {
-			items = append(items, item{strings.TrimPrefix(t, "!"), strings.HasPrefix(t, "!") && len(t) > 1})
-		}
-	}
-	for i := 0; i < len(expr); i++ {
-		switch c := expr[i]; {
-		case c == '[':
-			depth++
-		case c == ']':
-			if depth > 0 {
-				depth--
-			}
-		case depth == 0 && strings.IndexByte(", \t\r\n", c) >= 0:
-			flush(i)
-			start = i + 1
-		}
-	}
-	flush(len(expr))
-	return items
 }
 
 // excludeSet returns the hosts of list to exclude: those named exactly,

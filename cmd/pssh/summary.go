@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gopssh/pssh/internal/hostrange"
+	"github.com/gopssh/pssh/hostlist"
 )
 
 // byIndex returns the results in host-list order.
@@ -54,7 +54,7 @@ func (r *reporter) gathered() {
 			g.hosts = append(g.hosts, x.name)
 		}
 		for _, g := range groups {
-			header := fmt.Sprintf("%s (%d)", hostrange.Fold(g.hosts), len(g.hosts))
+			header := fmt.Sprintf("%s (%d)", hostlist.Fold(g.hosts), len(g.hosts))
 			rule := strings.Repeat("-", min(max(len(header), 15), 79))
 			r.p.writeWith(stream.out, func(w io.Writer) error {
 				if _, err := fmt.Fprintf(w, "%s\n%s\n%s\n", rule, header, rule); err != nil {
@@ -66,7 +66,7 @@ func (r *reporter) gathered() {
 		}
 	}
 	for _, f := range failures(res) {
-		r.p.errf("pssh: %s: %s\n", hostrange.Fold(f.hosts), f.text)
+		r.p.errf("pssh: %s: %s\n", hostlist.Fold(f.hosts), f.text)
 	}
 }
 
@@ -115,10 +115,10 @@ func (r *reporter) summary() {
 		r.p.paintIf(len(failed) > 0, red, fmt.Sprintf("%d failed", len(failed))),
 		r.p.paintIf(len(timedOut) > 0, red, fmt.Sprintf("%d timed out or killed", len(timedOut))))
 	if len(failed) > 0 {
-		fmt.Fprintf(&b, "pssh: failed: %s\n", hostrange.Fold(failed))
+		fmt.Fprintf(&b, "pssh: failed: %s\n", hostlist.Fold(failed))
 	}
 	if len(timedOut) > 0 {
-		fmt.Fprintf(&b, "pssh: timed out or killed: %s\n", hostrange.Fold(timedOut))
+		fmt.Fprintf(&b, "pssh: timed out or killed: %s\n", hostlist.Fold(timedOut))
 	}
 	r.p.write(r.p.stderr, b.Bytes())
 }

@@ -1,18 +1,34 @@
-// Package hostrange expands and folds host lists written the way pdsh and
+// Package hostlist expands and folds host lists written the way pdsh and
 // ClusterShell users write them:
 //
 //	web[01-20].example.com    20 hosts, zero-padded like the lower bound
 //	db[1-3,7]                 db1 db2 db3 db7
-//	rack[1-2]-node[1-4]       8 hosts: several brackets multiply
-//	node[1-10/3]              node1 node4 node7 node10: a step
+//	rack[1-2]-n[1-4]          8 hosts: several brackets multiply
+//	n[1-10/3]                 n1 n4 n7 n10: a step
 //	a,b c                     three hosts: commas and white space separate
 //	web[1-9],!web5            exclusion: a "!" item removes hosts
 //	root@web[1-3]:2222        user and port pass through
 //	[::1]:22                  a bracket holding ':' is an IPv6 address, kept
 //
-// Fold is the inverse: it turns a host list back into the shortest such
-// list, e.g. web01..web18,web20 into web[01-18,20].
-package hostrange
+// A list is made of items separated by commas and white space outside
+// brackets. Inside an item, each pair of brackets holds comma-separated
+// numbers and ranges lo-hi, each optionally with a step /n; the item
+// expands to every combination, in order. A lower bound of two or more
+// digits starting with 0, as in n[08-11], pads every number of its range
+// to its width. Numbers have at most 9 digits, and one list expands to at
+// most [MaxHosts] hosts. Brackets holding a ':' are an IPv6 address and
+// are kept as written. Text outside brackets, such as a user@ or a :port,
+// is copied to every host. An item starting with "!" names hosts to
+// remove from the list.
+//
+// [Expand] returns the hosts of a list; [Parse] returns the hosts to
+// include and those to exclude separately, for callers that combine
+// several lists (such as the lines of a hosts file) and exclude at the
+// end, with [Exclude].
+//
+// [Fold] is the inverse of Expand: it writes hosts back as a compact list,
+// e.g. web01 ... web18, web20 as "web[01-18,20]".
+package hostlist
 
 import (
 	"fmt"
@@ -20,27 +36,45 @@ import (
 	"strings"
 )
 
-// MaxHosts bounds how many hosts one expression may expand to, so that a
-// typo such as node[1-1000000000] is an error rather than an exhausted
-// machine.
+// MaxHosts bounds how many hosts one expression may expand to, counting
+// excluded hosts and duplicates, so that a typo such as n[0-999999999] is
+// an error rather than an exhausted machine.
 const MaxHosts = 1 << 20
 
 // SyntaxError describes an expression that cannot be expanded.
 type SyntaxError struct {
 	Expr   string // the expression as given
 	Pos    int    // byte offset of the problem within Expr
-	Reason string
+	Reason string // what is wrong, e.g. "'[' without ']'"
 }
 
+// Error returns the expression, the position and the reason, e.g.
+// `bad host list "web[1-3" at position 3: '[' without ']'`.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("bad host list %q at position %d: %s", e.Expr, e.Pos, e.Reason)
 }
 
 // Expand expands expr into its hosts, in the order written, without
 // duplicates (the first appearance is kept). Items starting with "!" are
-// removed from the result wherever they appear in the list.
+// removed from the result wherever they appear in the list. An empty or
+// blank expr gives no hosts and no error. Errors are *[SyntaxError].
 func Expand(expr string) ([]string, error) {
-	var include, exclude []string
+	include, exclude, err := Parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	return Exclude(include, exclude), nil
+}
+
+// Parse expands every item of expr like [Expand], but instead of removing
+// the hosts of "!" items it returns them apart: include holds the hosts of
+// the other items and exclude those of the "!" items, each in the order
+// written. Neither is deduplicated; Exclude(include, exclude) is what
+// Expand returns. A caller that reads several lists, such as the lines of
+// a hosts file, can gather both across all of them so that a "!" on one
+// line removes the host from the whole list. A "!" with no host after it
+// is an error. Errors are *[SyntaxError], with positions in expr.
+func Parse(expr string) (include, exclude []string, err error) {
 	for _, it := range splitItems(expr) {
 		if it.text == "" {
 			continue
@@ -49,12 +83,12 @@ func Expand(expr string) ([]string, error) {
 		if text[0] == '!' {
 			text, pos, neg = text[1:], pos+1, true
 			if text == "" {
-				return nil, &SyntaxError{expr, pos - 1, `"!" with no host after it`}
+				return nil, nil, &SyntaxError{expr, pos - 1, `"!" with no host after it`}
 			}
 		}
-		hosts, err := expandPattern(expr, text, pos, MaxHosts-len(include))
+		hosts, err := expandPattern(expr, text, pos, MaxHosts-len(include)-len(exclude))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if neg {
 			exclude = append(exclude, hosts...)
@@ -62,11 +96,11 @@ func Expand(expr string) ([]string, error) {
 			include = append(include, hosts...)
 		}
 	}
-	return Exclude(include, exclude), nil
+	return include, exclude, nil
 }
 
 // Exclude returns hosts without those in remove and without duplicates,
-// keeping the order of first appearance.
+// keeping the order of first appearance. It does not change hosts.
 func Exclude(hosts, remove []string) []string {
 	drop := make(map[string]bool, len(remove)+len(hosts))
 	for _, h := range remove {
@@ -82,6 +116,7 @@ func Exclude(hosts, remove []string) []string {
 	return out
 }
 
+// item is one item of a list: its text, and its byte offset in the list.
 type item struct {
 	text string
 	pos  int
@@ -108,8 +143,8 @@ func splitItems(expr string) []item {
 	return append(items, item{expr[start:], start})
 }
 
-// expandPattern expands one item (no separators outside brackets). pos is
-// its offset in expr, for errors.
+// expandPattern expands one item (no separators outside brackets) into at
+// most limit hosts. pos is its offset in expr, for errors.
 func expandPattern(expr, pat string, pos, limit int) ([]string, error) {
 	out := []string{""}
 	i := 0
@@ -159,6 +194,9 @@ func expandPattern(expr, pat string, pos, limit int) ([]string, error) {
 			}
 			i = j
 		}
+	}
+	if len(out) > limit {
+		return nil, &SyntaxError{expr, pos, fmt.Sprintf("expands to more than %d hosts", MaxHosts)}
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package hostrange
+package hostlist
 
 import (
 	"errors"
@@ -77,6 +77,73 @@ func TestExpandErrors(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), "position") {
 			t.Errorf("error %q does not name the position", err)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		expr    string
+		include string // hosts joined by spaces
+		exclude string
+	}{
+		{"", "", ""},
+		{" \t,\n", "", ""},
+		{"web[1-3]", "web1 web2 web3", ""},
+		{"web[1-3],!web2", "web1 web2 web3", "web2"},
+		{"!web2", "", "web2"},
+		{"!web[2-3] web1", "web1", "web2 web3"},
+		{"a,a !b,!b", "a a", "b b"},
+		{"!u@h[1-2]:22", "", "u@h1:22 u@h2:22"},
+		{"[::1]:22,![::2]:22", "[::1]:22", "[::2]:22"},
+		{"r[1-2]-n[1-2],!r2-n1", "r1-n1 r1-n2 r2-n1 r2-n2", "r2-n1"},
+		{"x!y", "x!y", ""}, // "!" only counts at the start of an item
+	}
+	for _, tt := range tests {
+		include, exclude, err := Parse(tt.expr)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.expr, err)
+			continue
+		}
+		if s := strings.Join(include, " "); s != tt.include {
+			t.Errorf("Parse(%q) include = %q, want %q", tt.expr, s, tt.include)
+		}
+		if s := strings.Join(exclude, " "); s != tt.exclude {
+			t.Errorf("Parse(%q) exclude = %q, want %q", tt.expr, s, tt.exclude)
+		}
+		want, err := Expand(tt.expr)
+		if err != nil {
+			t.Errorf("Expand(%q): %v", tt.expr, err)
+		} else if got := Exclude(include, exclude); !slices.Equal(got, want) {
+			t.Errorf("Exclude(Parse(%q)) = %q, Expand = %q", tt.expr, got, want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		expr string
+		pos  int
+		in   string
+	}{
+		{"a b,!", 4, "no host"},
+		{"a ! b", 2, "no host"},
+		{"ok,!web[1-", 7, "without ']'"},
+		{"ok, bad[2-1]", 8, "backwards"},
+		{"n[1-1048576] !x", 14, "more than"}, // MaxHosts counts excluded hosts
+	}
+	for _, tt := range tests {
+		include, exclude, err := Parse(tt.expr)
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("Parse(%q): error %v, want a *SyntaxError", tt.expr, err)
+			continue
+		}
+		if se.Expr != tt.expr || se.Pos != tt.pos || !strings.Contains(se.Reason, tt.in) {
+			t.Errorf("Parse(%q): %v; want position %d and %q", tt.expr, err, tt.pos, tt.in)
+		}
+		if include != nil || exclude != nil {
+			t.Errorf("Parse(%q) returned hosts with its error", tt.expr)
 		}
 	}
 }
