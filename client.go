@@ -262,9 +262,14 @@ type Client struct {
 }
 
 // New returns a client for hosts, each "[user@]host[:port]" (IPv6 as
-// "[::1]:22" or bare "::1"). A host may appear several times: each
-// appearance has its own connection and its own output. cfg may be nil.
-// Nothing is connected until the first Run.
+// "[::1]:22" or bare "::1"). An entry with host ranges is expanded in place
+// as package hostlist reads it: "web[01-20].example.com", "db[1-3,7]",
+// "root@rack[1-2]-n[1-4]:2222", "web[1-9],!web5". A host may appear several times: each
+// appearance has its own connection and its own output. Client.Hosts,
+// HostOutput.Index, RunOptions.HostArgs and the other per-host lists follow
+// the expanded list; Config.HostConfig follows the entries as given, each
+// entry's going to every host it expands to. cfg may be nil. Nothing is
+// connected until the first Run.
 func New(hosts []string, cfg *Config) (*Client, error) {
 	c := &Client{}
 	if cfg != nil {
@@ -317,8 +322,13 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		return nil, fmt.Errorf("pssh: %w", err)
 	}
 	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
-	for i, entry := range hosts {
-		h, err := c.newHost(i, entry)
+	entries, configs, err := expandHosts(hosts, cfg.HostConfig)
+	if err != nil {
+		c.closeAuth()
+		return nil, err
+	}
+	for i, entry := range entries {
+		h, err := c.newHost(i, entry, configs[i])
 		if err != nil {
 			c.closeAuth()
 			return nil, err

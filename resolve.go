@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopssh/pssh/hostlist"
 	"github.com/gopssh/pssh/internal/hostspec"
 	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/proxycmd"
@@ -71,14 +72,37 @@ type host struct {
 	conn conn
 }
 
-func (c *Client) newHost(i int, entry string) (*host, error) {
+// expandHosts expands the host ranges of the host list (see New); each
+// entry's HostConfig, if any, goes to every host it expands to. The
+// configs returned are parallel to the hosts, zero when none were given.
+func expandHosts(entries []string, configs []HostConfig) ([]string, []HostConfig, error) {
+	hosts := make([]string, 0, len(entries))
+	hcs := make([]HostConfig, 0, len(entries))
+	for i, e := range entries {
+		got := []string{e}
+		if strings.Contains(e, "[") {
+			var err error
+			if got, err = hostlist.Expand(e); err != nil {
+				return nil, nil, fmt.Errorf("pssh: host #%d: %w", i, err)
+			}
+		}
+		var hc HostConfig
+		if configs != nil {
+			hc = configs[i]
+		}
+		for _, h := range got {
+			hosts = append(hosts, h)
+			hcs = append(hcs, hc)
+		}
+	}
+	return hosts, hcs, nil
+}
+
+// newHost resolves the i-th host of the (expanded) host list.
+func (c *Client) newHost(i int, entry string, hc HostConfig) (*host, error) {
 	spec, err := hostspec.Parse(entry)
 	if err != nil {
 		return nil, fmt.Errorf("pssh: host #%d: %w", i, err)
-	}
-	var hc HostConfig
-	if c.cfg.HostConfig != nil {
-		hc = c.cfg.HostConfig[i]
 	}
 	h := &host{index: i, name: entry, alias: hc.Alias}
 	if err := c.resolve(h, spec, hc); err != nil {

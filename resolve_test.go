@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -513,5 +514,32 @@ func TestOpenSSHSSHConfigAcceptNew(t *testing.T) {
 	c := newClient(t, []string{"myhost"}, &pssh.Config{SSHConfigFile: strict, NoAgent: true, NoDefaultKeys: true})
 	if _, err := c.Run(ctxT(t), "true", nil); err != nil {
 		t.Fatalf("strict against the recorded key: %v", err)
+	}
+}
+
+// TestNewExpandsHostRanges: New expands host ranges in place, and an
+// entry's HostConfig goes to every host it expands to.
+func TestNewExpandsHostRanges(t *testing.T) {
+	cfg := &pssh.Config{IgnoreSSHConfig: true, User: "u", NoAgent: true, NoDefaultKeys: true, HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+		HostConfig: []pssh.HostConfig{{Alias: "first"}, {User: "r"}, {Alias: "v6"}},
+		Dial: func(context.Context, string, string) (net.Conn, error) {
+			return nil, errors.New("no network in this test")
+		}}
+	c := newClient(t, []string{"a", "web[01-03]:2222,!web02:2222", "[::1]:22"}, cfg)
+	want := []string{"a", "web01:2222", "web03:2222", "[::1]:22"}
+	if got := c.Hosts(); !slices.Equal(got, want) {
+		t.Fatalf("Hosts() = %q, want %q", got, want)
+	}
+	outs, _ := c.Run(ctxT(t), "true", &pssh.RunOptions{ContinueOnErrors: true})
+	var got []string
+	for _, o := range outs {
+		got = append(got, fmt.Sprintf("%d %s %s %s", o.Index, o.Host, o.User, o.Alias))
+	}
+	if w := []string{"0 a u first", "1 web01:2222 r ", "2 web03:2222 r ", "3 [::1]:22 u v6"}; !slices.Equal(got, w) {
+		t.Errorf("outputs %q, want %q", got, w)
+	}
+	cfg.HostConfig = nil
+	if _, err := pssh.New([]string{"ok", "web[1-x]"}, cfg); err == nil || !strings.Contains(err.Error(), "host #1") || !strings.Contains(err.Error(), "not a number") {
+		t.Errorf("bad range: error %v", err)
 	}
 }
