@@ -28,8 +28,8 @@ var errClientClosed = errors.New("client closed")
 
 // session opens a session on the host's connection, connecting first when
 // there is none, and reconnecting once when the kept one turns out dead.
-func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Client, error) {
-	client, reused, err := c.connect(ctx, h)
+func (d *dialer) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Client, error) {
+	client, reused, err := d.connect(ctx, h)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,7 +40,7 @@ func (c *Client) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 		// (A refusal, e.g. past the server's MaxSessions, is an answer from
 		// a live connection whose other sessions must not be cut.)
 		h.conn.drop(client)
-		if client, _, err = c.connect(ctx, h); err != nil {
+		if client, _, err = d.connect(ctx, h); err != nil {
 			return nil, nil, err
 		}
 		sess, err = openSession(ctx, client, h.connectTimeout)
@@ -99,7 +99,7 @@ func openSession(ctx context.Context, client *ssh.Client, timeout time.Duration)
 }
 
 // connect returns the host's connection, dialing if there is none.
-func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reused bool, err error) {
+func (d *dialer) connect(ctx context.Context, h *host) (client *ssh.Client, reused bool, err error) {
 	h.conn.mu.Lock()
 	defer h.conn.mu.Unlock()
 	if h.conn.closed {
@@ -108,16 +108,16 @@ func (c *Client) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if h.conn.client != nil {
 		return h.conn.client, true, nil
 	}
-	dial, release, err := c.transport(ctx, h)
+	dial, release, err := d.transport(ctx, h)
 	if err != nil {
 		return nil, false, err
 	}
-	client, err = c.dialSSH(ctx, h, dial)
+	client, err = d.dialSSH(ctx, h, dial)
 	if err != nil {
 		if release != nil {
 			release()
 		}
-		return nil, false, c.connectError(ctx, h, err)
+		return nil, false, d.connectError(ctx, h, err)
 	}
 	if h.forwardAgent {
 		if ag := h.auth.Agent(); ag != nil {
@@ -200,16 +200,6 @@ func alive(client *ssh.Client, timeout time.Duration) bool {
 	case <-t.C:
 		return false
 	}
-}
-
-// ctxError is the error of a host whose run's context ended during phase:
-// a *TimeoutError at its deadline, else a *SessionError wrapping
-// context.Canceled.
-func ctxError(ctx context.Context, h *host, phase Phase) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
-	}
-	return &SessionError{Host: h.name, Op: "run", Err: ctx.Err()}
 }
 
 // hostContext derives one host's context from the run's: bounded by

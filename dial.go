@@ -6,16 +6,25 @@ import (
 	"net"
 	"strings"
 
+	"github.com/gopssh/pssh/internal/jump"
 	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/sshconn"
 	"golang.org/x/crypto/ssh"
 )
 
+// dialer opens the SSH connections of a client's hosts and jump hosts,
+// with the client-wide settings: the dial path, apart from the Client.
+type dialer struct {
+	cfg       *Config    // the client's, defaults filled in
+	jumps     jump.Pool  // connections to jump hosts, shared by hosts
+	fileLimit *FileLimit // the client's open file limit, for EMFILE errors
+}
+
 // Dialing: one SSH connection to a host or a jump host over a given
 // transport, and its failure turned into the public errors.
 
 // dialSSH opens an SSH connection to h (a host or a jump host) over dial.
-func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
+func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
 	var algos []string
 	if h.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
@@ -26,8 +35,8 @@ func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context
 		Addr: h.addr,
 		Client: &ssh.ClientConfig{
 			Config: ssh.Config{
-				KeyExchanges: c.cfg.KeyExchanges,
-				Ciphers:      c.cfg.Ciphers,
+				KeyExchanges: d.cfg.KeyExchanges,
+				Ciphers:      d.cfg.Ciphers,
 			},
 			User:              h.user,
 			Auth:              h.auth.Methods(),
@@ -40,18 +49,18 @@ func (c *Client) dialSSH(ctx context.Context, h *host, dial func(context.Context
 			},
 		},
 		ConnectTimeout: h.connectTimeout,
-		Retries:        c.cfg.Retries,
-		RetryDelay:     c.cfg.RetryDelay,
-		Network:        c.cfg.AddressFamily.network(),
+		Retries:        d.cfg.Retries,
+		RetryDelay:     d.cfg.RetryDelay,
+		Network:        d.cfg.AddressFamily.network(),
 		Dial:           dial,
 	})
 }
 
 // connectError turns a sshconn error into the public typed error.
-func (c *Client) connectError(ctx context.Context, h *host, err error) error {
+func (d *dialer) connectError(ctx context.Context, h *host, err error) error {
 	var ce *sshconn.Error
 	if !errors.As(err, &ce) {
-		return &ConnectionError{Host: h.name, Addr: h.addr, Err: c.fileLimitError(err)}
+		return &ConnectionError{Host: h.name, Addr: h.addr, Err: fileLimitError(*d.fileLimit, err)}
 	}
 	var dnsErr *net.DNSError
 	switch {
@@ -71,7 +80,7 @@ func (c *Client) connectError(ctx context.Context, h *host, err error) error {
 		errors.As(ce.Err, &hk)
 		return hostKeyError(h, hk.err, hk.key)
 	}
-	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: c.fileLimitError(ce.Err)}
+	return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: fileLimitError(*d.fileLimit, ce.Err)}
 }
 
 // hostKeyErr marks errors returned by the host key callback, so that they can
@@ -124,4 +133,14 @@ func connectPhase(p sshconn.Phase) Phase {
 		return PhaseAuth
 	}
 	return PhaseConnect
+}
+
+// ctxError is the error of a host whose run's context ended during phase:
+// a *TimeoutError at its deadline, else a *SessionError wrapping
+// context.Canceled.
+func ctxError(ctx context.Context, h *host, phase Phase) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
+	}
+	return &SessionError{Host: h.name, Op: "run", Err: ctx.Err()}
 }

@@ -75,12 +75,11 @@ func (c *Client) setFileLimit(l fdlimit.Limit) {
 func (c *Client) FileLimit() FileLimit { return c.fileLimit }
 
 // fileLimitError wraps err in a *FileLimitError when it is EMFILE or ENFILE,
-// with the limit as it is now.
-func (c *Client) fileLimitError(err error) error {
+// with the limit l as it is now.
+func fileLimitError(l FileLimit, err error) error {
 	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) {
 		return err
 	}
-	l := c.fileLimit
 	cur := fdlimit.Current()
 	l.Soft, l.Hard, l.Known = cur.Soft, cur.Hard, cur.Known
 	return &FileLimitError{Limit: l, Err: err}

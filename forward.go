@@ -301,7 +301,7 @@ func (c *Client) forwardLocal(ctx context.Context, hostIndex int, local string, 
 		return nil, err
 	}
 	// Connect first, so that a host that cannot be reached fails here.
-	if _, _, err := c.connect(ctx, h); err != nil {
+	if _, _, err := c.dialer.connect(ctx, h); err != nil {
 		return nil, err
 	}
 	var lc net.ListenConfig
@@ -317,7 +317,7 @@ func (c *Client) forwardLocal(ctx context.Context, hostIndex int, local string, 
 // dialThrough opens a direct-tcpip channel to addr through the host,
 // redialing once a kept connection found dead.
 func (c *Client) dialThrough(ctx context.Context, h *host, addr string) (net.Conn, error) {
-	client, reused, err := c.connect(ctx, h)
+	client, reused, err := c.dialer.connect(ctx, h)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,7 @@ func (c *Client) dialThrough(ctx context.Context, h *host, addr string) (net.Con
 	var refused *ssh.OpenChannelError
 	if err != nil && reused && ctx.Err() == nil && !errors.As(err, &refused) {
 		h.conn.drop(client)
-		if client, _, err = c.connect(ctx, h); err != nil {
+		if client, _, err = c.dialer.connect(ctx, h); err != nil {
 			return nil, err
 		}
 		conn, err = dialChannel(ctx, client, addr, h)
@@ -361,7 +361,7 @@ func (c *Client) ForwardRemote(ctx context.Context, hostIndex int, remote, local
 	if err != nil {
 		return nil, err
 	}
-	client, reused, err := c.connect(ctx, h)
+	client, reused, err := c.dialer.connect(ctx, h)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +369,7 @@ func (c *Client) ForwardRemote(ctx context.Context, hostIndex int, remote, local
 	if err != nil && reused && ctx.Err() == nil && !errors.Is(err, errForwardDenied) {
 		// The kept connection died since it was last used: dial anew.
 		h.conn.drop(client)
-		if client, _, err = c.connect(ctx, h); err != nil {
+		if client, _, err = c.dialer.connect(ctx, h); err != nil {
 			return nil, err
 		}
 		ln, err = listenRemote(ctx, client, addr, h)

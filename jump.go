@@ -15,16 +15,16 @@ import (
 // transport returns how to open h's transport: the Config.Dial hook for a
 // direct connection, the proxy command, or a channel through the last
 // jump host, whose shared connection release gives back.
-func (c *Client) transport(ctx context.Context, h *host) (dial func(context.Context, string, string) (net.Conn, error), release func(), err error) {
+func (d *dialer) transport(ctx context.Context, h *host) (dial func(context.Context, string, string) (net.Conn, error), release func(), err error) {
 	switch {
 	case h.proxyCommand != "":
 		return func(context.Context, string, string) (net.Conn, error) {
 			return proxycmd.Start(h.proxyCommand)
 		}, nil, nil
 	case len(h.hops) == 0:
-		return c.cfg.Dial, nil, nil
+		return d.cfg.Dial, nil, nil
 	}
-	jc, release, err := c.jumpClient(ctx, h.hops)
+	jc, release, err := d.jumpClient(ctx, h.hops)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctxError(ctx, h, PhaseConnect)
@@ -42,28 +42,28 @@ func (c *Client) transport(ctx context.Context, h *host) (dial func(context.Cont
 
 // jumpClient returns the shared connection to the last of hops, reached
 // through the others.
-func (c *Client) jumpClient(ctx context.Context, hops []*host) (*ssh.Client, func(), error) {
+func (d *dialer) jumpClient(ctx context.Context, hops []*host) (*ssh.Client, func(), error) {
 	names := make([]string, len(hops))
 	for i, hp := range hops {
 		names[i] = hp.name
 	}
-	return c.jumps.Get(ctx, jump.Key(names), func(ctx context.Context) (*ssh.Client, func(), error) {
-		dial := c.cfg.Dial
+	return d.jumps.Get(ctx, jump.Key(names), func(ctx context.Context) (*ssh.Client, func(), error) {
+		dial := d.cfg.Dial
 		var releasePrev func()
 		if len(hops) > 1 {
-			prev, release, err := c.jumpClient(ctx, hops[:len(hops)-1])
+			prev, release, err := d.jumpClient(ctx, hops[:len(hops)-1])
 			if err != nil {
 				return nil, nil, err
 			}
 			dial, releasePrev = prev.DialContext, release
 		}
 		last := hops[len(hops)-1]
-		client, err := c.dialSSH(ctx, last, dial)
+		client, err := d.dialSSH(ctx, last, dial)
 		if err != nil {
 			if releasePrev != nil {
 				releasePrev()
 			}
-			return nil, nil, &JumpError{Hop: last.name, HopIndex: len(hops), Err: c.connectError(ctx, last, err)}
+			return nil, nil, &JumpError{Hop: last.name, HopIndex: len(hops), Err: d.connectError(ctx, last, err)}
 		}
 		stop := func() {}
 		if last.keepaliveInterval > 0 {

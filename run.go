@@ -187,7 +187,7 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		o.startFailed(&NotStartedError{Host: h.name, Err: err})
 		return
 	}
-	sess, client, err := c.session(ctx, h)
+	sess, client, err := c.dialer.session(ctx, h)
 	if err != nil {
 		o.startFailed(err)
 		return

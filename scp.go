@@ -34,7 +34,7 @@ type scpSession struct {
 // startSCP runs command on the host's connection with pipes for its input
 // and output. Ending ctx closes the session.
 func (c *Client) startSCP(ctx context.Context, h *host, command string) (*scpSession, error) {
-	sess, client, err := c.session(ctx, h)
+	sess, client, err := c.dialer.session(ctx, h)
 	if err != nil {
 		return nil, err
 	}

@@ -215,7 +215,7 @@ type sftpConn struct {
 // openSFTP starts the sftp subsystem on the host's connection (connecting
 // first if needed). Ending ctx closes the session, failing what runs on it.
 func (c *Client) openSFTP(ctx context.Context, h *host) (*sftpConn, error) {
-	sess, client, err := c.session(ctx, h)
+	sess, client, err := c.dialer.session(ctx, h)
 	if err != nil {
 		return nil, err
 	}

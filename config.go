@@ -1,0 +1,227 @@
+package pssh
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Defaults used where a Config field is left at its zero value.
+const (
+	DefaultPoolSize          = 100
+	DefaultConnectTimeout    = 10 * time.Second
+	DefaultRetryDelay        = 5 * time.Second
+	DefaultOutputMemoryLimit = 1 << 20
+	DefaultPort              = 22
+	DefaultKeepaliveInterval = 15 * time.Second
+	DefaultKeepaliveCountMax = 3
+)
+
+// Config holds client-wide settings. The zero value is usable: the current
+// user, port 22, the SSH agent and the default identity files, host keys
+// checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts (a host
+// not there is refused), and ~/.ssh/config and /etc/ssh/ssh_config applied
+// to each host below the fields set here.
+type Config struct {
+	User     string // remote user; default: the current local user
+	Port     int    // default 22
+	Password string // offered by keyboard-interactive and password authentication
+
+	// KeyFile is a private key file; Key holds private key bytes (PEM or
+	// OpenSSH format). Either replaces the default identity files.
+	// Passphrase decrypts them, and the default identity files.
+	KeyFile    string
+	Key        []byte
+	Passphrase []byte
+	// CertFile is an OpenSSH user certificate for KeyFile or Key, offered
+	// before the plain key. Default: KeyFile+"-cert.pub" when it exists
+	// (and "~/.ssh/id_ed25519-cert.pub" and so on beside default keys).
+	CertFile string
+
+	// Key files owned by the current user that group or others may read are
+	// refused, as OpenSSH refuses them: New fails for KeyFile, and a
+	// default identity file is skipped (AuthenticationError.Skipped says
+	// why). Fix with chmod 600 FILE.
+
+	NoAgent       bool   // do not use the SSH agent (used by default when SSH_AUTH_SOCK is set)
+	AgentSocket   string // agent socket; default $SSH_AUTH_SOCK
+	NoDefaultKeys bool   // do not try ~/.ssh/id_ed25519, id_ecdsa, id_rsa when no key is given
+	// ForwardAgent forwards the agent (AgentSocket, default
+	// $SSH_AUTH_SOCK) to every host, as ssh -A: each session may use it
+	// through SSH_AUTH_SOCK on the host. Only forward to hosts you trust:
+	// their root can use your keys while connected. Forwarding uses the
+	// client's one agent connection, and works with NoAgent too (which
+	// only stops offering the agent's keys for login). Without an agent
+	// nothing is forwarded; a server that refuses forwarding
+	// (AllowAgentForwarding no) runs the command without it, as ssh -A.
+	ForwardAgent bool
+
+	// ProxyJump reaches every host through jump hosts, in OpenSSH's
+	// syntax: "[user@]host[:port]", or several separated by commas, each
+	// reached through the ones before it; "none" means direct. Jump hosts
+	// log in with the client's credentials (User, keys, agent, Password)
+	// on port 22 unless given, and their host keys are checked as any
+	// host's. Hosts behind the same chain share one connection to each
+	// jump host, closed when the last of them closes.
+	ProxyJump string
+	// Proxy is one jump host with its own credentials, parallel-ssh's
+	// proxy_host, proxy_port, proxy_user, proxy_password and proxy_pkey.
+	// Shared as ProxyJump's hops are.
+	Proxy *Proxy
+	// ProxyCommand connects to each host by running this command with
+	// "sh -c" and speaking SSH over its stdin and stdout, as OpenSSH's
+	// ProxyCommand: %h is replaced by the host name, %p the port, %r the
+	// remote user, %% by %. For example "nc %h %p" or
+	// "ssh -W %h:%p jump". The command is killed when the connection
+	// closes; if it fails, its stderr is in the error. "none" means
+	// direct. At most one of ProxyJump, Proxy and ProxyCommand may be set.
+	ProxyCommand string
+
+	// KnownHostsFiles are the known_hosts files host keys are checked
+	// against; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts
+	// (those that exist). Under HostKeyAcceptNew new keys are appended to
+	// the first, which is created (mode 0600, its directory 0700) if
+	// missing.
+	KnownHostsFiles []string
+	// HostKeyPolicy says what to do with a host not in known_hosts: refuse
+	// it (HostKeyStrict, the default), trust it on first use
+	// (HostKeyAcceptNew) or accept it unrecorded (HostKeyInsecureIgnore,
+	// insecure). A changed or revoked key is refused under every policy.
+	HostKeyPolicy HostKeyPolicy
+	// HashKnownHosts writes the host names of new entries hashed, as
+	// OpenSSH's HashKnownHosts.
+	HashKnownHosts bool
+	// HostKeyCallback, if set, replaces known_hosts checking, and
+	// KnownHostsFiles, HostKeyPolicy and HashKnownHosts are ignored.
+	HostKeyCallback ssh.HostKeyCallback
+
+	ConnectTimeout time.Duration // TCP connect, handshake and authentication together; default 10s
+	Retries        int           // further connection attempts after a refused, reset or timed-out one; default 0
+	RetryDelay     time.Duration // before the first retry, doubled for each further one (capped at 1m), with jitter; default 5s
+	PoolSize       int           // hosts connected and started at once; default 100
+
+	// KeepaliveInterval is how often an idle or busy connection is checked
+	// with a keepalive@openssh.com request (OpenSSH's ServerAliveInterval);
+	// default 15s, negative to disable. After KeepaliveCountMax (default 3)
+	// unanswered checks in a row the connection is closed as dead: its
+	// commands end with ErrConnectionLost instead of waiting forever.
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
+
+	// SSHConfigFile is the OpenSSH client configuration to read, as ssh -F
+	// (the system file is then not read). Default: ~/.ssh/config and
+	// /etc/ssh/ssh_config, those that exist. Each host entry's host is
+	// looked up as the alias; see the README for the keywords honoured and
+	// the precedence. IgnoreSSHConfig reads none.
+	SSHConfigFile   string
+	IgnoreSSHConfig bool
+
+	// AddressFamily restricts connections to IPv4 or IPv6; default either.
+	AddressFamily AddressFamily
+
+	// KeyExchanges are the key exchange algorithms offered, most preferred
+	// first (OpenSSH's KexAlgorithms); default x/crypto/ssh's order,
+	// mlkem768x25519-sha256 first, then curve25519-sha256. ML-KEM is a
+	// hybrid post-quantum exchange, the default of OpenSSH 9.9 and later:
+	// traffic recorded today stays secret from a future quantum computer.
+	// It costs about 0.2 ms more client CPU per connection than
+	// curve25519-sha256 alone; []string{"curve25519-sha256"} saves that
+	// against servers that offer ML-KEM, giving up that protection.
+	// Servers without it (OpenSSH before 9.9) negotiate curve25519-sha256
+	// either way.
+	KeyExchanges []string
+	// Ciphers are the ciphers offered, most preferred first (OpenSSH's
+	// Ciphers); default DefaultCiphers(): AES-GCM first when the CPU has AES
+	// instructions, ChaCha20-Poly1305 first otherwise.
+	Ciphers []string
+
+	// HostConfig, if not nil, has one entry per host, parallel to the host
+	// list, overriding the client-wide settings for that host.
+	HostConfig []HostConfig
+
+	// OutputMemoryLimit is how many bytes of unread output each stream of
+	// each host keeps in memory; beyond it, output spills to an unlinked
+	// temporary file in SpillDir (default os.TempDir()). Default 1 MiB.
+	OutputMemoryLimit int
+	SpillDir          string
+	// BlockOnFullBuffer, instead of spilling, stops reading from a host
+	// whose unread output reached OutputMemoryLimit: the SSH window then
+	// holds the remote command back until the caller reads. Read stdout and
+	// stderr concurrently in this mode, or a command that fills the one
+	// while the caller waits on the other stalls.
+	BlockOnFullBuffer bool
+
+	// HostLogger receives every line read through Stream.Lines (and by
+	// Join with ConsumeOutput) as "[host]\tline", or "[host stderr]\tline".
+	HostLogger io.Writer
+	// HostLogHandler receives the same lines as slog records whose message
+	// is the line, with "host" and "stream" attributes.
+	HostLogHandler slog.Handler
+
+	// Dial opens the transport to a host; default a net.Dialer. Use it for
+	// custom networks; its address is host:port.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// AddressFamily says which IP versions connections may use.
+type AddressFamily int
+
+// The address families, as OpenSSH's AddressFamily option.
+const (
+	AnyAddress AddressFamily = iota // IPv4 or IPv6
+	IPv4Only                        // "inet"
+	IPv6Only                        // "inet6"
+)
+
+// network returns the dial network for the family.
+func (f AddressFamily) network() string {
+	switch f {
+	case IPv4Only:
+		return "tcp4"
+	case IPv6Only:
+		return "tcp6"
+	}
+	return "tcp"
+}
+
+// HostConfig overrides the client-wide settings for one host (parallel-ssh's
+// host_config). Zero fields keep the client's value.
+type HostConfig struct {
+	User       string
+	Port       int
+	Password   string
+	KeyFile    string
+	Key        []byte
+	Passphrase []byte
+	Alias      string // a name for the host in outputs and logs
+
+	ForwardAgent bool // forward the agent to this host (false keeps the client's setting)
+
+	// ProxyJump, Proxy and ProxyCommand replace the client's route for
+	// this host when any is set ("none" for direct); at most one may be.
+	ProxyJump    string
+	Proxy        *Proxy
+	ProxyCommand string
+}
+
+// Proxy is one jump host with its own credentials: parallel-ssh's proxy
+// settings. Its fields map to parallel-ssh's as Host = proxy_host, Port =
+// proxy_port, User = proxy_user, Password = proxy_password, and KeyFile or
+// Key = proxy_pkey (a path or the key's bytes). Zero fields take the
+// client's values: Config.User, port 22, and the client's credentials
+// when none of Password, KeyFile and Key is given. The proxy's host key is
+// checked as any host's (Config.KnownHostsFiles, HostKeyPolicy,
+// HostKeyCallback).
+type Proxy struct {
+	Host       string
+	Port       int
+	User       string
+	Password   string
+	KeyFile    string
+	Key        []byte
+	Passphrase []byte // decrypts KeyFile or Key
+}
