@@ -3,10 +3,12 @@
 // It is a Go counterpart of the Python library parallel-ssh: a Client over a
 // list of hosts; Run starts a command on all of them in parallel and returns
 // one HostOutput per host, in host-list order, whose Stdout and Stderr
-// stream while the commands run; Join waits, with a timeout if asked; every
-// host's failure is a typed error naming the host.
+// stream while the commands run; Join waits, with a timeout if asked, and
+// Completed yields the hosts as they finish; every host's failure is a typed
+// error naming the host (all in errors.go), which Classify sorts into a few
+// FailureKinds.
 //
-//	client, err := pssh.New([]string{"web1", "web2", "deploy@10.0.0.5:2222"}, nil)
+//	client, err := pssh.New([]string{"web[1-2]", "deploy@10.0.0.5:2222"}, nil)
 //	if err != nil { ... }
 //	defer client.Close()
 //	outputs, err := client.Run(ctx, "uname -r", nil)
@@ -29,6 +31,8 @@
 // in bounded memory (see Config.OutputMemoryLimit), so neither reading nor
 // waiting requires the other.
 //
-// The sshtest package provides in-process SSH servers for testing code that
-// uses this package.
+// Package hostlist expands and folds host ranges (web[01-20]), which New
+// accepts too. The sshtest package provides in-process SSH servers for
+// testing code that uses this package; Server.ClientConfig configures a
+// client for them, as httptest.Server.Client does.
 package pssh
