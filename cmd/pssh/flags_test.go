@@ -10,6 +10,17 @@ import (
 	"github.com/gopssh/pssh"
 )
 
+// parseFlags parses args as the pssh command line of a run, and returns
+// its options instead of running it.
+func parseFlags(args []string) (*rootOptions, error) {
+	var got *rootOptions
+	root := newCmdRoot(testStreams(""), func(o *rootOptions) error { got = o; return nil })
+	if _, err := execute(root, args); err != nil {
+		return nil, err
+	}
+	return got, nil
+}
+
 func TestParseFlags(t *testing.T) {
 	o, err := parseFlags([]string{"-h", "f1", "-hf2", "-H", "a b", "--host=c", "-iPp8", "-t", "1.5", "--json", "-x", `-o "A=b c" -p 2`, "-X", "-l", "-X", "u", "ls", "-l", "/"})
 	if err != nil {
@@ -85,7 +96,7 @@ func TestSetupMapsSSHOptions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tt.args, err)
 		}
-		cfg, _, err := setup(o, io.Discard)
+		cfg, err := setup(&o.options, io.Discard)
 		if err != nil || !tt.check(cfg) {
 			t.Errorf("%q: %+v, %v", tt.args, cfg, err)
 		}
