@@ -123,6 +123,7 @@ first argument that is not a flag (or at --): "pssh -H h1 ls -l /" runs
 		newCmdNuke(ios, nil),
 		newCmdForward(ios, nil),
 		newCmdTestbed(ios, nil),
+		newCmdMan(ios),
 	)
 	// Cobra's completion and help commands, made now to word them as the
 	// others.
