@@ -102,3 +102,15 @@ func TestSetupMapsSSHOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandAfterFlags(t *testing.T) {
+	b := newBed(t, 1)
+	// Flags end at the first non-flag: -i and -n belong to the command.
+	r := runPssh(t, append(b.flags(), "--inline-stdout", "echo", "-n", "-i", "x")...)
+	wantCode(t, r, 0)
+	if l := lines(r.stdout); len(l) != 2 || l[1] != "-i x" {
+		t.Errorf("stdout %q", r.stdout)
+	}
+	r = runPssh(t, append(b.flags(), "--inline-stdout", "--", "-x")...) // "--" ends the flags too
+	wantCode(t, r, 5)
+}
