@@ -46,9 +46,9 @@ func addCopyFlags(fs *pflag.FlagSet, o *copyOptions) {
 }
 
 const copyExitStatus = `Exit status:
-  0 every host copied               3 interrupted, or -t expired
-  1 pssh itself failed              4 a host could not connect or authenticate
-  2 usage error                     5 all connected; a copy failed`
+  0 every host copied       3 interrupted, or -t expired
+  1 pssh itself failed      4 a host could not connect or authenticate
+  2 usage error             5 all connected; a copy failed`
 
 // twoPaths checks the arguments of cp and slurp: two paths.
 func twoPaths(usage string) cobra.PositionalArgs {

@@ -79,9 +79,9 @@ first argument that is not a flag (or at --): "pssh -H h1 ls -l /" runs
 		SilenceUsage:      true,
 		DisableAutoGenTag: true,
 		Annotations: map[string]string{afterAnnotation: `Exit status:
-  0 every host succeeded            3 a host was killed, timed out or interrupted
-  1 pssh itself failed              4 a host could not connect or authenticate
-  2 usage error                     5 all connected; a command exited non-zero`},
+  0 every host succeeded    3 a host was killed, timed out or interrupted
+  1 pssh itself failed      4 a host could not connect or authenticate
+  2 usage error             5 all connected; a command exited non-zero`},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			if cmd.DisableFlagParsing { // see execute: the flags are parsed here
 				cmd.DisableFlagParsing = false
