@@ -5,113 +5,173 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/hostlist"
 )
 
-// copyFlags are the flags cp and slurp take besides a run's.
-func copyFlags() []flagDef {
-	return []flagDef{
-		{"r", "recursive", boolFlag, func(o *options, _ string) error { o.recursive = true; return nil }},
-		{"", "scp", boolFlag, func(o *options, _ string) error { o.useSCP = true; return nil }},
-		{"", "preserve-times", boolFlag, func(o *options, _ string) error { o.preserveTimes = true; return nil }},
+// copyOptions are the flags of cp and slurp.
+type copyOptions struct {
+	options
+
+	par           int           // -p
+	timeout       time.Duration // -t: the whole copy; 0 = none
+	recursive     bool          // -r
+	useSCP        bool          // --scp
+	preserveTimes bool          // --preserve-times
+	json          bool
+	verbose       bool // -v
+}
+
+// addCopyFlags defines the flags of cp and slurp.
+func addCopyFlags(fs *pflag.FlagSet, o *copyOptions) {
+	addHostFlags(fs, &o.options)
+	addConnectionFlags(fs, &o.options)
+	g := flagGroup{fs, copyingGroup}
+	g.int(&o.par, "par", "p", "N", defaultPar, 1, "hosts copying at once")
+	g.seconds(&o.timeout, "timeout", "t", 0, "limit on the whole copy; 0 = none (default: none)")
+	g.switchFlag(&o.recursive, "recursive", "r", "copy a directory and everything under it")
+	g.switchFlag(&o.useSCP, "scp", "", "use the SCP protocol (scp -t/scp -f on the hosts) instead of SFTP")
+	g.switchFlag(&o.preserveTimes, "preserve-times", "", "keep modification and access times (permission bits are always kept)")
+	addReportFlags(flagGroup{fs, copyOutputGroup}, &o.json, &o.verbose)
+}
+
+const copyExitStatus = `Exit status:
+  0 every host copied       3 interrupted, or -t expired
+  1 pssh itself failed      4 a host could not connect or authenticate
+  2 usage error             5 all connected; a copy failed`
+
+// twoPaths checks the arguments of cp and slurp: two paths.
+func twoPaths(usage string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != 2 || args[0] == "" || args[1] == "" {
+			return usagef("%s: give two paths: %s", cmd.Name(), usage)
+		}
+		return nil
 	}
 }
 
-// runCopy is "pssh cp [flags] LOCAL REMOTE" (send: SFTP CopyFile, or
-// SCPSend with --scp) and "pssh slurp [flags] REMOTE LOCALDIR" (fetch into
-// LOCALDIR/HOST/: CopyRemoteFile, or SCPRecv).
-func runCopy(sub string, args []string, stdout, stderr io.Writer) int {
-	o, err := parseFlagsWith(args, copyFlags())
+// cpOptions are the options of "pssh cp [flags] LOCAL REMOTE".
+type cpOptions struct {
+	copyOptions
+	local, remote string
+}
+
+// newCmdCp returns "pssh cp", which sends a file (a tree with -r) to every
+// host. It runs runF, if given, instead: for tests.
+func newCmdCp(ios *ioStreams, runF func(*cpOptions) error) *cobra.Command {
+	o := &cpOptions{}
+	cmd := subcommand(&cobra.Command{
+		Use:   "cp [flags] LOCAL REMOTE",
+		Short: "copy a file (a tree with -r) to every host, over SFTP or --scp",
+		Long: `Copy the local file LOCAL to the path REMOTE on every host, over SFTP or,
+with --scp, scp. REMOTE is the destination itself; missing parent
+directories are created. With -r, LOCAL is a directory, copied with
+everything under it. Every file is written under a temporary name and
+renamed into place once complete, so a failed copy never leaves a partial
+file under the final name.`,
+		Annotations: map[string]string{afterAnnotation: copyExitStatus},
+		Args:        twoPaths("pssh cp [flags] LOCAL REMOTE"),
+		RunE: runE(func(_ *cobra.Command, args []string) error {
+			o.local, o.remote = args[0], args[1]
+			if runF != nil {
+				return runF(o)
+			}
+			return runCopy(&o.copyOptions, false, o.local, o.remote, ios)
+		}),
+	})
+	addCopyFlags(cmd.Flags(), &o.copyOptions)
+	registerCompletions(cmd)
+	return cmd
+}
+
+// slurpOptions are the options of "pssh slurp [flags] REMOTE LOCALDIR".
+type slurpOptions struct {
+	copyOptions
+	remote, localDir string
+}
+
+// newCmdSlurp returns "pssh slurp", which fetches a file (a tree with -r)
+// from every host. It runs runF, if given, instead: for tests.
+func newCmdSlurp(ios *ioStreams, runF func(*slurpOptions) error) *cobra.Command {
+	o := &slurpOptions{}
+	cmd := subcommand(&cobra.Command{
+		Use:   "slurp [flags] REMOTE LOCALDIR",
+		Short: "fetch REMOTE from every host into LOCALDIR/HOST/",
+		Long: `Fetch REMOTE (a tree with -r) from every host into one directory per host,
+named after the host, as pslurp -L: LOCALDIR/HOST/base(REMOTE), e.g.
+logs/web1:22/app.log for "pssh slurp -H web1:22 /var/log/app.log logs".
+HOST is the host as the status lines show it, without the user.`,
+		Annotations: map[string]string{afterAnnotation: copyExitStatus},
+		Args:        twoPaths("pssh slurp [flags] REMOTE LOCALDIR"),
+		RunE: runE(func(_ *cobra.Command, args []string) error {
+			o.remote, o.localDir = args[0], args[1]
+			if runF != nil {
+				return runF(o)
+			}
+			return runCopy(&o.copyOptions, true, o.remote, o.localDir, ios)
+		}),
+	})
+	addCopyFlags(cmd.Flags(), &o.copyOptions)
+	registerCompletions(cmd)
+	return cmd
+}
+
+// runCopy sends src to dst on every host (cp: SFTP CopyFile, or SCPSend
+// with --scp) or, with fetch, fetches src from every host into dst/HOST/
+// (slurp: CopyRemoteFile, or SCPRecv).
+func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error {
+	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY})
 	if err != nil {
-		return fail(stderr, err)
+		return err
 	}
-	if o.help {
-		io.WriteString(stdout, usageText)
-		return exitOK
-	}
-	usage := "pssh cp [flags] LOCAL REMOTE"
-	if sub == "slurp" {
-		usage = "pssh slurp [flags] REMOTE LOCALDIR"
-	}
-	if len(o.command) != 2 || o.command[0] == "" || o.command[1] == "" {
-		return fail(stderr, usagef("%s: give two paths: %s", sub, usage))
-	}
-	for _, f := range []struct {
-		set  bool
-		name string
-	}{
-		{o.sendInput, "-I"}, {o.sudo, "--sudo"}, {o.pty, "--pty"}, {o.print, "-P"}, {o.gather, "-b"},
-		{o.inline, "-i"}, {o.inlineOut, "--inline-stdout"}, {o.outDir != "", "-o"}, {o.errDir != "", "-e"},
-	} {
-		if f.set {
-			return fail(stderr, usagef("%s: %s applies to running commands only", sub, f.name))
-		}
-	}
-	hosts, err := loadHosts(o)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	if len(hosts) == 0 {
-		return fail(stderr, usagef("%v", errNoHosts))
-	}
-	cfg, _, err := setup(o, stderr)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	client, err := openClient(o, hosts, cfg, stderr)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer client.Close()
-	ctx, stop := interruptible()
-	defer stop()
-	runCtx := ctx
-	if o.timeoutSet && o.timeout > 0 {
+	defer s.close()
+	runCtx := s.ctx
+	if o.timeout > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, o.timeout)
+		runCtx, cancel = context.WithTimeout(s.ctx, o.timeout)
 		defer cancel()
 	}
 
-	p := newPrinter(stdout, stderr)
-	prog := newCopyProgress(p, len(hosts))
+	p := newPrinter(ios)
+	prog := newCopyProgress(p, len(s.hosts))
 	copt := &pssh.CopyOptions{
 		Recursive:        o.recursive,
 		PreserveTimes:    o.preserveTimes,
 		ContinueOnErrors: true,
 		Progress:         prog.update,
 	}
-	src, dst := o.command[0], o.command[1]
 	var results []*pssh.CopyResult
 	prog.start()
-	if sub == "cp" {
-		send := client.CopyFile
+	if !fetch {
+		send := s.client.CopyFile
 		if o.useSCP {
-			send = client.SCPSend
+			send = s.client.SCPSend
 		}
 		results, err = send(runCtx, src, dst, copt)
 	} else {
-		copt.HostPaths = slurpPaths(hosts, src, dst)
-		recv := client.CopyRemoteFile
+		copt.HostPaths = slurpPaths(s.hosts, src, dst)
+		recv := s.client.CopyRemoteFile
 		if o.useSCP {
-			recv = client.SCPRecv
+			recv = s.client.SCPRecv
 		}
 		results, err = recv(runCtx, src, dst, copt)
 	}
 	prog.stop()
 	if err != nil {
-		return fail(stderr, err)
+		return err
 	}
-	interrupted := ctx.Err() != nil
+	interrupted := s.ctx.Err() != nil
 	if interrupted {
-		fmt.Fprintln(stderr, "pssh: interrupted")
+		fmt.Fprintln(ios.ErrOut, "pssh: interrupted")
 	}
 	outcomes := make([]outcome, len(results))
 	for i, r := range results {
@@ -140,7 +200,7 @@ func runCopy(sub string, args []string, stdout, stderr io.Writer) int {
 	if interrupted && status == exitOK {
 		status = exitKilled
 	}
-	return status
+	return exitCode(status)
 }
 
 // slurpPaths gives each host its own directory under dir, named after the

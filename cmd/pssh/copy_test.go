@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -228,5 +230,30 @@ func TestCopyProgress(t *testing.T) {
 		if !noColor && !strings.Contains(out, "5.9 KiB/5.9 KiB") {
 			t.Errorf("no byte counts:\n%q", out)
 		}
+	}
+}
+
+func TestCopyFlags(t *testing.T) {
+	var cp *cpOptions
+	err := parseSubcommand(newCmdCp(testStreams(""), func(o *cpOptions) error { cp = o; return nil }),
+		"-rp4", "--scp", "--preserve-times", "-t", "1.5", "-H", "a,b", "-h", "f", "--json", "-v", "src", "dst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cp.recursive || !cp.useSCP || !cp.preserveTimes || cp.par != 4 || cp.timeout != 1500*time.Millisecond ||
+		!cp.json || !cp.verbose || !slices.Equal(cp.hostLists, []string{"a,b"}) || !slices.Equal(cp.hostFiles, []string{"f"}) ||
+		cp.local != "src" || cp.remote != "dst" {
+		t.Errorf("cp: %+v", cp)
+	}
+
+	var slurp *slurpOptions
+	err = parseSubcommand(newCmdSlurp(testStreams(""), func(o *slurpOptions) error { slurp = o; return nil }),
+		"-H", "a", "/var/log/app.log", "logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No time limit on a copy unless -t is given.
+	if slurp.recursive || slurp.par != defaultPar || slurp.timeout != 0 || slurp.remote != "/var/log/app.log" || slurp.localDir != "logs" {
+		t.Errorf("slurp: %+v", slurp)
 	}
 }

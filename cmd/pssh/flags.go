@@ -1,57 +1,67 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// options are the parsed command line of a run.
+// options are the flags every command that reaches hosts takes: which
+// hosts (addHostFlags), and how to connect to them (addConnectionFlags).
+// Each command's options embed them.
 type options struct {
-	hostFiles    []string // -h
-	hostLists    []string // -H
-	excludes     []string // --exclude
-	globs        []string // -g
+	hostFiles []string // -h
+	hostLists []string // -H
+	excludes  []string // --exclude
+	globs     []string // -g
+
 	user         string   // -l
-	par          int      // -p
-	timeout      time.Duration
-	outDir       string   // -o
-	errDir       string   // -e
-	sshOptions   []string // -O, and -o from -x/-X
-	verbose      bool
-	askPass      bool
-	passwordFile string // --password-file
-	inline       bool
-	inlineOut    bool
-	sendInput    bool
-	print        bool
-	gather       bool
-	json         bool
+	port         int      // --port
+	key          string   // --key
+	askPass      bool     // -A
+	passwordFile string   // --password-file
+	sshOptions   []string // -O
 	extraArgs    []string // -x, split
 	extraArg     []string // -X
-	port         int
-	key          string
-	jump         string
-	configFile   string
-	sudo         bool
-	pty          bool
-	knownHosts   string
-	forwardAgent bool
-	env          map[string]string // --env NAME=VALUE
-	forwards     []string          // -L, -R, -D specs (pssh forward)
-	retries      int
+	knownHosts   string   // --known-hosts
 	connectTO    time.Duration
-	help         bool
-	version      bool
+	retries      int
+	jump         string // -J
+	forwardAgent bool
+	configFile   string // -F
+}
 
-	// cp and slurp only
-	recursive     bool // -r
-	useSCP        bool // --scp
-	preserveTimes bool // --preserve-times
-	timeoutSet    bool // -t was given
+// addHostFlags defines the flags that choose the hosts.
+func addHostFlags(fs *pflag.FlagSet, o *options) {
+	g := flagGroup{fs, hostsGroup}
+	g.strings(&o.hostFiles, "hosts", "h", "FILE", "hosts file, repeatable: one or more [user@]host[:port] a line, host ranges allowed, # comments, blank lines")
+	g.strings(&o.hostLists, "host", "H", "HOSTS", "hosts, repeatable, separated by spaces or commas")
+	g.strings(&o.excludes, "exclude", "", "HOSTS", `hosts to leave out (ranges allowed); "!host" inside a list or a hosts file does the same`)
+	g.strings(&o.globs, "host-glob", "g", "GLOB", "keep only hosts matching GLOB (repeatable)")
+}
 
-	command []string
+// addConnectionFlags defines the flags that say how to connect and log in.
+func addConnectionFlags(fs *pflag.FlagSet, o *options) {
+	g := flagGroup{fs, connectionGroup}
+	g.string(&o.user, "user", "l", "USER", "remote user (default: the local user)")
+	g.int(&o.port, "port", "", "N", 0, 1, "port (default 22)")
+	g.string(&o.key, "key", "", "FILE", "private key file")
+	g.switchFlag(&o.askPass, "askpass", "A", "ask for a password once, without echo")
+	g.string(&o.passwordFile, "password-file", "", "FILE", "read the password from FILE's first line (FILE must be readable by its owner only); without -A or this, $"+passwordEnv+" if set. Never on the command line. An encrypted --key's passphrase is $"+passphraseEnv+", or asked for on a terminal")
+	g.strings(&o.sshOptions, "option", "O", "OPT", "ssh_config option, repeatable: "+supportedOptions)
+	g.value(&wordsValue{&o.extraArgs, "-x"}, "extra-args", "x", "ARGS", "extra ssh arguments, split on spaces: -o, -i, -p, -J, -F, -l with their ssh meaning")
+	g.strings(&o.extraArg, "extra-arg", "X", "ARG", "one extra ssh argument (repeatable)")
+	g.string(&o.knownHosts, "known-hosts", "", "POLICY", "hosts not in known_hosts: yes refuses them (default); accept-new trusts and records them; no accepts them unrecorded (insecure, warns). A changed key is refused under every policy")
+	g.seconds(&o.connectTO, "connect-timeout", "", 0, "connect, handshake and authentication limit (default 10)")
+	g.int(&o.retries, "retries", "", "N", 0, 0, "further connection attempts on refusal or timeout")
+	g.string(&o.jump, "jump", "J", "HOPS", "jump hosts, [user@]host[:port] separated by commas")
+	g.switchFlag(&o.forwardAgent, "forward-agent", "", "forward the SSH agent to the hosts (ssh -A)")
+	g.string(&o.configFile, "config", "F", "FILE", "ssh_config file instead of ~/.ssh/config (as ssh -F)")
 }
 
 // usageError is a command line mistake: exit status 2.
@@ -63,183 +73,200 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-type flagKind int
-
+// Annotations of a flag for the help: the group it is listed under, and
+// the name of its value (FILE in "-h, --hosts FILE").
 const (
-	boolFlag flagKind = iota
-	valueFlag
+	groupAnnotation = "pssh_group"
+	argAnnotation   = "pssh_arg"
 )
 
-type flagDef struct {
-	short string // one letter, or ""
-	long  string
-	kind  flagKind
-	set   func(o *options, v string) error
+// flagGroup defines flags listed under one heading of the help.
+type flagGroup struct {
+	fs    *pflag.FlagSet
+	group *helpGroup
 }
 
-func seconds(name string, dst *time.Duration) func(*options, string) error {
-	return func(_ *options, v string) error {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 {
-			return usagef("%s: %q is not a number of seconds", name, v)
-		}
-		*dst = time.Duration(f * float64(time.Second))
-		return nil
+func (g flagGroup) value(v pflag.Value, name, short, arg, usage string) *pflag.Flag {
+	f := g.fs.VarPF(v, name, short, usage)
+	f.Annotations = map[string][]string{groupAnnotation: {g.group.key}}
+	if arg != "" {
+		f.Annotations[argAnnotation] = []string{arg}
 	}
+	return f
 }
 
-func integer(name string, min int, dst func(*options) *int) func(*options, string) error {
-	return func(o *options, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min {
-			return usagef("%s: %q is not a whole number of at least %d", name, v, min)
-		}
-		*dst(o) = n
-		return nil
-	}
+// strings defines a repeatable flag: each use adds one value, commas and
+// all.
+func (g flagGroup) strings(dst *[]string, name, short, arg, usage string) {
+	g.fs.StringArrayVarP(dst, name, short, nil, usage)
+	f := g.fs.Lookup(name)
+	f.Annotations = map[string][]string{groupAnnotation: {g.group.key}, argAnnotation: {arg}}
 }
 
-func flagTable() []flagDef {
-	return []flagDef{
-		{"h", "hosts", valueFlag, func(o *options, v string) error { o.hostFiles = append(o.hostFiles, v); return nil }},
-		{"H", "host", valueFlag, func(o *options, v string) error { o.hostLists = append(o.hostLists, v); return nil }},
-		{"", "exclude", valueFlag, func(o *options, v string) error { o.excludes = append(o.excludes, v); return nil }},
-		{"g", "host-glob", valueFlag, func(o *options, v string) error { o.globs = append(o.globs, v); return nil }},
-		{"l", "user", valueFlag, func(o *options, v string) error { o.user = v; return nil }},
-		{"p", "par", valueFlag, integer("-p", 1, func(o *options) *int { return &o.par })},
-		{"t", "timeout", valueFlag, func(o *options, v string) error { o.timeoutSet = true; return seconds("-t", &o.timeout)(o, v) }},
-		{"o", "outdir", valueFlag, func(o *options, v string) error { o.outDir = v; return nil }},
-		{"e", "errdir", valueFlag, func(o *options, v string) error { o.errDir = v; return nil }},
-		{"O", "option", valueFlag, func(o *options, v string) error { o.sshOptions = append(o.sshOptions, v); return nil }},
-		{"v", "verbose", boolFlag, func(o *options, _ string) error { o.verbose = true; return nil }},
-		{"A", "askpass", boolFlag, func(o *options, _ string) error { o.askPass = true; return nil }},
-		{"", "password-file", valueFlag, func(o *options, v string) error { o.passwordFile = v; return nil }},
-		{"i", "inline", boolFlag, func(o *options, _ string) error { o.inline = true; return nil }},
-		{"", "inline-stdout", boolFlag, func(o *options, _ string) error { o.inlineOut = true; return nil }},
-		{"I", "send-input", boolFlag, func(o *options, _ string) error { o.sendInput = true; return nil }},
-		{"P", "print", boolFlag, func(o *options, _ string) error { o.print = true; return nil }},
-		{"b", "gather", boolFlag, func(o *options, _ string) error { o.gather = true; return nil }},
-		{"", "json", boolFlag, func(o *options, _ string) error { o.json = true; return nil }},
-		{"x", "extra-args", valueFlag, func(o *options, v string) error {
-			words, err := splitWords(v)
-			if err != nil {
-				return usagef("-x %q: %v", v, err)
-			}
-			o.extraArgs = append(o.extraArgs, words...)
-			return nil
-		}},
-		{"X", "extra-arg", valueFlag, func(o *options, v string) error { o.extraArg = append(o.extraArg, v); return nil }},
-		{"", "port", valueFlag, integer("--port", 1, func(o *options) *int { return &o.port })},
-		{"", "key", valueFlag, func(o *options, v string) error { o.key = v; return nil }},
-		{"J", "jump", valueFlag, func(o *options, v string) error { o.jump = v; return nil }},
-		{"F", "config", valueFlag, func(o *options, v string) error { o.configFile = v; return nil }},
-		{"", "sudo", boolFlag, func(o *options, _ string) error { o.sudo = true; return nil }},
-		{"", "pty", boolFlag, func(o *options, _ string) error { o.pty = true; return nil }},
-		{"", "known-hosts", valueFlag, func(o *options, v string) error { o.knownHosts = v; return nil }},
-		{"", "forward-agent", boolFlag, func(o *options, _ string) error { o.forwardAgent = true; return nil }},
-		{"", "env", valueFlag, func(o *options, v string) error {
-			name, value, ok := strings.Cut(v, "=")
-			if !ok || name == "" {
-				return usagef("--env %q: give NAME=VALUE", v)
-			}
-			if o.env == nil {
-				o.env = map[string]string{}
-			}
-			o.env[name] = value
-			return nil
-		}},
-		{"L", "local-forward", valueFlag, func(o *options, v string) error { o.forwards = append(o.forwards, "L"+v); return nil }},
-		{"R", "remote-forward", valueFlag, func(o *options, v string) error { o.forwards = append(o.forwards, "R"+v); return nil }},
-		{"D", "dynamic-forward", valueFlag, func(o *options, v string) error { o.forwards = append(o.forwards, "D"+v); return nil }},
-		{"", "retries", valueFlag, integer("--retries", 0, func(o *options) *int { return &o.retries })},
-		{"", "connect-timeout", valueFlag, func(o *options, v string) error { return seconds("--connect-timeout", &o.connectTO)(o, v) }},
-		{"", "help", boolFlag, func(o *options, _ string) error { o.help = true; return nil }},
-		{"V", "version", boolFlag, func(o *options, _ string) error { o.version = true; return nil }},
-	}
+func (g flagGroup) string(dst *string, name, short, arg, usage string) {
+	g.fs.StringVarP(dst, name, short, "", usage)
+	f := g.fs.Lookup(name)
+	f.Annotations = map[string][]string{groupAnnotation: {g.group.key}, argAnnotation: {arg}}
 }
 
-// Defaults, as the classic pssh CLI.
-const (
-	defaultPar     = 32
-	defaultTimeout = 60 * time.Second
-)
+func (g flagGroup) switchFlag(dst *bool, name, short, usage string) {
+	g.value(&switchValue{dst, name}, name, short, "", usage)
+}
 
-// parseFlags parses args the way the classic pssh does (getopt style):
-// short flags may be bundled (-iP) and take their value attached (-p8) or
-// as the next argument; long flags take --name=value or --name value.
-// Parsing stops at "--" or at the first argument that is not a flag: it and
-// everything after it is the remote command.
-func parseFlags(args []string) (*options, error) { return parseFlagsWith(args, nil) }
+// int defines a whole-number flag of at least min, def by default.
+func (g flagGroup) int(dst *int, name, short, arg string, def, min int, usage string) {
+	*dst = def
+	g.value(&intValue{dst, dashed(name, short), min}, name, short, arg, usage)
+}
 
-// parseFlagsWith is parseFlags with a subcommand's own flags too.
-func parseFlagsWith(args []string, extra []flagDef) (*options, error) {
-	o := &options{par: defaultPar, timeout: defaultTimeout}
-	table := append(flagTable(), extra...)
-	byShort, byLong := map[string]flagDef{}, map[string]flagDef{}
-	for _, f := range table {
-		if f.short != "" {
-			byShort[f.short] = f
-		}
-		byLong[f.long] = f
+// seconds defines a flag of seconds, fractions allowed, def by default.
+func (g flagGroup) seconds(dst *time.Duration, name, short string, def time.Duration, usage string) {
+	*dst = def
+	g.value(&secondsValue{dst, dashed(name, short)}, name, short, "S", usage)
+}
+
+// dashed is how messages name a flag: by its short name if it has one.
+func dashed(name, short string) string {
+	if short != "" {
+		return "-" + short
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			o.command = args[i+1:]
-			return o, nil
-		case strings.HasPrefix(a, "--"):
-			name, value, hasValue := strings.Cut(a[2:], "=")
-			f, ok := byLong[name]
-			if !ok {
-				return nil, usagef("unknown flag --%s", name)
-			}
-			if f.kind == boolFlag {
-				if hasValue {
-					return nil, usagef("flag --%s takes no value", name)
-				}
-			} else if !hasValue {
-				if i+1 >= len(args) {
-					return nil, usagef("flag --%s needs a value", name)
-				}
-				i++
-				value = args[i]
-			}
-			if err := f.set(o, value); err != nil {
-				return nil, err
-			}
-		case len(a) > 1 && a[0] == '-':
-			for j := 1; j < len(a); j++ {
-				c := a[j : j+1]
-				f, ok := byShort[c]
-				if !ok {
-					return nil, usagef("unknown flag -%s", c)
-				}
-				if f.kind == boolFlag {
-					if err := f.set(o, ""); err != nil {
-						return nil, err
-					}
-					continue
-				}
-				value := a[j+1:]
-				if value == "" {
-					if i+1 >= len(args) {
-						return nil, usagef("flag -%s needs a value", c)
-					}
-					i++
-					value = args[i]
-				}
-				if err := f.set(o, value); err != nil {
-					return nil, err
-				}
-				break
-			}
-		default:
-			o.command = args[i:]
-			return o, nil
-		}
+	return "--" + name
+}
+
+// switchValue is a flag that takes no value.
+type switchValue struct {
+	dst  *bool
+	name string
+}
+
+func (v *switchValue) Set(s string) error {
+	if s != "true" { // "true" is what pflag passes for the bare flag
+		return usagef("flag --%s takes no value", v.name)
 	}
-	return o, nil
+	*v.dst = true
+	return nil
+}
+
+func (v *switchValue) String() string   { return strconv.FormatBool(*v.dst) }
+func (v *switchValue) Type() string     { return "bool" }
+func (v *switchValue) IsBoolFlag() bool { return true }
+
+// intValue is a whole number of at least min.
+type intValue struct {
+	dst  *int
+	name string
+	min  int
+}
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < v.min {
+		return usagef("%s: %q is not a whole number of at least %d", v.name, s, v.min)
+	}
+	*v.dst = n
+	return nil
+}
+
+func (v *intValue) String() string { return strconv.Itoa(*v.dst) }
+func (v *intValue) Type() string   { return "int" }
+
+// secondsValue is a duration given in seconds, fractions allowed.
+type secondsValue struct {
+	dst  *time.Duration
+	name string
+}
+
+func (v *secondsValue) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return usagef("%s: %q is not a number of seconds", v.name, s)
+	}
+	*v.dst = time.Duration(f * float64(time.Second))
+	return nil
+}
+
+func (v *secondsValue) String() string {
+	return strconv.FormatFloat(v.dst.Seconds(), 'f', -1, 64)
+}
+func (v *secondsValue) Type() string { return "seconds" }
+
+// wordsValue is -x: each value split into words as a shell would.
+type wordsValue struct {
+	dst  *[]string
+	name string
+}
+
+func (v *wordsValue) Set(s string) error {
+	words, err := splitWords(s)
+	if err != nil {
+		return usagef("%s %q: %v", v.name, s, err)
+	}
+	*v.dst = append(*v.dst, words...)
+	return nil
+}
+
+func (v *wordsValue) String() string     { return strings.Join(*v.dst, " ") }
+func (v *wordsValue) Type() string       { return "words" }
+func (v *wordsValue) GetSlice() []string { return *v.dst } // repeatable, for completion
+
+// flagError is every command's FlagErrorFunc: it words pflag's errors as
+// pssh always has, and names the command a misplaced flag belongs to.
+func flagError(cmd *cobra.Command, err error) error {
+	if errors.Is(err, pflag.ErrHelp) {
+		return err
+	}
+	var ue *usageError
+	if errors.As(err, &ue) { // a value's own check
+		return ue
+	}
+	var (
+		ne *pflag.NotExistError
+		ve *pflag.ValueRequiredError
+		se *pflag.InvalidSyntaxError
+	)
+	switch {
+	case errors.As(err, &ne):
+		name, short := ne.GetSpecifiedName(), ne.GetSpecifiedShortnames() != ""
+		if msg := misplaced(cmd, name, short); msg != "" {
+			return usagef("%s", msg)
+		}
+		if short {
+			return usagef("unknown flag -%s", name)
+		}
+		return usagef("unknown flag --%s", name)
+	case errors.As(err, &ve):
+		if ve.GetSpecifiedShortnames() != "" {
+			return usagef("flag -%s needs a value", ve.GetSpecifiedName())
+		}
+		return usagef("flag --%s needs a value", ve.GetSpecifiedName())
+	case errors.As(err, &se):
+		return usagef("unknown flag %s", se.GetSpecifiedFlag())
+	}
+	return usagef("%v", err)
+}
+
+// misplaced says why a flag that cmd, a command that reaches hosts, does
+// not take belongs to other commands, or returns "".
+func misplaced(cmd *cobra.Command, name string, short bool) string {
+	if cmd.Flags().Lookup("hosts") == nil {
+		return ""
+	}
+	lookup := func(add func(*pflag.FlagSet)) *pflag.Flag {
+		fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+		add(fs)
+		if short {
+			return fs.ShorthandLookup(name)
+		}
+		return fs.Lookup(name)
+	}
+	if lookup(func(fs *pflag.FlagSet) { addForwardFlags(fs, &forwardOptions{}) }) != nil {
+		return "-L, -R and -D are for pssh forward"
+	}
+	f := lookup(func(fs *pflag.FlagSet) { addRunFlags(fs, &runOptions{}) })
+	if f != nil && lookup(func(fs *pflag.FlagSet) { addCopyFlags(fs, &copyOptions{}) }) == nil {
+		return fmt.Sprintf("%s: %s applies to running commands only", cmd.Name(), dashed(f.Name, f.Shorthand))
+	}
+	return ""
 }
 
 // splitWords splits s into words as a shell would for -x: white space
@@ -287,5 +314,11 @@ func splitWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// remoteCommand joins the command words with spaces, as ssh does.
-func (o *options) remoteCommand() string { return strings.Join(o.command, " ") }
+// registerCompletions gives the shells' completion the values of the
+// flags of cmd that take a fixed set; the others complete file names.
+func registerCompletions(cmd *cobra.Command) {
+	if cmd.Flags().Lookup("known-hosts") != nil {
+		cmd.RegisterFlagCompletionFunc("known-hosts",
+			cobra.FixedCompletions([]string{"yes", "accept-new", "no"}, cobra.ShellCompDirectiveNoFileComp))
+	}
+}

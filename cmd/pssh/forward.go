@@ -6,89 +6,158 @@ import (
 	"net"
 	"strings"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/gopssh/pssh"
 )
 
-// runForward is "pssh forward [flags] -L|-R|-D SPEC ...": port forwarding
-// through one host, as ssh -L, -R and -D, until interrupted.
-func runForward(args []string, stdout, stderr io.Writer) int {
-	o, err := parseFlags(args)
-	if err != nil {
-		return fail(stderr, err)
+// forwardOptions are the options of "pssh forward [flags] -L|-R|-D SPEC
+// ...".
+type forwardOptions struct {
+	options
+	forwards []string // -L, -R, -D specs, each after its letter
+}
+
+// addForwardFlags defines -L, -R and -D.
+func addForwardFlags(fs *pflag.FlagSet, o *forwardOptions) {
+	g := flagGroup{fs, forwardingGroup}
+	for _, f := range []struct{ short, name, arg, usage string }{
+		{"L", "local-forward", "[BIND:]PORT:HOST:HOSTPORT", "listen on BIND:PORT here and connect through the host to HOST:HOSTPORT (ssh -L; repeatable)"},
+		{"R", "remote-forward", "[BIND:]PORT:HOST:HOSTPORT", "listen on BIND:PORT on the host and connect from here to HOST:HOSTPORT (ssh -R; repeatable)"},
+		{"D", "dynamic-forward", "[BIND:]PORT", "a SOCKS5 proxy on BIND:PORT here, connecting through the host (ssh -D; repeatable)"},
+	} {
+		g.value(&forwardValue{&o.forwards, f.short}, f.name, f.short, f.arg, f.usage)
 	}
-	if len(o.command) > 0 || len(o.forwards) == 0 {
-		return fail(stderr, usagef("forward: usage: pssh forward [flags] -L [BIND:]PORT:HOST:HOSTPORT | -R [BIND:]PORT:HOST:HOSTPORT | -D [BIND:]PORT ..."))
+}
+
+// forwardValue is -L, -R or -D: each use adds the spec after its letter.
+type forwardValue struct {
+	dst  *[]string
+	kind string // L, R or D
+}
+
+func (v *forwardValue) Set(s string) error {
+	*v.dst = append(*v.dst, v.kind+s)
+	return nil
+}
+
+func (v *forwardValue) String() string { return "" }
+func (v *forwardValue) Type() string   { return "spec" }
+
+// GetSlice makes the flag repeatable for completion.
+func (v *forwardValue) GetSlice() []string {
+	var specs []string
+	for _, f := range *v.dst {
+		if f[:1] == v.kind {
+			specs = append(specs, f[1:])
+		}
 	}
-	hosts, err := loadHosts(o)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	if len(hosts) != 1 {
-		return fail(stderr, usagef("forward: give exactly one host to forward through (got %d)", len(hosts)))
-	}
+	return specs
+}
+
+// newCmdForward returns "pssh forward", port forwarding through one host.
+// It runs runF, if given, instead: for tests.
+func newCmdForward(ios *ioStreams, runF func(*forwardOptions) error) *cobra.Command {
+	o := &forwardOptions{}
+	cmd := subcommand(&cobra.Command{
+		Use:   "forward [flags] -L|-R [BIND:]PORT:HOST:HOSTPORT | -D [BIND:]PORT ...",
+		Short: "forward ports through one host as ssh -L, -R, -D (SOCKS5), until Ctrl-C",
+		Long: `Forward ports through one host, as ssh -L, -R and -D (a SOCKS5 proxy), over
+one connection, until Ctrl-C. Listeners bind to loopback (127.0.0.1) unless
+BIND says otherwise; PORT 0 picks a free port, and pssh prints the
+addresses it listens on. IPv6 addresses go in brackets: [::1]:8080.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 || len(o.forwards) == 0 {
+				return usagef("forward: usage: pssh forward [flags] -L [BIND:]PORT:HOST:HOSTPORT | -R [BIND:]PORT:HOST:HOSTPORT | -D [BIND:]PORT ...")
+			}
+			return nil
+		},
+		DisableFlagsInUseLine: true,
+		RunE: runE(func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return runForward(o, ios)
+		}),
+	})
+	addHostFlags(cmd.Flags(), &o.options)
+	addConnectionFlags(cmd.Flags(), &o.options)
+	addForwardFlags(cmd.Flags(), o)
+	registerCompletions(cmd)
+	return cmd
+}
+
+// runForward forwards the ports of o through its one host until
+// interrupted.
+func runForward(o *forwardOptions, ios *ioStreams) error {
 	type spec struct{ kind, listen, target string }
 	var specs []spec
-	for _, f := range o.forwards {
-		listen, target, err := parseForward(f[0], f[1:])
-		if err != nil {
-			return fail(stderr, err)
-		}
-		specs = append(specs, spec{f[:1], listen, target})
-	}
-	cfg, _, err := setup(o, stderr)
+	s, err := connect(&o.options, startup{
+		ios:       ios,
+		canPrompt: ios.stdinTTY,
+		checkHosts: func(hosts []string) error {
+			if len(hosts) != 1 {
+				return usagef("forward: give exactly one host to forward through (got %d)", len(hosts))
+			}
+			for _, f := range o.forwards {
+				listen, target, err := parseForward(f[0], f[1:])
+				if err != nil {
+					return err
+				}
+				specs = append(specs, spec{f[:1], listen, target})
+			}
+			return nil
+		},
+	})
 	if err != nil {
-		return fail(stderr, err)
+		return err
 	}
-	client, err := openClient(o, hosts, cfg, stderr)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer client.Close()
-	ctx, stop := interruptible()
-	defer stop()
+	defer s.close()
+	host, stdout := s.hosts[0], ios.Out
 
 	ended := make(chan *pssh.Forward, len(specs))
-	for _, s := range specs {
+	for _, sp := range specs {
 		var f *pssh.Forward
-		switch s.kind {
+		switch sp.kind {
 		case "L":
-			f, err = client.ForwardLocal(ctx, 0, s.listen, s.target, nil)
+			f, err = s.client.ForwardLocal(s.ctx, 0, sp.listen, sp.target, nil)
 		case "R":
-			f, err = client.ForwardRemote(ctx, 0, s.listen, s.target, nil)
+			f, err = s.client.ForwardRemote(s.ctx, 0, sp.listen, sp.target, nil)
 		default:
-			f, err = client.Socks(ctx, 0, s.listen, nil)
+			f, err = s.client.Socks(s.ctx, 0, sp.listen, nil)
 		}
 		if err != nil {
-			return hostFailure(stderr, err)
+			return hostFailure(ios.ErrOut, err)
 		}
 		defer f.Close()
 		go func() { <-f.Done(); ended <- f }()
-		switch s.kind {
+		switch sp.kind {
 		case "L":
-			fmt.Fprintf(stdout, "forwarding %s -> %s -> %s\n", f.Addr(), hosts[0], s.target)
+			fmt.Fprintf(stdout, "forwarding %s -> %s -> %s\n", f.Addr(), host, sp.target)
 		case "R":
-			fmt.Fprintf(stdout, "forwarding %s:%s -> %s\n", hosts[0], f.Addr(), s.target)
+			fmt.Fprintf(stdout, "forwarding %s:%s -> %s\n", host, f.Addr(), sp.target)
 		default:
-			fmt.Fprintf(stdout, "SOCKS5 proxy on %s through %s\n", f.Addr(), hosts[0])
+			fmt.Fprintf(stdout, "SOCKS5 proxy on %s through %s\n", f.Addr(), host)
 		}
 	}
 	fmt.Fprintln(stdout, "ready; Ctrl-C stops")
 	select {
-	case <-ctx.Done():
-		return exitOK
+	case <-s.ctx.Done():
+		return nil
 	case f := <-ended:
-		if ctx.Err() != nil {
-			return exitOK
+		if s.ctx.Err() != nil {
+			return nil
 		}
-		return hostFailure(stderr, f.Err())
+		return hostFailure(ios.ErrOut, f.Err())
 	}
 }
 
 // hostFailure reports a forwarding failure: exit 4, as a host that could
 // not be reached.
-func hostFailure(stderr io.Writer, err error) int {
+func hostFailure(stderr io.Writer, err error) error {
 	fmt.Fprintf(stderr, "pssh: %v\n", err)
-	return exitConnect
+	return exitError(exitConnect)
 }
 
 // parseForward splits an ssh -L/-R spec, [BIND:]PORT:HOST:HOSTPORT, or a

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,5 +129,17 @@ func TestEnvFlag(t *testing.T) {
 	wantCode(t, r, 0)
 	if strings.Count(r.stdout, "hello world\n") != 2 {
 		t.Fatalf("stdout %q", r.stdout)
+	}
+}
+
+func TestForwardFlags(t *testing.T) {
+	var got *forwardOptions
+	err := parseSubcommand(newCmdForward(testStreams(""), func(o *forwardOptions) error { got = o; return nil }),
+		"-H", "bastion", "-L", "8080:intranet:80", "--remote-forward=0:127.0.0.1:9000", "-D1080", "--key", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.forwards, []string{"L8080:intranet:80", "R0:127.0.0.1:9000", "D1080"}) || got.key != "k" {
+		t.Errorf("%+v", got)
 	}
 }

@@ -388,3 +388,35 @@ func TestOutAndErrDirs(t *testing.T) {
 		t.Errorf("status lines:\n%s", r.stdout)
 	}
 }
+
+// testStreams are streams for pssh run in the test process: stdin reads
+// input, stdout and stderr are kept (see output), no terminal.
+func testStreams(input string) *ioStreams {
+	return &ioStreams{In: strings.NewReader(input), Out: new(syncBuffer), ErrOut: new(syncBuffer)}
+}
+
+// syncBuffer is a bytes.Buffer that goroutines may write at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runIn runs pssh with args in the test process on ios, as run does on
+// the process's own streams.
+func runIn(ios *ioStreams, args ...string) runResult {
+	begin := time.Now()
+	code := runWith(ios, args)
+	return runResult{stdout: ios.Out.(*syncBuffer).String(), stderr: ios.ErrOut.(*syncBuffer).String(), code: code, took: time.Since(begin)}
+}

@@ -12,7 +12,7 @@ import (
 // reporter shows hosts as they finish, then what comes at the end: the
 // gathered output (-b) and the summary.
 type reporter struct {
-	o     *options
+	o     *runOptions
 	p     *printer
 	total int
 	begin time.Time
@@ -27,7 +27,7 @@ type reporter struct {
 	tickDone chan struct{}
 }
 
-func newReporter(o *options, p *printer, total int) *reporter {
+func newReporter(o *runOptions, p *printer, total int) *reporter {
 	return &reporter{o: o, p: p, total: total, begin: time.Now(), files: map[string]int{}}
 }
 

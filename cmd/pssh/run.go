@@ -2,84 +2,120 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/internal/workpool"
 )
 
-var version = "devel"
+// runOptions are the flags of a run, "pssh [flags] COMMAND..." and "pssh
+// nuke": the hosts and the connection, how the commands run, and how their
+// output is shown.
+type runOptions struct {
+	options
 
-// run is the whole program: it returns the exit status.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "testbed":
-			return runTestbed(args[1:], stdin, stdout, stderr)
-		case "nuke":
-			return runNuke(args[1:], stdin, stdout, stderr)
-		case "cp", "slurp":
-			return runCopy(args[0], args[1:], stdout, stderr)
-		case "forward":
-			return runForward(args[1:], stdout, stderr)
-		}
-	}
-	o, err := parseFlags(args)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	switch {
-	case o.help:
-		io.WriteString(stdout, usageText)
-		return exitOK
-	case o.version:
-		fmt.Fprintln(stdout, "pssh", version)
-		return exitOK
-	}
-	if len(o.command) == 0 {
-		return fail(stderr, usagef("no command given: pssh [flags] COMMAND..."))
-	}
-	if len(o.forwards) > 0 {
-		return fail(stderr, usagef("-L, -R and -D are for pssh forward"))
-	}
-	return runCommand(o, o.remoteCommand(), stdin, stdout, stderr)
+	par       int           // -p
+	timeout   time.Duration // -t
+	sendInput bool          // -I
+	sudo      bool
+	pty       bool
+	env       map[string]string // --env NAME=VALUE
+
+	inline    bool   // -i
+	inlineOut bool   // --inline-stdout
+	print     bool   // -P
+	gather    bool   // -b
+	outDir    string // -o
+	errDir    string // -e
+	json      bool
+	verbose   bool // -v
 }
 
-// fail reports err and returns its exit status: 2 for usage errors.
-func fail(stderr io.Writer, err error) int {
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "pssh: %v\nRun 'pssh --help' for usage.\n", err)
-		return exitUsage
-	}
-	// The library's errors already start with "pssh: ".
-	fmt.Fprintf(stderr, "pssh: %s\n", strings.TrimPrefix(err.Error(), "pssh: "))
-	return exitMisc
+// Defaults, as the classic pssh CLI.
+const (
+	defaultPar     = 32
+	defaultTimeout = 60 * time.Second
+)
+
+// addRunFlags defines the flags of a run.
+func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
+	addHostFlags(fs, &o.options)
+	addConnectionFlags(fs, &o.options)
+	g := flagGroup{fs, runningGroup}
+	g.int(&o.par, "par", "p", "N", defaultPar, 1, "commands running at once; each further host starts as another finishes")
+	g.seconds(&o.timeout, "timeout", "t", defaultTimeout, "limit per host, connecting included; 0 = none")
+	g.switchFlag(&o.sendInput, "send-input", "I", "read standard input once and send it to every host")
+	g.switchFlag(&o.sudo, "sudo", "", "run the command with sudo")
+	g.switchFlag(&o.pty, "pty", "", "ask for a pseudo-terminal (stderr joins stdout)")
+	g.value(&envValue{&o.env}, "env", "", "NAME=VALUE", "environment variable for the command (repeatable; the server must accept it: AcceptEnv)")
+	g = flagGroup{fs, runOutputGroup}
+	g.switchFlag(&o.inline, "inline", "i", "each host's output under its line")
+	g.switchFlag(&o.inlineOut, "inline-stdout", "", "the same, stdout only")
+	g.switchFlag(&o.print, "print", "P", `print lines as they arrive, as "host: line"`)
+	g.switchFlag(&o.gather, "gather", "b", "print each distinct output once under its hosts, folded: web[01-18,20] (19)")
+	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
+	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
+	addReportFlags(g, &o.json, &o.verbose)
 }
 
-// setup turns the options into the client configuration and run options.
-func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error) {
+// addReportFlags defines the flags that runs and copies report with.
+func addReportFlags(g flagGroup, json, verbose *bool) {
+	g.switchFlag(json, "json", "", "one JSON object per host per line")
+	g.switchFlag(verbose, "verbose", "v", "print each failed host's full error")
+}
 
+// envValue is --env NAME=VALUE, repeatable.
+type envValue struct{ dst *map[string]string }
+
+func (v *envValue) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return usagef("--env %q: give NAME=VALUE", s)
+	}
+	if *v.dst == nil {
+		*v.dst = map[string]string{}
+	}
+	(*v.dst)[name] = value
+	return nil
+}
+
+func (v *envValue) String() string { return strings.Join(v.GetSlice(), " ") }
+func (v *envValue) Type() string   { return "env" }
+
+// GetSlice makes the flag repeatable for completion.
+func (v *envValue) GetSlice() []string {
+	var s []string
+	for name, value := range *v.dst {
+		s = append(s, name+"="+value)
+	}
+	slices.Sort(s)
+	return s
+}
+
+// setup turns the options into the client configuration.
+func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 	var s sshSettings
 	for _, opt := range o.sshOptions {
 		if err := s.option(opt); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if err := s.sshArgs(append(append([]string(nil), o.extraArgs...), o.extraArg...)); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if o.knownHosts != "" {
 		p, err := hostKeyPolicy("--known-hosts", o.knownHosts)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		s.policy = p
 	}
@@ -90,7 +126,7 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error)
 		s.forwardAgent = true
 	}
 	if s.proxyJump != "" && s.proxyCommand != "" && s.proxyJump != "none" && s.proxyCommand != "none" {
-		return nil, nil, usagef("give a jump host (-J, ProxyJump) or a ProxyCommand, not both")
+		return nil, usagef("give a jump host (-J, ProxyJump) or a ProxyCommand, not both")
 	}
 	if o.user != "" {
 		s.user = o.user
@@ -107,11 +143,121 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error)
 	if o.configFile != "" {
 		s.configFile = o.configFile
 	}
-	cfg := &pssh.Config{PoolSize: o.par, Retries: o.retries}
+	cfg := &pssh.Config{Retries: o.retries}
 	s.apply(cfg, stderr)
 	if o.retries > 0 {
 		cfg.Retries = o.retries
 	}
+	return cfg, nil
+}
+
+// A session is what a command that reaches hosts works with: its hosts,
+// the client for them, and a context that the first Ctrl-C (or SIGTERM)
+// ends.
+type session struct {
+	hosts  []string
+	client *pssh.Client
+	ctx    context.Context
+	stop   context.CancelFunc
+}
+
+// close stops catching Ctrl-C and closes the client.
+func (s *session) close() {
+	s.stop()
+	s.client.Close()
+}
+
+// startup is what connect needs besides the options.
+type startup struct {
+	ios       *ioStreams
+	poolSize  int  // pssh.Config.PoolSize
+	canPrompt bool // a key's passphrase may be asked for on the terminal
+	// checkHosts refuses a host list the command cannot work with; nil
+	// refuses an empty one.
+	checkHosts func(hosts []string) error
+	// prepare, if set, runs once the configuration is made, before any
+	// secret is asked for.
+	prepare func() error
+}
+
+// connect is how every command that reaches hosts starts: it loads the
+// hosts and checks them, turns the options into the client's
+// configuration, prepares, gathers the secrets (see loadSecrets), opens
+// the client, warning when the open file limit is too low for the hosts
+// even after the client raised it, and catches Ctrl-C.
+func connect(o *options, s startup) (*session, error) {
+	hosts, err := loadHosts(o)
+	if err != nil {
+		return nil, err
+	}
+	check := s.checkHosts
+	if check == nil {
+		check = needHosts
+	}
+	if err := check(hosts); err != nil {
+		return nil, err
+	}
+	cfg, err := setup(o, s.ios.ErrOut)
+	if err != nil {
+		return nil, err
+	}
+	cfg.PoolSize = s.poolSize
+	if s.prepare != nil {
+		if err := s.prepare(); err != nil {
+			return nil, err
+		}
+	}
+	if err := loadSecrets(o, cfg, s.canPrompt); err != nil {
+		return nil, err
+	}
+	client, err := pssh.New(hosts, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if l := client.FileLimit(); !l.Fits() {
+		fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
+			l.Hosts, l.Need, l.Soft, l.Hard)
+	}
+	ctx, stop := interruptible()
+	return &session{hosts: hosts, client: client, ctx: ctx, stop: stop}, nil
+}
+
+// needHosts refuses an empty host list.
+func needHosts(hosts []string) error {
+	if len(hosts) == 0 {
+		return usagef("%v", errNoHosts)
+	}
+	return nil
+}
+
+// runCommand runs command on the hosts of o and reports as o asks.
+func runCommand(o *runOptions, command string, ios *ioStreams) error {
+	var input []byte
+	s, err := connect(&o.options, startup{
+		ios:       ios,
+		poolSize:  o.par,
+		canPrompt: ios.stdinTTY && !o.sendInput, // -I reads standard input
+		prepare: func() error {
+			for _, dir := range []string{o.outDir, o.errDir} {
+				if dir != "" {
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						return err
+					}
+				}
+			}
+			if o.sendInput {
+				var err error
+				if input, err = io.ReadAll(ios.In); err != nil {
+					return fmt.Errorf("reading standard input: %w", err)
+				}
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer s.close()
 	ropt := &pssh.RunOptions{
 		ContinueOnErrors: true,
 		HostTimeout:      o.timeout,
@@ -119,44 +265,9 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, *pssh.RunOptions, error)
 		UsePTY:           o.pty,
 		Env:              o.env,
 	}
-	return cfg, ropt, nil
-}
 
-// runCommand runs command on the hosts of o and reports as o asks.
-func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.Writer) int {
-	hosts, err := loadHosts(o)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	if len(hosts) == 0 {
-		return fail(stderr, usagef("%v", errNoHosts))
-	}
-	cfg, ropt, err := setup(o, stderr)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	for _, dir := range []string{o.outDir, o.errDir} {
-		if dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return fail(stderr, err)
-			}
-		}
-	}
-	var input []byte
-	if o.sendInput {
-		if input, err = io.ReadAll(stdin); err != nil {
-			return fail(stderr, fmt.Errorf("reading standard input: %w", err))
-		}
-	}
-	client, err := openClient(o, hosts, cfg, stderr)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer client.Close()
-	ctx, stop := interruptible()
-	defer stop()
-
-	r := newReporter(o, newPrinter(stdout, stderr), len(hosts))
+	hosts := s.hosts
+	r := newReporter(o, newPrinter(ios), len(hosts))
 	r.startProgress()
 	// As the classic pssh: at most -p commands run at once, each host
 	// starting as another finishes, all on the one client.
@@ -164,7 +275,7 @@ func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.W
 	go workpool.Each(len(hosts), o.par, func(i int) {
 		hopt := *ropt
 		hopt.Hosts = []int{i}
-		outputs, _ := client.Run(ctx, command, &hopt) // errors are on the output
+		outputs, _ := s.client.Run(s.ctx, command, &hopt) // errors are on the output
 		go feedInput(outputs[0], input)
 		results <- r.collect(outputs[0])
 	})
@@ -172,16 +283,16 @@ func runCommand(o *options, command string, stdin io.Reader, stdout, stderr io.W
 		r.finished(<-results)
 	}
 	r.p.endProgress()
-	interrupted := ctx.Err() != nil
+	interrupted := s.ctx.Err() != nil
 	if interrupted {
-		fmt.Fprintln(stderr, "pssh: interrupted")
+		fmt.Fprintln(ios.ErrOut, "pssh: interrupted")
 	}
 	r.finish()
 	status := r.exitStatus()
 	if interrupted && status == exitOK {
 		status = exitKilled
 	}
-	return status
+	return exitCode(status)
 }
 
 // feedInput sends input (read once from pssh's stdin with -I) to one host,
@@ -199,24 +310,6 @@ func feedInput(out *pssh.HostOutput, input []byte) {
 // elapsedSince is time.Since, rounded for people.
 func elapsedSince(t time.Time) time.Duration {
 	return time.Since(t).Round(10 * time.Millisecond)
-}
-
-// openClient gathers the secrets (see loadSecrets), then makes the client
-// for hosts, warning on stderr when the open file limit is too low for them
-// even after the client raised it.
-func openClient(o *options, hosts []string, cfg *pssh.Config, stderr io.Writer) (*pssh.Client, error) {
-	if err := loadSecrets(o, cfg); err != nil {
-		return nil, err
-	}
-	c, err := pssh.New(hosts, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if l := c.FileLimit(); !l.Fits() {
-		fmt.Fprintf(stderr, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
-			l.Hosts, l.Need, l.Soft, l.Hard)
-	}
-	return c, nil
 }
 
 // interruptible returns a context that the first Ctrl-C (or SIGTERM) ends,

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/term"
 
 	"github.com/gopssh/pssh"
 )
@@ -23,9 +22,9 @@ const (
 
 // loadSecrets fills cfg's password and key passphrase: the password from
 // the -A prompt, --password-file or $PSSH_PASSWORD; the passphrase of an
-// encrypted key file from $PSSH_PASSPHRASE or, when standard input is a
-// terminal (and not read for -I), a prompt.
-func loadSecrets(o *options, cfg *pssh.Config) error {
+// encrypted key file from $PSSH_PASSPHRASE or, when canPrompt (standard
+// input is a terminal, and not read for -I), a prompt.
+func loadSecrets(o *options, cfg *pssh.Config, canPrompt bool) error {
 	var err error
 	switch {
 	case o.askPass:
@@ -41,7 +40,7 @@ func loadSecrets(o *options, cfg *pssh.Config) error {
 	if cfg.KeyFile != "" && cfg.Passphrase == nil && keyEncrypted(cfg.KeyFile) {
 		if p, ok := os.LookupEnv(passphraseEnv); ok {
 			cfg.Passphrase = []byte(p)
-		} else if !o.sendInput && term.IsTerminal(int(os.Stdin.Fd())) {
+		} else if canPrompt {
 			p, err := readPassword("Passphrase for " + cfg.KeyFile + ": ")
 			if err != nil {
 				return err

@@ -81,3 +81,29 @@ func TestSecretSources(t *testing.T) {
 		})
 	}
 }
+
+// TestAskPass types the password at pssh's -A prompt on a terminal.
+func TestAskPass(t *testing.T) {
+	srv, err := sshtest.NewServer(sshtest.Config{Password: "sesame"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	known := t.TempDir() + "/known_hosts"
+	os.WriteFile(known, []byte(srv.KnownHostsLine()+"\n"), 0o600)
+	p := startPty(t, []string{"NO_COLOR=1", "SSH_AUTH_SOCK="}, "-A", "-H", srv.Addr, "-O", "UserKnownHostsFile="+known, "-i", "echo logged in")
+	p.waitFor(t, "Password: ", 1)
+	if _, err := p.tty.Write([]byte("sesame\r")); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit status %d:\n%q", code, p.output())
+	}
+	out := p.output()
+	if strings.Contains(out, "sesame") {
+		t.Errorf("the password was echoed:\n%q", out)
+	}
+	if !strings.Contains(out, "[SUCCESS]") || !strings.Contains(out, "logged in") {
+		t.Errorf("output:\n%q", out)
+	}
+}

@@ -10,18 +10,6 @@ import (
 	"golang.org/x/term"
 )
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// fancy reports whether colour, the progress line and the summary are
-// wanted on w: a terminal, and NO_COLOR unset.
-func fancy(w any) bool {
-	return isTerminal(w) && os.Getenv("NO_COLOR") == ""
-}
-
 // printer serialises everything pssh writes, and keeps a progress line at
 // the bottom of stderr on a terminal.
 type printer struct {
@@ -34,8 +22,10 @@ type printer struct {
 	shown    bool
 }
 
-func newPrinter(stdout, stderr io.Writer) *printer {
-	return &printer{stdout: stdout, stderr: stderr, colour: fancy(stdout), progress: fancy(stderr)}
+// newPrinter returns the printer for the streams: colour on a terminal
+// stdout, the progress line on a terminal stderr, unless NO_COLOR is set.
+func newPrinter(s *ioStreams) *printer {
+	return &printer{stdout: s.Out, stderr: s.ErrOut, colour: s.colourOut(), progress: s.fancyErr()}
 }
 
 // write writes p to w (stdout or stderr) below the progress line.

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -14,31 +12,73 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/gopssh/pssh/sshtest"
 )
 
-// runTestbed starts n in-process SSH servers on loopback addresses, writes
-// what a client needs to reach them into a directory, prints how to use
-// them and runs until interrupted. With arguments after its own flags
-// ("pssh testbed -n 20 -- -b uptime"), it instead runs pssh with them
-// against the testbed, stops, and exits with pssh's status.
-func runTestbed(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pssh testbed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	n := fs.Int("n", 20, "number of servers (each on its own 127.0.0.x address and port)")
-	dir := fs.String("dir", "", "directory for the key, known_hosts and hosts files (default: a new temporary directory)")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
+// testbedOptions are the options of "pssh testbed [-n N] [--dir DIR]
+// [-- PSSH-FLAGS COMMAND...]".
+type testbedOptions struct {
+	n    int      // -n: servers
+	dir  string   // --dir; "" for a new temporary directory
+	pssh []string // the pssh command line to run against the servers
+}
+
+// newCmdTestbed returns "pssh testbed", which starts n in-process SSH
+// servers on loopback addresses, writes what a client needs to reach them
+// into a directory, prints how to use them and runs until interrupted.
+// With arguments after its own flags ("pssh testbed -n 20 -- -b uptime"),
+// it instead runs pssh with them against the testbed, stops, and exits
+// with pssh's status. It runs runF, if given, instead: for tests.
+func newCmdTestbed(ios *ioStreams, runF func(*testbedOptions) error) *cobra.Command {
+	o := &testbedOptions{}
+	cmd := subcommand(&cobra.Command{
+		Use:   "testbed [-n N] [--dir DIR] [-- PSSH-FLAGS COMMAND...]",
+		Short: "start N local test SSH servers on 127.0.0.x, and run pssh against them",
+		Long: `Start N local test SSH servers on 127.0.0.1, 127.0.0.2, ... (loopback only;
+commands run locally as you), write a client key, a known_hosts file and a
+hosts file into a directory, print how to run pssh against them, and run
+until interrupted. With "-- PSSH-FLAGS COMMAND..." run pssh with them
+against the servers instead, and exit with its status.`,
+		DisableFlagsInUseLine: true,
+		RunE: runE(func(_ *cobra.Command, args []string) error {
+			o.pssh = args
+			if runF != nil {
+				return runF(o)
+			}
+			return runTestbed(o, ios)
+		}),
+	})
+	g := flagGroup{cmd.Flags(), testbedGroup}
+	g.int(&o.n, "n", "n", "N", 20, 1, "number of servers, each on its own 127.0.0.x address, all on one port")
+	g.string(&o.dir, "dir", "", "DIR", "directory for the key, known_hosts and hosts files (default: a new temporary directory)")
+	return cmd
+}
+
+// testbedArgs spells testbed's -dir as --dir: its flags were Go's flag
+// package's, which takes a long flag after one dash too.
+func testbedArgs(args []string) []string {
+	args = append([]string{}, args...)
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--" || !strings.HasPrefix(a, "-"):
+			return args // the flags end here
+		case a == "-dir" || strings.HasPrefix(a, "-dir="):
+			args[i] = "-" + a
 		}
-		return exitUsage
+		if a == "-dir" || a == "--dir" || a == "-n" || a == "--n" {
+			i++ // its value
+		}
 	}
-	if *n < 1 {
-		return fail(stderr, usagef("testbed: usage: pssh testbed [-n N] [-dir DIR] [-- PSSH-FLAGS COMMAND...] (N at least 1)"))
-	}
-	d := *dir
+	return args
+}
+
+// runTestbed runs the testbed of o.
+func runTestbed(o *testbedOptions, ios *ioStreams) error {
+	d := o.dir
 	var err error
 	if d == "" {
 		d, err = os.MkdirTemp("", "pssh-testbed-")
@@ -46,18 +86,18 @@ func runTestbed(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = os.MkdirAll(d, 0o700)
 	}
 	if err != nil {
-		return fail(stderr, err)
+		return err
 	}
 	if d, err = filepath.Abs(d); err != nil {
-		return fail(stderr, err)
+		return err
 	}
 	key, err := sshtest.GenerateKey()
 	if err != nil {
-		return fail(stderr, err)
+		return err
 	}
-	fleet, err := startFleet(*n, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}})
+	fleet, err := startFleet(o.n, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}})
 	if err != nil {
-		return fail(stderr, err)
+		return err
 	}
 	defer fleet.Close()
 
@@ -90,32 +130,33 @@ func runTestbed(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} {
 		os.Remove(f.path) // a key left by an earlier testbed may be read-only
 		if err := os.WriteFile(f.path, f.data, f.mode); err != nil {
-			return fail(stderr, err)
+			return err
 		}
 		if err := os.Chmod(f.path, f.mode); err != nil {
-			return fail(stderr, err)
+			return err
 		}
 	}
 
-	if rest := fs.Args(); len(rest) > 0 {
-		if *dir == "" {
+	if len(o.pssh) > 0 {
+		if o.dir == "" {
 			defer os.RemoveAll(d)
 		}
-		fmt.Fprintf(stderr, "pssh testbed: %d SSH servers on 127.0.0.x, files in %s\n", *n, d)
+		fmt.Fprintf(ios.ErrOut, "pssh testbed: %d SSH servers on 127.0.0.x, files in %s\n", o.n, d)
 		own := []string{"-h", hostsFile, "--key", keyFile, "-O", "UserKnownHostsFile=" + known}
-		return run(append(own, rest...), stdin, stdout, stderr)
+		return exitCode(runWith(ios, append(own, o.pssh...)))
 	}
 
+	stdout := ios.Out
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(stdout, "pssh testbed: %d SSH servers on 127.0.0.x, files in %s\n", *n, d)
+	fmt.Fprintf(stdout, "pssh testbed: %d SSH servers on 127.0.0.x, files in %s\n", o.n, d)
 	fmt.Fprintf(stdout, "Run, for example:\n  pssh -h %s --key %s -O UserKnownHostsFile=%s -i uptime\n", hostsFile, keyFile, known)
 	fmt.Fprintf(stdout, "or: . %s/env && pssh $PSSH_TESTBED_FLAGS -i uptime\n", d)
 	fmt.Fprintf(stdout, "Commands run locally as %s. Stop the testbed with Ctrl-C.\n", name)
 	fmt.Fprintln(stdout, "ready")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "pssh testbed: stopping")
-	return exitOK
+	return nil
 }
 
 // startFleet starts n servers on 127.0.0.1, 127.0.0.2, ... (127.0.1.1 after

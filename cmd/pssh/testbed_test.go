@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -105,4 +106,32 @@ func TestTestbedRunsCommand(t *testing.T) {
 	}
 	r = runPssh(t, "testbed", "-n", "2", "--", "exit 3")
 	wantCode(t, r, 5)
+}
+
+// TestTestbedFlags checks testbed's flags: -n N and --dir DIR, -dir DIR
+// too (the single dash of Go's flag package, which they were), and the pssh
+// command line after --.
+func TestTestbedFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		n    int
+		dir  string
+		pssh []string
+	}{
+		{nil, 20, "", nil},
+		{[]string{"-n", "3", "--dir", "d", "--", "-b", "uptime"}, 3, "d", []string{"-b", "uptime"}},
+		{[]string{"-dir", "d", "-n=4"}, 4, "d", nil},
+		{[]string{"-dir=d", "--", "-dir", "x"}, 20, "d", []string{"-dir", "x"}},
+		{[]string{"--dir=d", "-n5", "uptime", "-dir"}, 5, "d", []string{"uptime", "-dir"}},
+	} {
+		var got *testbedOptions
+		err := parseSubcommand(newCmdTestbed(testStreams(""), func(o *testbedOptions) error { got = o; return nil }), testbedArgs(tt.args)...)
+		if err != nil {
+			t.Errorf("%q: %v", tt.args, err)
+			continue
+		}
+		if got.n != tt.n || got.dir != tt.dir || !slices.Equal(got.pssh, tt.pssh) {
+			t.Errorf("%q: %+v", tt.args, got)
+		}
+	}
 }

@@ -1,37 +1,30 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-
-	"github.com/gopssh/pssh/sshtest"
 )
 
-// TestAskPass types the password at pssh's -A prompt on a terminal.
-func TestAskPass(t *testing.T) {
-	srv, err := sshtest.NewServer(sshtest.Config{Password: "sesame"})
-	if err != nil {
-		t.Fatal(err)
+func TestParallelismBoundsRunningCommands(t *testing.T) {
+	b := newBed(t, 6)
+	dir := t.TempDir()
+	// Each command marks itself running in a shared directory (the testbed's
+	// hosts share this machine's disk), counts the marks, lingers, and goes.
+	cmd := fmt.Sprintf(`touch %[1]s/$$; ls %[1]s | wc -l; sleep 0.3; rm %[1]s/$$`, dir)
+	r := runPssh(t, append(b.flags(), "-p", "2", "-i", cmd)...)
+	wantCode(t, r, 0)
+	most := 0
+	for _, l := range lines(r.stdout) {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(l), &n); err == nil {
+			most = max(most, n)
+		}
 	}
-	t.Cleanup(func() { srv.Close() })
-	known := t.TempDir() + "/known_hosts"
-	os.WriteFile(known, []byte(srv.KnownHostsLine()+"\n"), 0o600)
-	p := startPty(t, []string{"NO_COLOR=1", "SSH_AUTH_SOCK="}, "-A", "-H", srv.Addr, "-O", "UserKnownHostsFile="+known, "-i", "echo logged in")
-	p.waitFor(t, "Password: ", 1)
-	if _, err := p.tty.Write([]byte("sesame\r")); err != nil {
-		t.Fatal(err)
-	}
-	if code := p.wait(t); code != 0 {
-		t.Errorf("exit status %d:\n%q", code, p.output())
-	}
-	out := p.output()
-	if strings.Contains(out, "sesame") {
-		t.Errorf("the password was echoed:\n%q", out)
-	}
-	if !strings.Contains(out, "[SUCCESS]") || !strings.Contains(out, "logged in") {
-		t.Errorf("output:\n%q", out)
+	if most < 1 || most > 2 {
+		t.Fatalf("up to %d commands ran at once with -p 2:\n%s", most, r.stdout)
 	}
 }
 
