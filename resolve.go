@@ -365,15 +365,10 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 		if proxy.Host == "" {
 			return route{}, errors.New("Proxy.Host is empty")
 		}
-		h := &host{}
-		h.user = firstNonEmpty(proxy.User, c.cfg.User)
-		port := proxy.Port
-		if port == 0 {
-			port = DefaultPort
+		h, err := c.newHop(proxy.User, proxy.Host, proxy.Port)
+		if err != nil {
+			return route{}, err
 		}
-		h.addr = hostspec.Addr(proxy.Host, port)
-		h.name = h.user + "@" + h.addr
-		h.auth = c.auth
 		if proxy.Password != "" || proxy.KeyFile != "" || len(proxy.Key) > 0 {
 			passphrase := proxy.Passphrase
 			if len(passphrase) == 0 {
@@ -385,9 +380,6 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 			}
 			h.auth = auth
 		}
-		if err := c.hopSettings(h); err != nil {
-			return route{}, err
-		}
 		return route{hops: []*host{h}}, nil
 	case proxyJump != "" && proxyJump != "none":
 		var r route
@@ -396,16 +388,8 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 			if err != nil {
 				return route{}, fmt.Errorf("ProxyJump %q: %w", proxyJump, err)
 			}
-			h := &host{}
-			h.user = firstNonEmpty(spec.User, c.cfg.User)
-			port := spec.Port
-			if port == 0 {
-				port = DefaultPort
-			}
-			h.addr = hostspec.Addr(spec.Host, port)
-			h.name = h.user + "@" + h.addr
-			h.auth = c.auth
-			if err := c.hopSettings(h); err != nil {
+			h, err := c.newHop(spec.User, spec.Host, spec.Port)
+			if err != nil {
 				return route{}, err
 			}
 			r.hops = append(r.hops, h)
@@ -415,13 +399,20 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 	return route{}, nil
 }
 
-// hopSettings gives a jump host the client-wide connection settings and
+// newHop returns a jump host, "user@host:port": the client's user, port 22
+// and credentials unless given, the client-wide connection settings and
 // host key check.
-func (c *Client) hopSettings(h *host) error {
+func (c *Client) newHop(user, hostName string, port int) (*host, error) {
+	h := &host{user: firstNonEmpty(user, c.cfg.User), auth: c.auth}
+	h.addr = hostspec.Addr(hostName, cmp.Or(port, DefaultPort))
+	h.name = h.user + "@" + h.addr
 	h.connectTimeout = cmp.Or(c.explicit.ConnectTimeout, DefaultConnectTimeout)
 	h.keepaliveInterval = cmp.Or(c.explicit.KeepaliveInterval, DefaultKeepaliveInterval)
 	h.keepaliveCountMax = cmp.Or(max(c.explicit.KeepaliveCountMax, 0), DefaultKeepaliveCountMax)
-	return c.resolveHostKeys(h, nil)
+	if err := c.resolveHostKeys(h, nil); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // setRoute gives h its route: the host's own setting if it has one, else
