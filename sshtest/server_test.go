@@ -139,7 +139,9 @@ func TestCounters(t *testing.T) {
 
 func TestCloseKillsCommands(t *testing.T) {
 	t.Parallel()
-	srv, err := NewServer(Config{Password: testPassword, Logf: t.Logf})
+	// An address of its own: on 127.0.0.1 a parallel test's server may take
+	// the port as soon as Close frees it, and answer the dial below.
+	srv, err := NewServerAt("127.0.3.77:0", Config{Password: testPassword, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
