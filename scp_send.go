@@ -208,10 +208,12 @@ func (c *Client) scpFinish(ctx context.Context, h *host, plan []entry, tmp, dst 
 		}
 		switch {
 		case e.dir && i == 0:
-			fmt.Fprintf(&b, "if test ! -d %s; then mkdir -p %s; chmod %04o %s; fi\n", q(to), q(to), scpMode(e.mode), q(to))
+			// "|| test -d": another host sharing this file system may make
+			// the directory first, which is success, as for mkdir -p.
+			fmt.Fprintf(&b, "if test ! -d %s; then { mkdir -p %s && chmod %04o %s; } || test -d %s; fi\n", q(to), q(to), scpMode(e.mode), q(to), q(to))
 			newDirs = append(newDirs, entry{rel: to, mtime: e.mtime, atime: e.atime})
 		case e.dir:
-			fmt.Fprintf(&b, "if test ! -d %s; then mkdir %s; chmod %04o %s; fi\n", q(to), q(to), scpMode(e.mode), q(to))
+			fmt.Fprintf(&b, "if test ! -d %s; then { mkdir %s 2>/dev/null && chmod %04o %s; } || test -d %s || mkdir %s; fi\n", q(to), q(to), scpMode(e.mode), q(to), q(to), q(to))
 			newDirs = append(newDirs, entry{rel: to, mtime: e.mtime, atime: e.atime})
 		default:
 			fmt.Fprintf(&b, "check %s %d; chmod %04o %s; mv -f %s %s\n", q(from), e.size, scpMode(e.mode), q(from), q(from), q(to))

@@ -224,9 +224,18 @@ func localMkdir(dst string, root bool) (bool, error) {
 		return false, nil
 	}
 	if root {
-		return true, os.MkdirAll(dst, 0o777)
+		err = os.MkdirAll(dst, 0o777)
+	} else {
+		err = os.Mkdir(dst, 0o777)
 	}
-	return true, os.Mkdir(dst, 0o777)
+	if err != nil {
+		// Made meanwhile by someone else: success, as for mkdir -p.
+		if fi, serr := os.Stat(dst); serr == nil && fi.IsDir() {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // fetchFile copies the remote file src to the local dst through a

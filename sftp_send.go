@@ -158,9 +158,20 @@ func remoteMkdir(s *sftpConn, dst string, root bool) (bool, error) {
 		return false, err
 	}
 	if root {
-		return true, s.MkdirAll(dst)
+		err = s.MkdirAll(dst)
+	} else {
+		err = s.Mkdir(dst)
 	}
-	return true, s.Mkdir(dst)
+	if err != nil {
+		// Another host sharing this file system (an NFS home, hosts on one
+		// machine) may have made it since the Stat: that is success, as
+		// for mkdir -p, and the directory is not ours to chmod.
+		if fi, serr := s.Stat(dst); serr == nil && fi.IsDir() {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // sendFile writes the local file src to dst through a temporary file, and

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,7 @@ type copyOptions struct {
 	recursive     bool          // -r
 	useSCP        bool          // --scp
 	preserveTimes bool          // --preserve-times
+	skipSpecial   bool          // --skip-special
 	json          bool
 	verbose       bool // -v
 }
@@ -41,6 +43,7 @@ func addCopyFlags(fs *pflag.FlagSet, o *copyOptions) {
 	g.switchFlag(&o.recursive, "recursive", "r", "copy a directory and everything under it")
 	g.switchFlag(&o.useSCP, "scp", "", "use the SCP protocol (scp -t/scp -f on the hosts) instead of SFTP")
 	g.switchFlag(&o.preserveTimes, "preserve-times", "", "keep modification and access times (permission bits are always kept)")
+	g.switchFlag(&o.skipSpecial, "skip-special", "", "skip what is not a regular file or a directory (devices, FIFOs, sockets, links to directories, dangling links) instead of failing the host; each is listed on stderr")
 	addReportFlags(flagGroup{fs, copyOutputGroup}, &o.json, &o.verbose)
 }
 
@@ -129,6 +132,9 @@ HOST is the host as the status lines show it, without the user.`,
 // with --scp) or, with fetch, fetches src from every host into dst/HOST/
 // (slurp: CopyRemoteFile, or SCPRecv).
 func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error {
+	if err := checkLocalPath(o, fetch, src, dst); err != nil {
+		return err
+	}
 	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY})
 	if err != nil {
 		return err
@@ -146,6 +152,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	copt := &pssh.CopyOptions{
 		Recursive:        o.recursive,
 		PreserveTimes:    o.preserveTimes,
+		SkipSpecial:      o.skipSpecial,
 		ContinueOnErrors: true,
 		Progress:         prog.update,
 	}
@@ -201,6 +208,28 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 		status = exitKilled
 	}
 	return exitCode(status)
+}
+
+// checkLocalPath checks the local argument of cp (LOCAL, the source) or
+// slurp (LOCALDIR, the destination) before any host is connected: a
+// mistake there would fail every host the same way.
+func checkLocalPath(o *copyOptions, fetch bool, src, dst string) error {
+	if fetch {
+		if fi, err := os.Stat(dst); err == nil && !fi.IsDir() {
+			return usagef("slurp: %s is not a directory", dst)
+		}
+		return nil
+	}
+	fi, err := os.Stat(src)
+	switch {
+	case err != nil:
+		return usagef("cp: %v", err)
+	case fi.IsDir() && !o.recursive:
+		return usagef("cp: %s is a directory: use -r to copy it and everything under it", src)
+	case !fi.IsDir() && !fi.Mode().IsRegular() && !o.skipSpecial:
+		return usagef("cp: %s is not a regular file or a directory", src)
+	}
+	return nil
 }
 
 // slurpPaths gives each host its own directory under dir, named after the

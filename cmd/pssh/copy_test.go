@@ -113,9 +113,14 @@ func TestCopySend(t *testing.T) {
 				wantFile(t, filepath.Join(d, "t", "sub", "b.txt"), "BB")
 			}
 
-			// A directory without -r is a transfer failure on connected hosts.
+			// A directory without -r is a usage error, found before any host
+			// is connected.
+			before := b.fleet.Servers[0].Accepted()
 			r = runPssh(t, append(append([]string{"cp"}, flags...), tree, "t2")...)
-			wantCode(t, r, 5)
+			wantCode(t, r, 2)
+			if !strings.Contains(r.stderr, "use -r") || b.fleet.Servers[0].Accepted() != before {
+				t.Errorf("cp of a directory without -r: stderr %q, %d connections", r.stderr, b.fleet.Servers[0].Accepted()-before)
+			}
 		})
 	}
 }
@@ -255,5 +260,52 @@ func TestCopyFlags(t *testing.T) {
 	// No time limit on a copy unless -t is given.
 	if slurp.recursive || slurp.par != defaultPar || slurp.timeout != 0 || slurp.remote != "/var/log/app.log" || slurp.localDir != "logs" {
 		t.Errorf("slurp: %+v", slurp)
+	}
+}
+
+// TestCopyLocalChecks: cp and slurp check their local argument before
+// connecting to any host, and --skip-special skips a dangling link.
+func TestCopyLocalChecks(t *testing.T) {
+	b := newDirBed(t, 2, false)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	writeFile(t, file, "x")
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"missing source", []string{"cp", filepath.Join(dir, "nope"), "dst"}, "no such file"},
+		{"directory without -r", []string{"cp", dir, "dst"}, "use -r"},
+		{"slurp into a file", []string{"slurp", "/etc/hostname", file}, "is not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := b.fleet.Servers[0].Accepted()
+			r := runPssh(t, append(append(tt.args[:1:1], b.flags()...), tt.args[1:]...)...)
+			wantCode(t, r, 2)
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr %q, want %q", r.stderr, tt.want)
+			}
+			if n := b.fleet.Servers[0].Accepted() - before; n != 0 {
+				t.Errorf("%d connections before the usage error", n)
+			}
+		})
+	}
+
+	tree := filepath.Join(t.TempDir(), "tree")
+	writeFile(t, filepath.Join(tree, "a"), "A")
+	if err := os.Symlink(filepath.Join(tree, "gone"), filepath.Join(tree, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	r := runPssh(t, append(append([]string{"cp", "-r"}, b.flags()...), tree, "t")...)
+	wantCode(t, r, 5) // the link fails each host, after the rest is copied
+	r = runPssh(t, append(append([]string{"cp", "-r", "--skip-special"}, b.flags()...), tree, "t2")...)
+	wantAllOK(t, r, b.hosts(), "1 bytes")
+	if !strings.Contains(r.stderr, "skipped") || !strings.Contains(r.stderr, "dangling") {
+		t.Errorf("the skipped link is not listed: %q", r.stderr)
+	}
+	for _, d := range b.dirs {
+		wantFile(t, filepath.Join(d, "t2", "a"), "A")
 	}
 }
