@@ -2,11 +2,9 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/gopssh/pssh"
@@ -50,7 +48,7 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 		wg.Go(func() {
 			var file *os.File
 			if s.dir != "" {
-				f, err := createOutput(filepath.Join(s.dir, r.fileName(res.name, s.dir)))
+				f, err := createOutput(filepath.Join(s.dir, r.fileNames[out.Index]))
 				if err != nil {
 					errMu.Lock()
 					res.fileErr = err
@@ -109,23 +107,6 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 	<-out.Done()
 	res.outcome, res.text, res.kind = hostStatus(out)
 	return res
-}
-
-// fileName returns the -o/-e file name for a host: its display name, made
-// safe for a file name, with a suffix when the same host appears again.
-func (r *reporter) fileName(name, dir string) string {
-	base := strings.NewReplacer("/", "_", "\x00", "_").Replace(name)
-	if base == "." || base == ".." {
-		base = "_" + base
-	}
-	r.filesMu.Lock()
-	defer r.filesMu.Unlock()
-	key := dir + "\x00" + base
-	r.files[key]++
-	if n := r.files[key]; n > 1 {
-		return fmt.Sprintf("%s.%d", base, n)
-	}
-	return base
 }
 
 // maxPrintLine is the longest line -P holds back waiting for its end: a

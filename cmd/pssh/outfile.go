@@ -66,3 +66,31 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// makeOutputDirs creates the -o and -e directories (either may be ""). One
+// directory for both is refused: a host's stdout and stderr files would be
+// one file.
+func makeOutputDirs(outDir, errDir string) error {
+	for _, dir := range []string{outDir, errDir} {
+		if dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	if outDir == "" || errDir == "" {
+		return nil
+	}
+	a, err := os.Stat(outDir)
+	if err != nil {
+		return err
+	}
+	b, err := os.Stat(errDir)
+	if err != nil {
+		return err
+	}
+	if os.SameFile(a, b) {
+		return usagef("-o %s and -e %s are one directory: give each its own, or a host's stdout and stderr files would be one", outDir, errDir)
+	}
+	return nil
+}

@@ -17,8 +17,7 @@ type reporter struct {
 	total int
 	begin time.Time
 
-	filesMu sync.Mutex
-	files   map[string]int // -o/-e file names used
+	fileNames []string // -o/-e file name of each host, by index (outputNames)
 
 	mu       sync.Mutex
 	results  []*result // in order of finishing
@@ -28,7 +27,7 @@ type reporter struct {
 }
 
 func newReporter(o *runOptions, p *printer, total int) *reporter {
-	return &reporter{o: o, p: p, total: total, begin: time.Now(), files: map[string]int{}}
+	return &reporter{o: o, p: p, total: total, begin: time.Now()}
 }
 
 // startProgress keeps the progress line's elapsed time current.
