@@ -136,3 +136,16 @@ func TestOutputFilePerHost(t *testing.T) {
 		t.Errorf("-o and -e the same:\nstdout %q\nstderr %q", r.stdout, r.stderr)
 	}
 }
+
+// TestSlurpPaths checks that slurp names each host's directory as its -o
+// file: its own, within NAME_MAX.
+func TestSlurpPaths(t *testing.T) {
+	long := strings.Repeat("l", 300)
+	hosts := []string{"h", "root@h", "web1:22", "..", long}
+	want := []string{"h", "root@h", "web1:22", "_..", shortName(long, long)}
+	for i, p := range slurpPaths(hosts, "/var/log/app.log", "logs") {
+		if w := filepath.Join("logs", want[i], "app.log"); p.Local != w {
+			t.Errorf("%s: %q, want %q", hosts[i], p.Local, w)
+		}
+	}
+}
