@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"hash"
 	"io"
 	"unicode/utf8"
@@ -22,8 +23,9 @@ const captureMemory = 64 << 10
 type capture struct {
 	buf  *spool.Buffer
 	hash hash.Hash // nil unless digested
-	n    int64
-	last byte // the last byte written
+	n    int64     // bytes kept
+	last byte      // the last byte kept
+	err  error     // the write that failed; nothing is kept after it
 }
 
 // newCapture returns an empty capture, which keeps a digest of what is
@@ -37,17 +39,21 @@ func newCapture(digest bool) *capture {
 }
 
 // write keeps p. It fails only when the spill file cannot be created or
-// written.
+// written; the capture then holds what came before (c.n bytes) and keeps
+// nothing more, so that it is the start of the output, without holes.
 func (c *capture) write(p []byte) error {
-	if len(p) == 0 {
-		return nil
+	if len(p) == 0 || c.err != nil {
+		return c.err
 	}
+	n, err := c.buf.Write(p)
 	if c.hash != nil {
-		c.hash.Write(p)
+		c.hash.Write(p[:n])
 	}
-	c.n += int64(len(p))
-	c.last = p[len(p)-1]
-	_, err := c.buf.Write(p)
+	c.n += int64(n)
+	if n > 0 {
+		c.last = p[n-1]
+	}
+	c.err = err
 	return err
 }
 
@@ -58,8 +64,13 @@ func (c *capture) close() { c.buf.CloseWithError(nil) }
 func (c *capture) empty() bool { return c == nil || c.n == 0 }
 
 // key identifies the content of a capture made with a digest: equal keys,
-// equal outputs.
+// equal outputs. An incomplete capture (a write failed) has a key of its
+// own, so that -b never shows it as the output of hosts whose output was
+// whole.
 func (c *capture) key() string {
+	if c.err != nil {
+		return fmt.Sprintf("incomplete %p", c)
+	}
 	return string(c.hash.Sum(nil)) + "/" + itoa(int(c.n))
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -98,4 +99,36 @@ func TestCaptureLinesAndKey(t *testing.T) {
 		t.Error("a nil capture is not empty")
 	}
 	nilCapture.discard()
+}
+
+// TestCaptureIncomplete makes the spill file impossible to create: the
+// capture keeps what fitted in memory, then nothing more, and its key is
+// its own, even beside a whole capture of the same bytes.
+func TestCaptureIncomplete(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	c := newCapture(true)
+	first := strings.Repeat("a", captureMemory)
+	if err := c.write([]byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.write([]byte("b")); err == nil {
+		t.Fatal("writing past memory without a spill file succeeded")
+	}
+	if err := c.write([]byte("c")); err == nil {
+		t.Error("a write after a failed one succeeded")
+	}
+	c.close()
+	defer c.discard()
+	var got bytes.Buffer
+	if err := c.writeLines(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != first+"\n" || c.n != int64(len(first)) {
+		t.Errorf("kept %d bytes (n %d), want the %d before the failure", got.Len(), c.n, len(first))
+	}
+	whole := fill(t, []byte(first), len(first))
+	defer whole.discard()
+	if c.key() == whole.key() || c.key() != c.key() {
+		t.Error("an incomplete capture shares its key with a whole one, or its key changes")
+	}
 }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/gopssh/pssh"
@@ -20,8 +17,10 @@ type result struct {
 	outcome        outcome
 	text           string // short status text for failures
 	kind           string // error kind for --json
-	fileErr        error  // writing -o/-e files failed
-	keepErr        error  // keeping the output for the view failed (spill file)
+	// lost says what of the host's output pssh could not keep (-o/-e
+	// files, the views' temporary files), stdout's first; nil when
+	// everything was kept.
+	lost []*outputError
 }
 
 // collect reads one host's output to its end, writing it where the
@@ -36,51 +35,36 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 	if r.o.inline || r.o.gather || r.o.json {
 		res.stderr = newCapture(r.o.gather)
 	}
+	var lost [2][]*outputError // by stream, each written by its goroutine
 	var wg sync.WaitGroup
-	var errMu sync.Mutex
-	for _, s := range []struct {
+	for i, s := range []struct {
+		name   string
 		stream *pssh.Stream
 		dir    string
 		keep   *capture
 		dst    io.Writer
 	}{
-		{out.Stdout, r.o.outDir, res.stdout, r.p.stdout},
-		{out.Stderr, r.o.errDir, res.stderr, r.p.stderr},
+		{"stdout", out.Stdout, r.o.outDir, res.stdout, r.p.stdout},
+		{"stderr", out.Stderr, r.o.errDir, res.stderr, r.p.stderr},
 	} {
 		wg.Go(func() {
-			var file *os.File
+			var f *outFile
 			if s.dir != "" {
-				f, err := createOutput(filepath.Join(s.dir, r.fileName(res.name, s.dir)))
-				if err != nil {
-					errMu.Lock()
-					res.fileErr = err
-					errMu.Unlock()
-				} else {
-					file = f
-				}
+				f = createOutFile(out.Host, s.name, filepath.Join(s.dir, r.fileNames[out.Index]))
 			}
 			var lp *linePrinter
 			if r.o.print {
 				lp = &linePrinter{p: r.p, w: s.dst, prefix: res.name + ": "}
 			}
+			var keepErr error
 			buf := make([]byte, 32<<10)
 			for {
 				n, err := s.stream.Read(buf)
 				if n > 0 {
 					chunk := buf[:n]
-					if file != nil {
-						if _, werr := file.Write(chunk); werr != nil {
-							errMu.Lock()
-							res.fileErr = werr
-							errMu.Unlock()
-						}
-					}
-					if s.keep != nil {
-						if kerr := s.keep.write(chunk); kerr != nil {
-							errMu.Lock()
-							res.keepErr = kerr
-							errMu.Unlock()
-						}
+					f.write(chunk)
+					if s.keep != nil && keepErr == nil {
+						keepErr = s.keep.write(chunk)
 					}
 					if lp != nil {
 						lp.write(chunk)
@@ -96,36 +80,22 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 			if s.keep != nil {
 				s.keep.close()
 			}
-			if file != nil {
-				if err := file.Close(); err != nil {
-					errMu.Lock()
-					res.fileErr = err
-					errMu.Unlock()
-				}
+			if err := f.close(); err != nil {
+				lost[i] = append(lost[i], err)
+			}
+			if keepErr != nil {
+				lost[i] = append(lost[i], &outputError{Host: out.Host, Stream: s.name, Kept: s.keep.n, Err: keepErr})
 			}
 		})
 	}
 	wg.Wait()
 	<-out.Done()
+	res.lost = append(lost[0], lost[1]...)
 	res.outcome, res.text, res.kind = hostStatus(out)
+	if len(res.lost) > 0 {
+		res.outcome, res.text, res.kind = lostStatus(res.lost[0], res.text)
+	}
 	return res
-}
-
-// fileName returns the -o/-e file name for a host: its display name, made
-// safe for a file name, with a suffix when the same host appears again.
-func (r *reporter) fileName(name, dir string) string {
-	base := strings.NewReplacer("/", "_", "\x00", "_").Replace(name)
-	if base == "." || base == ".." {
-		base = "_" + base
-	}
-	r.filesMu.Lock()
-	defer r.filesMu.Unlock()
-	key := dir + "\x00" + base
-	r.files[key]++
-	if n := r.files[key]; n > 1 {
-		return fmt.Sprintf("%s.%d", base, n)
-	}
-	return base
 }
 
 // maxPrintLine is the longest line -P holds back waiting for its end: a

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -232,26 +231,14 @@ func checkLocalPath(o *copyOptions, fetch bool, src, dst string) error {
 	return nil
 }
 
-// slurpPaths gives each host its own directory under dir, named after the
-// host (host:port, or the whole entry when two entries share a name):
+// slurpPaths gives each host its own directory under dir, named as its
+// -o/-e file would be (outputNames: host:port, or the whole entry when two
+// entries share a name; shortened with a digest when too long):
 // dir/HOST/base(remote), as pslurp -L.
 func slurpPaths(hosts []string, remote, dir string) []pssh.CopyPaths {
-	count := map[string]int{}
-	for _, h := range hosts {
-		count[displayName(h)]++
-	}
-	safe := strings.NewReplacer("/", "_", string(filepath.Separator), "_", "\x00", "_")
 	paths := make([]pssh.CopyPaths, len(hosts))
-	for i, h := range hosts {
-		label := displayName(h)
-		if count[label] > 1 {
-			label = h
-		}
-		label = safe.Replace(label)
-		if label == "." || label == ".." {
-			label = "_" + label
-		}
-		paths[i].Local = filepath.Join(dir, label, path.Base(remote))
+	for i, name := range outputNames(hosts) {
+		paths[i].Local = filepath.Join(dir, name, path.Base(remote))
 	}
 	return paths
 }

@@ -15,7 +15,7 @@ import (
 // Exit statuses, as the classic pssh.
 const (
 	exitOK       = 0
-	exitMisc     = 1 // pssh itself failed
+	exitMisc     = 1 // pssh itself failed, or could not keep a host's output
 	exitUsage    = 2 // bad command line
 	exitKilled   = 3 // a host was killed by a signal, timed out or was interrupted
 	exitConnect  = 4 // a host could not connect or authenticate
@@ -24,7 +24,8 @@ const (
 )
 
 // outcome is how one host ended, from best to worst for the exit status
-// (which takes the worst: killed, then connect, then non-zero).
+// (which takes the worst: output lost, then killed, then connect, then
+// non-zero).
 type outcome int
 
 const (
@@ -32,7 +33,26 @@ const (
 	nonZero
 	connectFailed
 	killed
+	outputLost // pssh could not keep the host's output whole
 )
+
+// kindOutput is the --json error kind of a host whose output pssh could not
+// keep whole (an *outputError). It is the CLI's own: the library's
+// FailureKind, whose String() gives every other kind, is about the remote
+// host, and knows nothing of pssh's local files.
+const kindOutput = "output"
+
+// lostStatus classifies a host whose output pssh could not keep whole,
+// err, whatever the host itself did: it failed, with kind "output" and
+// the outcome outputLost (exit status 1, ahead of every other). Its text
+// says what was lost, then hostText, the host's own failure, if any.
+func lostStatus(err *outputError, hostText string) (outcome, string, string) {
+	text := err.short()
+	if hostText != "" {
+		text += "; and " + hostText
+	}
+	return outputLost, text, kindOutput
+}
 
 // hostStatus classifies a finished host: its outcome, a short text for the
 // status line ("exited 1", "connection refused"), and an error kind for
@@ -164,6 +184,8 @@ func exitStatus(outcomes []outcome) int {
 		worst = max(worst, o)
 	}
 	switch worst {
+	case outputLost:
+		return exitMisc
 	case killed:
 		return exitKilled
 	case connectFailed:

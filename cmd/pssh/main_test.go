@@ -141,9 +141,18 @@ func psshIn(t *testing.T, stdin string, args ...string) runResult {
 // psshEnv is psshIn with extra environment variables ("NAME=value").
 func psshEnv(t *testing.T, env []string, stdin string, args ...string) runResult {
 	t.Helper()
+	return psshWrapped(t, nil, env, stdin, args...)
+}
+
+// psshWrapped is psshEnv with the binary started by the command wrap
+// (with the binary and args appended), e.g. a shell that sets a limit
+// first; nil starts it directly.
+func psshWrapped(t *testing.T, wrap, env []string, stdin string, args ...string) runResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, psshBin, args...)
+	argv := append(append(slices.Clone(wrap), psshBin), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -66,3 +66,89 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// outFile is one host's -o or -e file while it is written. After its first
+// failure it writes no more, so that the file holds the start of the
+// stream, without holes; close reports that failure. A nil *outFile (no
+// -o or -e) writes nothing.
+type outFile struct {
+	f    *os.File
+	kept int64        // bytes written
+	err  *outputError // the first failure
+	info outputError  // Host, Stream and Path of the errors
+}
+
+// createOutFile creates name (see createOutput) for one stream of host.
+func createOutFile(host, stream, name string) *outFile {
+	o := &outFile{info: outputError{Host: host, Stream: stream, Path: name}}
+	f, err := createOutput(name)
+	if err != nil {
+		o.fail("create", err)
+		return o
+	}
+	o.f = f
+	return o
+}
+
+// fail records the first failure.
+func (o *outFile) fail(op string, err error) {
+	if o.err == nil {
+		e := o.info
+		e.Op, e.Kept, e.Err = op, o.kept, unwrapPath(err)
+		o.err = &e
+	}
+}
+
+// write writes p, unless the file could not be created or an earlier
+// write failed.
+func (o *outFile) write(p []byte) {
+	if o == nil || o.f == nil || o.err != nil {
+		return
+	}
+	n, err := o.f.Write(p)
+	o.kept += int64(n)
+	if err != nil {
+		o.fail("write", err)
+	}
+}
+
+// close closes the file and returns the first failure, if any.
+func (o *outFile) close() *outputError {
+	if o == nil {
+		return nil
+	}
+	if o.f != nil {
+		if err := o.f.Close(); err != nil {
+			o.fail("close", err)
+		}
+	}
+	return o.err
+}
+
+// makeOutputDirs creates the -o and -e directories (either may be ""). One
+// directory for both is refused: a host's stdout and stderr files would be
+// one file.
+func makeOutputDirs(outDir, errDir string) error {
+	for _, dir := range []string{outDir, errDir} {
+		if dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	if outDir == "" || errDir == "" {
+		return nil
+	}
+	a, err := os.Stat(outDir)
+	if err != nil {
+		return err
+	}
+	b, err := os.Stat(errDir)
+	if err != nil {
+		return err
+	}
+	if os.SameFile(a, b) {
+		return usagef("-o %s and -e %s are one directory: give each its own, or a host's stdout and stderr files would be one", outDir, errDir)
+	}
+	return nil
+}

@@ -17,8 +17,7 @@ type reporter struct {
 	total int
 	begin time.Time
 
-	filesMu sync.Mutex
-	files   map[string]int // -o/-e file names used
+	fileNames []string // -o/-e file name of each host, by index (outputNames)
 
 	mu       sync.Mutex
 	results  []*result // in order of finishing
@@ -28,7 +27,7 @@ type reporter struct {
 }
 
 func newReporter(o *runOptions, p *printer, total int) *reporter {
-	return &reporter{o: o, p: p, total: total, begin: time.Now(), files: map[string]int{}}
+	return &reporter{o: o, p: p, total: total, begin: time.Now()}
 }
 
 // startProgress keeps the progress line's elapsed time current.
@@ -69,12 +68,6 @@ func (r *reporter) finished(res *result) {
 	}
 	n := len(r.results)
 	r.mu.Unlock()
-	if res.fileErr != nil {
-		r.p.errf("pssh: %s: writing output file: %v\n", res.name, res.fileErr)
-	}
-	if res.keepErr != nil {
-		r.p.errf("pssh: %s: keeping the output to show: %v\n", res.name, res.keepErr)
-	}
 	switch {
 	case r.o.json:
 		r.p.writeWith(r.p.stdout, func(w io.Writer) error { return writeJSONLine(w, res) })
@@ -118,8 +111,13 @@ func (r *reporter) statusLine(n int, res *result) {
 	})
 	res.stdout.discard()
 	res.stderr.discard()
-	if r.o.verbose && res.out.Err() != nil {
-		r.p.errf("pssh: %v\n", res.out.Err())
+	if r.o.verbose {
+		for _, e := range res.lost {
+			r.p.errf("pssh: %v\n", e)
+		}
+		if res.out.Err() != nil {
+			r.p.errf("pssh: %v\n", res.out.Err())
+		}
 	}
 }
 
@@ -164,6 +162,9 @@ func writeJSONLine(w io.Writer, res *result) error {
 	}
 	if err := o.Err(); err != nil {
 		j.Error = &jsonError{Kind: res.kind, Text: err.Error()}
+	}
+	if len(res.lost) > 0 {
+		j.Error = &jsonError{Kind: res.kind, Text: res.out.Host + ": " + res.text}
 	}
 	b, err := json.Marshal(j)
 	if err != nil { // cannot happen: every field marshals

@@ -238,12 +238,8 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		poolSize:  o.par,
 		canPrompt: ios.stdinTTY && !o.sendInput, // -I reads standard input
 		prepare: func() error {
-			for _, dir := range []string{o.outDir, o.errDir} {
-				if dir != "" {
-					if err := os.MkdirAll(dir, 0o755); err != nil {
-						return err
-					}
-				}
+			if err := makeOutputDirs(o.outDir, o.errDir); err != nil {
+				return err
 			}
 			if o.sendInput {
 				var err error
@@ -268,6 +264,9 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 
 	hosts := s.hosts
 	r := newReporter(o, newPrinter(ios), len(hosts))
+	if o.outDir != "" || o.errDir != "" {
+		r.fileNames = outputNames(hosts)
+	}
 	r.startProgress()
 	// As the classic pssh: at most -p commands run at once, each host
 	// starting as another finishes, all on the one client.

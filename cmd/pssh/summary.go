@@ -98,8 +98,11 @@ func failures(res []*result) []failure {
 // into ranges.
 func (r *reporter) summary() {
 	res := r.byIndex()
-	var ok, failed, timedOut []string
+	var ok, failed, timedOut, lost []string
 	for _, x := range res {
+		if len(x.lost) > 0 {
+			lost = append(lost, x.name)
+		}
 		switch {
 		case x.outcome == succeeded:
 			ok = append(ok, x.name)
@@ -119,6 +122,9 @@ func (r *reporter) summary() {
 	}
 	if len(timedOut) > 0 {
 		fmt.Fprintf(&b, "pssh: timed out or killed: %s\n", hostlist.Fold(timedOut))
+	}
+	if len(lost) > 0 {
+		fmt.Fprintf(&b, "pssh: output not kept whole: %s\n", hostlist.Fold(lost))
 	}
 	r.p.write(r.p.stderr, b.Bytes())
 }
