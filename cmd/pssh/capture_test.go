@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/gopssh/pssh/internal/escape"
 )
 
 // fill returns a capture holding data, written in pieces of at most step
@@ -34,7 +36,7 @@ func TestCaptureJSON(t *testing.T) {
 		case 0:
 			mixed.WriteString("é")
 		case 1:
-			mixed.WriteString("€𝄞")
+			mixed.WriteString("€𝄞\u009b\u202e") // and controls only pssh escapes
 		case 2:
 			mixed.WriteByte(byte(rnd.IntN(256))) // often invalid UTF-8
 		case 3:
@@ -56,6 +58,7 @@ func TestCaptureJSON(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, _ := json.Marshal(string(tc.data))
+			want = escape.JSON(want)
 			for _, step := range []int{1, 3, 4096, 1 << 20} {
 				if step == 1 && len(tc.data) > 1<<16 {
 					continue
@@ -81,7 +84,7 @@ func TestCaptureLinesAndKey(t *testing.T) {
 	} {
 		var got bytes.Buffer
 		c := fill(t, []byte(tc.in), 7000)
-		if err := c.writeLines(&got); err != nil {
+		if err := c.writeLines(&got, false); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != tc.want {
@@ -93,8 +96,24 @@ func TestCaptureLinesAndKey(t *testing.T) {
 	if a.key() != b.key() || a.key() == c.key() {
 		t.Error("keys do not tell outputs apart")
 	}
+	// Escaped for a terminal, spilled to disk and read in pieces: the
+	// same as escaped whole.
+	big := strings.Repeat("日本\x1b[2J\r\n\rx", 40<<10)
+	var s escape.Stream
+	want := string(s.Flush(s.Append(nil, []byte(big))))
+	for _, step := range []int{1 << 10, 7001} {
+		var got bytes.Buffer
+		c := fill(t, []byte(big), step)
+		if err := c.writeLines(&got, true); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want+"\n" || strings.Contains(want, "\x1b") {
+			t.Errorf("escaped writeLines of %d bytes gave %d bytes, want %d", len(big), got.Len(), len(want)+1)
+		}
+		c.discard()
+	}
 	var nilCapture *capture
-	if !nilCapture.empty() || nilCapture.writeLines(nil) != nil {
+	if !nilCapture.empty() || nilCapture.writeLines(nil, false) != nil {
 		t.Error("a nil capture is not empty")
 	}
 	nilCapture.discard()
