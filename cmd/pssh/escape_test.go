@@ -174,3 +174,25 @@ func TestOutputEscapedOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeKexInitBounded: a server offering 200 KB of key exchange
+// algorithms fails its host with a status line, a -v line and a --json
+// error text of bounded size.
+func TestHugeKexInitBounded(t *testing.T) {
+	fleet, err := startFleet(1, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{clientKey(t).PublicKey()},
+		Faults: sshtest.Faults{HugeKexInit: 200 << 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bedFor(t, fleet)
+	r := runPssh(t, append(b.flags(), "-v", "true")...)
+	wantCode(t, r, 4)
+	if len(r.stdout) > 500 || len(r.stderr) > 1300 || !strings.Contains(r.stdout, "kex-0@sshtest.invalid") {
+		t.Errorf("%d bytes of status line, %d of -v line:\n%.600s\n%.1300s", len(r.stdout), len(r.stderr), r.stdout, r.stderr)
+	}
+	r = runPssh(t, append(b.flags(), "--json", "true")...)
+	var j struct{ Error struct{ Kind, Text string } }
+	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j.Error.Kind != "connection" || len(j.Error.Text) > 1200 {
+		t.Errorf("--json error %q, %d bytes of text (%v)", j.Error.Kind, len(j.Error.Text), err)
+	}
+}
