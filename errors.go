@@ -48,17 +48,17 @@ type ConnectionError struct {
 }
 
 func (e *ConnectionError) Error() string {
-	cause := e.Err.Error()
+	cause := e.Err
 	var opErr *net.OpError
 	if errors.As(e.Err, &opErr) && opErr.Err != nil && e.Err == error(opErr) {
 		// "dial tcp ADDR: connect: connection refused" names the address again.
-		cause = opErr.Err.Error()
+		cause = opErr.Err
 		var sysErr *os.SyscallError
 		if errors.As(opErr.Err, &sysErr) {
-			cause = sysErr.Err.Error()
+			cause = sysErr.Err
 		}
 	}
-	s := fmt.Sprintf("%s: cannot connect%s: %s", e.Host, toAddr("to", e.Host, e.Addr), cause)
+	s := fmt.Sprintf("%s: cannot connect%s: %s", e.Host, toAddr("to", e.Host, e.Addr), causeText(cause))
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
@@ -92,7 +92,7 @@ func (e *AuthenticationError) Error() string {
 	if len(e.Tried) > 0 {
 		tried = strings.Join(e.Tried, ", ")
 	}
-	s := fmt.Sprintf("%s: authentication failed for %s@%s (tried: %s): %v", e.Host, e.User, e.Addr, tried, e.Err)
+	s := fmt.Sprintf("%s: authentication failed for %s@%s (tried: %s): %s", e.Host, e.User, e.Addr, tried, causeText(e.Err))
 	if len(e.Skipped) > 0 {
 		s += " (not offered: " + strings.Join(e.Skipped, "; ") + ")"
 	}
@@ -236,7 +236,7 @@ type SessionError struct {
 }
 
 func (e *SessionError) Error() string {
-	return fmt.Sprintf("%s: %s: %v", e.Host, e.Op, e.Err)
+	return fmt.Sprintf("%s: %s: %s", e.Host, e.Op, causeText(e.Err))
 }
 
 func (e *SessionError) Unwrap() error { return e.Err }
@@ -455,7 +455,7 @@ func (e *TransferError) Error() string {
 	if e.Local {
 		where = "local"
 	}
-	return fmt.Sprintf("%s: %s %s %s: %v", e.Host, e.Op, where, e.Path, e.Err)
+	return fmt.Sprintf("%s: %s %s %s: %s", e.Host, e.Op, where, e.Path, causeText(e.Err))
 }
 
 func (e *TransferError) Unwrap() error { return e.Err }

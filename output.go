@@ -92,7 +92,9 @@ func (o *HostOutput) ExitCode() (int, bool) {
 }
 
 // ExitSignal returns the name of the signal that killed the command, without
-// "SIG" (e.g. "TERM", "KILL"), or "" if it was not killed.
+// "SIG" (e.g. "TERM", "KILL"), or "" if it was not killed. The name is the
+// server's, as it sent it: it may hold anything, newlines and escape
+// sequences included, so escape it before showing it.
 func (o *HostOutput) ExitSignal() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -48,6 +48,14 @@ func (s *Server) serveConn(c *trackedConn, f Faults) {
 			io.Copy(io.Discard, c)
 		}
 		return
+	case f.HugeKexInit > 0:
+		s.logf("%s: sending the banner, then a KEXINIT of %d bytes of unknown algorithms (HugeKexInit fault)", remote, f.HugeKexInit)
+		if _, err := io.WriteString(c, serverVersion+"\r\n"); err == nil {
+			if _, err := c.Write(hugeKexInit(f.HugeKexInit)); err == nil {
+				io.Copy(io.Discard, c)
+			}
+		}
+		return
 	}
 	if f.HandshakeDelay > 0 && !s.sleep(f.HandshakeDelay, c.done) {
 		return

@@ -47,6 +47,7 @@
 //	GarbageBanner   sends non-SSH text, then EOF                 bad or missing version banner
 //	EndlessGarbage  sends non-SSH text forever                   version line overflow, or a hang
 //	StallKex        sends its banner, then nothing               handshake hangs until its timeout
+//	HugeKexInit     offers N bytes of unknown kex algorithms     no common algorithm, in an error quoting them
 //	HandshakeDelay  waits before the handshake                   a slow connection
 //	RejectAuth      refuses every credential                     authentication failure
 //	HangExec        never answers exec, shell, subsystem         start of the command hangs

@@ -11,7 +11,7 @@ import (
 // Faults can be set initially with Config.Faults and changed on a running
 // server with [Server.SetFaults]. Each fault is sampled when the event it
 // affects begins: connection faults (Refuse, NoBanner, GarbageBanner,
-// EndlessGarbage, StallKex, HandshakeDelay) when a connection is accepted,
+// EndlessGarbage, StallKex, HugeKexInit, HandshakeDelay) when a connection is accepted,
 // RejectAuth at each authentication attempt, and session faults (HangExec,
 // ExecDelay, DropAfter, DropSFTPAfter, SlowOutput) when an exec, shell or
 // subsystem request arrives. Changing faults does not affect what is already
@@ -46,6 +46,16 @@ type Faults struct {
 	// handshake hangs until the client gives up. What the client sends is
 	// read and discarded.
 	StallKex bool
+	// HugeKexInit, if positive, sends a valid SSH version banner, then a
+	// key exchange init (KEXINIT) message whose list of key exchange
+	// algorithms is about this many bytes of names no client knows
+	// ("kex-0@sshtest.invalid,kex-1@sshtest.invalid,..."), at most 250 KiB
+	// so that the packet fits in the 256 KiB clients accept; then it reads
+	// and discards until the client leaves. Key exchange fails for want of
+	// a common algorithm; a client that quotes the server's lists in its
+	// error whole (golang.org/x/crypto/ssh's AlgorithmNegotiationError does)
+	// makes an error text of that size.
+	HugeKexInit int
 	// HandshakeDelay waits this long after accepting a connection before
 	// starting the SSH handshake.
 	HandshakeDelay time.Duration

@@ -2,6 +2,7 @@ package sshtest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -234,6 +235,27 @@ func TestBannerFaults(t *testing.T) {
 			sshErr: func(err error) bool {
 				var ne net.Error
 				return errors.As(err, &ne) && ne.Timeout()
+			},
+		},
+		{
+			name:   "HugeKexInit",
+			faults: Faults{HugeKexInit: 40 << 10},
+			check: func(t *testing.T, got []byte, readErr error) {
+				banner := serverVersion + "\r\n"
+				var ne net.Error
+				if !bytes.HasPrefix(got, []byte(banner)) || !errors.As(readErr, &ne) || !ne.Timeout() {
+					t.Fatalf("read %.40q... then %v, want the banner, a packet, then nothing", got, readErr)
+				}
+				packet := got[len(banner):]
+				n := int(binary.BigEndian.Uint32(packet))
+				kexLen := int(binary.BigEndian.Uint32(packet[22:]))
+				if len(packet) != 4+n || (4+n)%8 != 0 || packet[5] != 20 || kexLen < 40<<10 || kexLen > 41<<10 {
+					t.Errorf("packet of %d bytes, length field %d, message %d, kex list %d bytes", len(packet), n, packet[5], kexLen)
+				}
+			},
+			sshErr: func(err error) bool {
+				var ne *ssh.AlgorithmNegotiationError
+				return errors.As(err, &ne) && ne.What == "key exchange" && len(ne.RequestedAlgorithms) > 1000
 			},
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"unicode/utf8"
 
+	"github.com/gopssh/pssh/internal/escape"
 	"github.com/gopssh/pssh/internal/spool"
 )
 
@@ -81,20 +82,48 @@ func (c *capture) discard() {
 	}
 }
 
-// writeLines copies the content to w, ending it with a newline if it has
-// none.
-func (c *capture) writeLines(w io.Writer) error {
+// writeLines copies the content to w, escaped for a terminal if esc is
+// set (see escape.Stream), ending it with a newline if it has none.
+func (c *capture) writeLines(w io.Writer, esc bool) error {
 	if c.empty() {
 		return nil
 	}
-	if _, err := io.Copy(w, c.buf); err != nil {
+	if esc {
+		if err := c.writeEscaped(w); err != nil {
+			return err
+		}
+	} else if _, err := io.Copy(w, c.buf); err != nil {
 		return err
 	}
+	// An escaped text ends in a newline if and only if the content does.
 	if c.last != '\n' {
 		_, err := w.Write([]byte{'\n'})
 		return err
 	}
 	return nil
+}
+
+// writeEscaped copies the content to w escaped (see escape.Stream).
+func (c *capture) writeEscaped(w io.Writer) error {
+	var s escape.Stream
+	buf := make([]byte, 32<<10)
+	var out []byte
+	for {
+		n, err := c.buf.Read(buf)
+		out = s.Append(out[:0], buf[:n])
+		if err != nil {
+			out = s.Flush(out)
+		}
+		if _, werr := w.Write(out); werr != nil {
+			return werr
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // writeJSON writes the content to w as one JSON string, as encoding/json
@@ -154,6 +183,7 @@ func writeJSONChunk(w io.Writer, b []byte) error {
 	if err != nil {
 		return err
 	}
+	q = escape.JSON(q) // C1 and bidirectional controls too, not only C0
 	_, err = w.Write(q[1 : len(q)-1])
 	return err
 }

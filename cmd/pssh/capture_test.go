@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gopssh/pssh/internal/escape"
 )
 
 // fill returns a capture holding data, written in pieces of at most step
@@ -35,7 +37,7 @@ func TestCaptureJSON(t *testing.T) {
 		case 0:
 			mixed.WriteString("é")
 		case 1:
-			mixed.WriteString("€𝄞")
+			mixed.WriteString("€𝄞\u009b\u202e") // and controls only pssh escapes
 		case 2:
 			mixed.WriteByte(byte(rnd.IntN(256))) // often invalid UTF-8
 		case 3:
@@ -57,6 +59,7 @@ func TestCaptureJSON(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, _ := json.Marshal(string(tc.data))
+			want = escape.JSON(want)
 			for _, step := range []int{1, 3, 4096, 1 << 20} {
 				if step == 1 && len(tc.data) > 1<<16 {
 					continue
@@ -82,7 +85,7 @@ func TestCaptureLinesAndKey(t *testing.T) {
 	} {
 		var got bytes.Buffer
 		c := fill(t, []byte(tc.in), 7000)
-		if err := c.writeLines(&got); err != nil {
+		if err := c.writeLines(&got, false); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != tc.want {
@@ -94,8 +97,24 @@ func TestCaptureLinesAndKey(t *testing.T) {
 	if a.key() != b.key() || a.key() == c.key() {
 		t.Error("keys do not tell outputs apart")
 	}
+	// Escaped for a terminal, spilled to disk and read in pieces: the
+	// same as escaped whole.
+	big := strings.Repeat("日本\x1b[2J\r\n\rx", 40<<10)
+	var s escape.Stream
+	want := string(s.Flush(s.Append(nil, []byte(big))))
+	for _, step := range []int{1 << 10, 7001} {
+		var got bytes.Buffer
+		c := fill(t, []byte(big), step)
+		if err := c.writeLines(&got, true); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want+"\n" || strings.Contains(want, "\x1b") {
+			t.Errorf("escaped writeLines of %d bytes gave %d bytes, want %d", len(big), got.Len(), len(want)+1)
+		}
+		c.discard()
+	}
 	var nilCapture *capture
-	if !nilCapture.empty() || nilCapture.writeLines(nil) != nil {
+	if !nilCapture.empty() || nilCapture.writeLines(nil, false) != nil {
 		t.Error("a nil capture is not empty")
 	}
 	nilCapture.discard()
@@ -120,7 +139,7 @@ func TestCaptureIncomplete(t *testing.T) {
 	c.close()
 	defer c.discard()
 	var got bytes.Buffer
-	if err := c.writeLines(&got); err != nil {
+	if err := c.writeLines(&got, false); err != nil {
 		t.Fatal(err)
 	}
 	if got.String() != first+"\n" || c.n != int64(len(first)) {

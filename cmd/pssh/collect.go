@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/internal/escape"
 )
 
 // result is one finished host.
@@ -54,7 +55,10 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 			}
 			var lp *linePrinter
 			if r.o.print {
-				lp = &linePrinter{p: r.p, w: s.dst, prefix: res.name + ": "}
+				lp = &linePrinter{p: r.p, w: s.dst, prefix: shown(res.name) + ": "}
+				if r.p.escapes(s.dst) {
+					lp.esc = new(escape.Stream)
+				}
 			}
 			var keepErr error
 			buf := make([]byte, 32<<10)
@@ -104,16 +108,30 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 // memory and is shown as it comes.
 const maxPrintLine = 64 << 10
 
-// linePrinter prints complete lines with a host prefix (-P).
+// linePrinter prints complete lines with a host prefix (-P). With esc, the
+// host's output is escaped first (on a terminal), so that no carriage
+// return or escape sequence of it can overwrite the prefix: each line it
+// prints starts with the prefix, and shows after it.
 type linePrinter struct {
 	p       *printer
 	w       io.Writer
 	prefix  string
-	partial []byte // the start of an unfinished line, at most maxPrintLine
-	out     []byte // reused for what one write prints
+	esc     *escape.Stream // nil: the output as it is
+	escaped []byte         // reused for what esc makes of one write
+	partial []byte         // the start of an unfinished line, at most maxPrintLine
+	out     []byte         // reused for what one write prints
 }
 
 func (l *linePrinter) write(b []byte) {
+	if l.esc != nil {
+		l.escaped = l.esc.Append(l.escaped[:0], b)
+		b = l.escaped
+	}
+	l.add(b)
+}
+
+// add prints the complete lines of b, and holds back the rest.
+func (l *linePrinter) add(b []byte) {
 	l.out = l.out[:0]
 	for len(b) > 0 {
 		// A line fits if its newline comes within room+1 bytes.
@@ -148,7 +166,11 @@ func (l *linePrinter) line(rest []byte, addNewline bool) {
 	l.partial = l.partial[:0]
 }
 
+// flush prints what is held back: the output has ended.
 func (l *linePrinter) flush() {
+	if l.esc != nil {
+		l.add(l.esc.Flush(l.escaped[:0]))
+	}
 	if len(l.partial) > 0 {
 		l.out = l.out[:0]
 		l.line(nil, true)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/hostlist"
+	"github.com/gopssh/pssh/internal/escape"
 )
 
 // copyOptions are the flags of cp and slurp.
@@ -183,7 +184,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	for i, r := range results {
 		out, text, kind := copyStatus(r.Err)
 		outcomes[i] = out
-		name := displayName(r.Host)
+		name := shown(displayName(r.Host))
 		switch {
 		case o.json:
 			p.write(p.stdout, copyJSON(r, kind))
@@ -193,10 +194,10 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 			p.out("[%d] %s %s %s %s\n", i+1, time.Now().Format("15:04:05"), p.paint(red, "[FAILURE]"), name, text)
 		}
 		if o.verbose && r.Err != nil {
-			p.errf("pssh: %v\n", r.Err)
+			p.errf("pssh: %s\n", shown(r.Err.Error()))
 		}
 		for _, s := range r.Skipped {
-			p.errf("pssh: %s: skipped %s\n", name, s)
+			p.errf("pssh: %s: skipped %s\n", name, statusText(s))
 		}
 	}
 	if p.progress {
@@ -284,7 +285,7 @@ func copyJSON(r *pssh.CopyResult, kind string) []byte {
 	if err != nil { // cannot happen: every field marshals
 		b = fmt.Appendf(nil, `{"host":%q,"error":{"kind":"other","text":%q}}`, r.Host, err.Error())
 	}
-	return append(b, '\n')
+	return append(escape.JSON(b), '\n') // C1 and bidirectional controls too
 }
 
 // copyProgress keeps the progress line of a copy on a terminal: bytes
@@ -392,7 +393,7 @@ func (c *copyProgress) summary(results []*pssh.CopyResult, outcomes []outcome) {
 		c.p.paintIf(ok > 0, green, fmt.Sprintf("%d succeeded", ok)),
 		c.p.paintIf(len(failed) > 0, red, fmt.Sprintf("%d failed", len(failed))), humanBytes(bytesDone))
 	if len(failed) > 0 {
-		fmt.Fprintf(&b, "pssh: failed: %s\n", hostlist.Fold(failed))
+		fmt.Fprintf(&b, "pssh: failed: %s\n", shown(hostlist.Fold(failed)))
 	}
 	c.p.write(c.p.stderr, b.Bytes())
 }

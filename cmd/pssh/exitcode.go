@@ -55,7 +55,8 @@ func lostStatus(err *outputError, hostText string) (outcome, string, string) {
 }
 
 // hostStatus classifies a finished host: its outcome, a short text for the
-// status line ("exited 1", "connection refused"), and an error kind for
+// status line ("exited 1", "connection refused"; escaped and bounded, see
+// statusText), and an error kind for
 // --json ("" when the host has no error).
 func hostStatus(o *pssh.HostOutput) (outcome, string, string) {
 	err := o.Err()
@@ -65,7 +66,7 @@ func hostStatus(o *pssh.HostOutput) (outcome, string, string) {
 	switch o.Failure() {
 	case pssh.FailureCommand:
 		if sig := o.ExitSignal(); sig != "" {
-			return killed, "killed by signal " + sig, ""
+			return killed, statusText("killed by signal " + sig), ""
 		}
 		code, _ := o.ExitCode()
 		return nonZero, "exited " + itoa(code), ""
@@ -75,8 +76,9 @@ func hostStatus(o *pssh.HostOutput) (outcome, string, string) {
 	return succeeded, "", ""
 }
 
-// errStatus classifies a host's error: its outcome, a short text and an
-// error kind for --json, from the library's classification.
+// errStatus classifies a host's error: its outcome, a short text (escaped
+// and bounded, see statusText) and an error kind for --json, from the
+// library's classification.
 func errStatus(err error) (outcome, string, string) {
 	kind := pssh.Classify(err)
 	out, text := errOutcome(err, kind), errText(err, kind)
@@ -86,7 +88,7 @@ func errStatus(err error) (outcome, string, string) {
 		text = fmt.Sprintf("jump host #%d %s: %s", je.HopIndex, je.Hop, text)
 		out = max(out, connectFailed)
 	}
-	return out, text, kind.String()
+	return out, statusText(text), kind.String()
 }
 
 // errOutcome is what a host's error means for the exit status. A time

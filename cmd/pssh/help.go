@@ -32,7 +32,9 @@ var (
 		before: "(default)               one line per host as it finishes:\n" +
 			"                        [3] 12:01:02 [SUCCESS] web03\n" +
 			"                        [4] 12:01:02 [FAILURE] web04 exited 1",
-		after: "On a terminal (and NO_COLOR unset): colour, a progress line and a summary."}
+		after: "On a terminal, the output shows control characters escaped (\\x1b, \\r)\n" +
+			"unless --raw; pssh's own lines escape what a server sent everywhere.\n" +
+			"On a terminal (and NO_COLOR unset): colour, a progress line and a summary."}
 	copyOutputGroup = &helpGroup{key: "copy-output", title: "Output",
 		before: "(default)               one line per host once all are done, in host-list\n" +
 			"                        order: [1] 12:01:02 [SUCCESS] web1 1048576 bytes",

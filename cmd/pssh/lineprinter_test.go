@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/gopssh/pssh/internal/escape"
 )
 
 func TestLinePrinter(t *testing.T) {
@@ -33,6 +35,36 @@ func TestLinePrinter(t *testing.T) {
 			lp.flush()
 			if got := out.String(); got != tc.want {
 				t.Errorf("got %q, want %q", abbreviate(got), abbreviate(tc.want))
+			}
+		})
+	}
+}
+
+// TestLinePrinterEscaped: on a terminal, what a host prints is escaped
+// before it is cut into lines, so each line starts with its prefix, and a
+// carriage return that could write over it shows as \r (a CR LF split
+// between writes is still a line end).
+func TestLinePrinterEscaped(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		chunks []string
+		want   string
+	}{
+		{"forged prefix", []string{"x\rother: forged\n"}, `h: x\rother: forged` + "\n"},
+		{"CR LF split", []string{"a\r", "\nb\r", "c"}, "h: a\r\n" + `h: b\rc` + "\n"},
+		{"CR at the end", []string{"a\r"}, `h: a\r` + "\n"},
+		{"title", []string{"\x1b]0;t\x07\n"}, `h: \x1b]0;t\a` + "\n"},
+		{"rune split", []string{"\xe6", "\x97\xa5\n"}, "h: 日\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			lp := &linePrinter{p: &printer{stdout: &out, stderr: &out}, w: &out, prefix: "h: ", esc: new(escape.Stream)}
+			for _, c := range tc.chunks {
+				lp.write([]byte(c))
+			}
+			lp.flush()
+			if got := out.String(); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}

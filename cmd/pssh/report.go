@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/gopssh/pssh/internal/escape"
 )
 
 // reporter shows hosts as they finish, then what comes at the end: the
@@ -87,9 +89,9 @@ func (r *reporter) statusLine(n int, res *result) {
 	var b bytes.Buffer
 	stamp := end.Format("15:04:05")
 	if res.outcome == succeeded {
-		fmt.Fprintf(&b, "[%d] %s %s %s\n", n, stamp, r.p.paint(green, "[SUCCESS]"), res.name)
+		fmt.Fprintf(&b, "[%d] %s %s %s\n", n, stamp, r.p.paint(green, "[SUCCESS]"), shown(res.name))
 	} else {
-		fmt.Fprintf(&b, "[%d] %s %s %s %s\n", n, stamp, r.p.paint(red, "[FAILURE]"), res.name, res.text)
+		fmt.Fprintf(&b, "[%d] %s %s %s %s\n", n, stamp, r.p.paint(red, "[FAILURE]"), shown(res.name), res.text)
 	}
 	r.p.writeWith(r.p.stdout, func(w io.Writer) error {
 		if _, err := w.Write(b.Bytes()); err != nil {
@@ -98,14 +100,15 @@ func (r *reporter) statusLine(n int, res *result) {
 		if !r.o.inline && !r.o.inlineOut {
 			return nil
 		}
-		if err := res.stdout.writeLines(w); err != nil {
+		esc := r.p.escapes(w)
+		if err := res.stdout.writeLines(w, esc); err != nil {
 			return err
 		}
 		if r.o.inline && !res.stderr.empty() {
 			if _, err := io.WriteString(w, "Stderr: "); err != nil {
 				return err
 			}
-			return res.stderr.writeLines(w)
+			return res.stderr.writeLines(w, esc)
 		}
 		return nil
 	})
@@ -113,10 +116,10 @@ func (r *reporter) statusLine(n int, res *result) {
 	res.stderr.discard()
 	if r.o.verbose {
 		for _, e := range res.lost {
-			r.p.errf("pssh: %v\n", e)
+			r.p.errf("pssh: %s\n", shown(e.Error()))
 		}
 		if res.out.Err() != nil {
-			r.p.errf("pssh: %v\n", res.out.Err())
+			r.p.errf("pssh: %s\n", shown(res.out.Err().Error()))
 		}
 	}
 }
@@ -170,6 +173,7 @@ func writeJSONLine(w io.Writer, res *result) error {
 	if err != nil { // cannot happen: every field marshals
 		b = fmt.Appendf(nil, `{"host":%q,"error":{"kind":"other","text":%q}}`, o.Host, err.Error())
 	}
+	b = escape.JSON(b) // C1 and bidirectional controls too, not only C0
 	b = append(b[:len(b)-1], `,"stdout":`...)
 	if _, err := w.Write(b); err != nil {
 		return err

@@ -34,6 +34,7 @@ type runOptions struct {
 	inlineOut bool   // --inline-stdout
 	print     bool   // -P
 	gather    bool   // -b
+	raw       bool   // --raw: the output as it is, on a terminal too
 	outDir    string // -o
 	errDir    string // -e
 	json      bool
@@ -62,6 +63,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.switchFlag(&o.inlineOut, "inline-stdout", "", "the same, stdout only")
 	g.switchFlag(&o.print, "print", "P", `print lines as they arrive, as "host: line"`)
 	g.switchFlag(&o.gather, "gather", "b", "print each distinct output once under its hosts, folded: web[01-18,20] (19)")
+	g.switchFlag(&o.raw, "raw", "", "on a terminal too, show the output as it is, escape sequences and all")
 	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
 	addReportFlags(g, &o.json, &o.verbose)
@@ -263,7 +265,11 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	}
 
 	hosts := s.hosts
-	r := newReporter(o, newPrinter(ios), len(hosts))
+	p := newPrinter(ios)
+	if o.raw {
+		p.escOut, p.escErr = false, false
+	}
+	r := newReporter(o, p, len(hosts))
 	if o.outDir != "" || o.errDir != "" {
 		r.fileNames = outputNames(hosts)
 	}

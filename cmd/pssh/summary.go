@@ -54,19 +54,19 @@ func (r *reporter) gathered() {
 			g.hosts = append(g.hosts, x.name)
 		}
 		for _, g := range groups {
-			header := fmt.Sprintf("%s (%d)", hostlist.Fold(g.hosts), len(g.hosts))
+			header := fmt.Sprintf("%s (%d)", shown(hostlist.Fold(g.hosts)), len(g.hosts))
 			rule := strings.Repeat("-", min(max(len(header), 15), 79))
 			r.p.writeWith(stream.out, func(w io.Writer) error {
 				if _, err := fmt.Fprintf(w, "%s\n%s\n%s\n", rule, header, rule); err != nil {
 					return err
 				}
-				return g.output.writeLines(w)
+				return g.output.writeLines(w, r.p.escapes(w))
 			})
 			g.output.discard()
 		}
 	}
 	for _, f := range failures(res) {
-		r.p.errf("pssh: %s: %s\n", hostlist.Fold(f.hosts), f.text)
+		r.p.errf("pssh: %s: %s\n", shown(hostlist.Fold(f.hosts)), f.text)
 	}
 }
 
@@ -118,10 +118,10 @@ func (r *reporter) summary() {
 		r.p.paintIf(len(failed) > 0, red, fmt.Sprintf("%d failed", len(failed))),
 		r.p.paintIf(len(timedOut) > 0, red, fmt.Sprintf("%d timed out or killed", len(timedOut))))
 	if len(failed) > 0 {
-		fmt.Fprintf(&b, "pssh: failed: %s\n", hostlist.Fold(failed))
+		fmt.Fprintf(&b, "pssh: failed: %s\n", shown(hostlist.Fold(failed)))
 	}
 	if len(timedOut) > 0 {
-		fmt.Fprintf(&b, "pssh: timed out or killed: %s\n", hostlist.Fold(timedOut))
+		fmt.Fprintf(&b, "pssh: timed out or killed: %s\n", shown(hostlist.Fold(timedOut)))
 	}
 	if len(lost) > 0 {
 		fmt.Fprintf(&b, "pssh: output not kept whole: %s\n", hostlist.Fold(lost))

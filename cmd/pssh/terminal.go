@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/gopssh/pssh/internal/escape"
 )
 
 // printer serialises everything pssh writes, and keeps a progress line at
@@ -18,15 +20,46 @@ type printer struct {
 	stderr   io.Writer
 	colour   bool // colour on stdout
 	progress bool // progress line on stderr
-	line     string
-	shown    bool
+	// escOut and escErr: the hosts' output is escaped on its way to
+	// stdout, stderr (see escapes).
+	escOut, escErr bool
+	line           string
+	shown          bool
 }
 
 // newPrinter returns the printer for the streams: colour on a terminal
-// stdout, the progress line on a terminal stderr, unless NO_COLOR is set.
+// stdout, the progress line on a terminal stderr, unless NO_COLOR is set;
+// the hosts' output escaped on whichever of the two is a terminal.
 func newPrinter(s *ioStreams) *printer {
-	return &printer{stdout: s.Out, stderr: s.ErrOut, colour: s.colourOut(), progress: s.fancyErr()}
+	return &printer{stdout: s.Out, stderr: s.ErrOut, colour: s.colourOut(), progress: s.fancyErr(),
+		escOut: s.stdoutTTY, escErr: s.stderrTTY}
 }
+
+// escapes reports whether the hosts' output is escaped on its way to w,
+// stdout or stderr: when w is a terminal, unless --raw. (pssh's own lines
+// quote what a server chose escaped everywhere: see shown.)
+func (p *printer) escapes(w io.Writer) bool {
+	if w == p.stdout {
+		return p.escOut
+	}
+	return p.escErr
+}
+
+// shown is a name or a text that pssh's own lines quote (a host name, a
+// failure's text, an error), escaped whatever the streams are: a server's
+// newline or escape sequence in it can neither add a line nor act on the
+// terminal. Failure texts are bounded besides: see statusText.
+func shown(s string) string { return escape.Line(s, 0) }
+
+// maxStatusText bounds a failure's text in a status line, in -b's failure
+// lines, ...: a server's signal name or error message, however long, is
+// quoted there at most this long (-v shows the library's whole error,
+// itself bounded).
+const maxStatusText = 400
+
+// statusText is a failure's text as pssh's lines show it: escaped and
+// bounded.
+func statusText(s string) string { return escape.Line(s, maxStatusText) }
 
 // write writes p to w (stdout or stderr) below the progress line.
 func (p *printer) write(w io.Writer, b []byte) {

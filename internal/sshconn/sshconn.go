@@ -132,6 +132,7 @@ func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
 		if err == nil || errors.Is(ctx.Err(), context.Canceled) {
 			err = ctx.Err()
 		}
+		err = boundNegotiation(err)
 		phase := PhaseHandshake
 		if kexDone.Load() {
 			phase = PhaseAuth
