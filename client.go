@@ -1,6 +1,7 @@
 package pssh
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/user"
@@ -32,6 +33,11 @@ type Client struct {
 
 	fileLimit FileLimit // the open file limit as New left it
 
+	// closing ends when Close is called, and with it every host's context
+	// (see hostContext).
+	closing   context.Context
+	closeRuns context.CancelFunc
+
 	mu       sync.Mutex
 	last     []*HostOutput
 	forwards map[*Forward]struct{} // running port forwards
@@ -48,6 +54,7 @@ type Client struct {
 // connected until the first Run.
 func New(hosts []string, cfg *Config) (*Client, error) {
 	c := &Client{}
+	c.closing, c.closeRuns = context.WithCancel(context.Background())
 	if cfg != nil {
 		c.cfg = *cfg
 	}
@@ -134,8 +141,12 @@ func (c *Client) LastOutput() []*HostOutput {
 }
 
 // Close stops the port forwards, closes every connection, ending the
-// commands still running, and the agent connection.
+// commands still running, and the agent connection. A host still running
+// is stopped as when Run's ctx ends, and fails with a *SessionError
+// ("client closed"); reads of its output, Wait and Join return within 3
+// seconds whatever its server does.
 func (c *Client) Close() error {
+	c.closeRuns()
 	c.closeForwards()
 	var errs []error
 	for _, h := range c.hosts {

@@ -28,7 +28,7 @@ var errClientClosed = errors.New("client closed")
 
 // session opens a session on the host's connection, connecting first when
 // there is none, and reconnecting once when the kept one turns out dead.
-func (d *dialer) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Client, error) {
+func (d *dialer) session(ctx context.Context, h *host) (*session, *ssh.Client, error) {
 	client, reused, err := d.connect(ctx, h)
 	if err != nil {
 		return nil, nil, err
@@ -55,8 +55,8 @@ func (d *dialer) session(ctx context.Context, h *host) (*ssh.Session, *ssh.Clien
 		// As ssh -A, without asking for a reply: sshd grants forwarding once
 		// per connection (later sessions share the socket) and denies the
 		// repeats, and a server that forbids it should not fail the command.
-		if _, err := sess.SendRequest("auth-agent-req@openssh.com", false, nil); err != nil {
-			sess.Close()
+		if _, err := sess.ch.SendRequest("auth-agent-req@openssh.com", false, nil); err != nil {
+			sess.close()
 			return nil, nil, &SessionError{Host: h.name, Op: "request agent forwarding", Err: err}
 		}
 	}
@@ -72,16 +72,16 @@ func sessionOpenError(h *host, err error, timeout time.Duration) error {
 	return &SessionError{Host: h.name, Op: "open session", Err: err}
 }
 
-// openSession is NewSession bounded by ctx and timeout. A connection that
+// openSession is newSession bounded by ctx and timeout. A connection that
 // does not answer in time is closed: it is dead, or as good as.
-func openSession(ctx context.Context, client *ssh.Client, timeout time.Duration) (*ssh.Session, error) {
+func openSession(ctx context.Context, client *ssh.Client, timeout time.Duration) (*session, error) {
 	type result struct {
-		s   *ssh.Session
+		s   *session
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		s, err := client.NewSession()
+		s, err := newSession(client)
 		ch <- result{s, err}
 	}()
 	t := time.NewTimer(timeout)
@@ -170,15 +170,14 @@ func (c *conn) forget() {
 	c.client, c.stop, c.release = nil, nil, nil
 }
 
-// waitError classifies the end of a session: nil when the command reported
-// an exit status or signal.
+// waitError classifies the end of a session (session.wait's error): nil
+// when the command reported an exit status or signal.
 func (c *Client) waitError(h *host, client *ssh.Client, waitErr error) error {
-	var exit *ssh.ExitError
+	var exit *exitError
 	if waitErr == nil || errors.As(waitErr, &exit) {
 		return nil
 	}
-	var missing *ssh.ExitMissingError
-	if errors.As(waitErr, &missing) && !alive(client, h.connectTimeout) {
+	if errors.Is(waitErr, errNoExit) && !alive(client, h.connectTimeout) {
 		h.conn.drop(client)
 		return &SessionError{Host: h.name, Op: "run", Err: ErrConnectionLost}
 	}
@@ -204,11 +203,18 @@ func alive(client *ssh.Client, timeout time.Duration) bool {
 
 // hostContext derives one host's context from the run's: bounded by
 // RunOptions.HostTimeout when it is set, counted from the moment that host's
-// turn to connect comes. Its release must be called once the host is
-// finished.
-func hostContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	if timeout <= 0 {
-		return ctx, func() {}
+// turn to connect comes, and ended by Client.Close (its cause then
+// errClientClosed). Its release must be called once the host is finished.
+func (c *Client) hostContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	stopClose := context.AfterFunc(c.closing, func() { cancel(errClientClosed) })
+	cancelTimeout := context.CancelFunc(func() {})
+	if timeout > 0 {
+		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)
 	}
-	return context.WithTimeout(ctx, timeout)
+	return ctx, func() {
+		stopClose()
+		cancelTimeout()
+		cancel(nil)
+	}
 }

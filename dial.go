@@ -142,5 +142,8 @@ func ctxError(ctx context.Context, h *host, phase Phase) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
 	}
+	if errors.Is(context.Cause(ctx), errClientClosed) {
+		return &SessionError{Host: h.name, Op: "run", Err: errClientClosed}
+	}
 	return &SessionError{Host: h.name, Op: "run", Err: ctx.Err()}
 }

@@ -48,10 +48,11 @@ type HostOutput struct {
 
 	// session is the running command's session, nil before it started and
 	// once it ended; pty tells whether it has a PTY.
-	session        *ssh.Session
+	session        *session
 	pty            bool
 	requestTimeout time.Duration // how long Signal and Resize wait for a reply
 	onDone         []func()      // called once done is closed (see notifyDone)
+	finishing      bool          // finish was called
 	finished       bool          // done is closed
 }
 
@@ -173,7 +174,7 @@ func (o *HostOutput) request(op, name string, payload []byte, needPTY bool) erro
 	}
 	replied := make(chan reply, 1)
 	go func() {
-		ok, err := sess.SendRequest(name, true, payload)
+		ok, err := sess.ch.SendRequest(name, true, payload)
 		replied <- reply{ok, err}
 	}()
 	var expired <-chan time.Time
@@ -210,22 +211,29 @@ func (o *HostOutput) startFailed(err error) {
 	o.closeDone()
 }
 
-// finish records how the command ended, then ends the streams, so that a
-// reader who reached the end of both finds the exit code set.
+// finish records how the command ended (waitErr is session.wait's), then
+// ends the streams, so that a reader who reached the end of both finds the
+// exit code set. Only its first call counts: an interrupted host may be
+// finished before its session ends.
 func (o *HostOutput) finish(waitErr, hostErr error) {
 	o.mu.Lock()
+	if o.finishing {
+		o.mu.Unlock()
+		return
+	}
+	o.finishing = true
 	if o.err == nil {
 		o.err = hostErr
 	}
-	var exit *ssh.ExitError
+	var exit *exitError
 	switch {
 	case waitErr == nil:
 		o.hasCode = true
 	case errors.As(waitErr, &exit):
-		if exit.Signal() != "" {
-			o.signal = exit.Signal()
+		if exit.signal != "" {
+			o.signal = exit.signal
 		} else {
-			o.exitCode, o.hasCode = exit.ExitStatus(), true
+			o.exitCode, o.hasCode = exit.status, true
 		}
 	}
 	o.end = time.Now()

@@ -85,7 +85,10 @@ type RunOptions struct {
 // ctx bounds the whole run: when it ends, unfinished hosts are stopped (a
 // TERM signal, then the session is closed) and get a TimeoutError or a
 // SessionError, and hosts not yet started get a NotStartedError. What was
-// received remains readable.
+// received remains readable. A stopped host is finished within 3 seconds
+// whatever its server does (its connection is dropped after 2): its Wait,
+// Done and stream reads then return. HostTimeout and Client.Close stop a
+// host the same way.
 //
 // Every host appears in the result, with its output or its error. Unless
 // opt.ContinueOnErrors is set, Run also returns the first host's error.
@@ -173,7 +176,7 @@ func (c *Client) commands(command string, opt *RunOptions) ([]string, error) {
 // login shell, by a "shell" request instead of "exec"); the end is awaited
 // in the background.
 func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOptions, shell bool) {
-	ctx, release := hostContext(ctx, opt.HostTimeout)
+	ctx, release := c.hostContext(ctx, opt.HostTimeout)
 	started := false
 	defer func() {
 		if !started {
@@ -192,20 +195,13 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		o.startFailed(err)
 		return
 	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		sess.Close()
-		o.startFailed(&SessionError{Host: h.name, Op: "start", Err: err})
-		return
-	}
-	sess.Stdout = o.Stdout.buf
-	sess.Stderr = o.Stderr.buf
+	sess.toStdout, sess.toStderr = o.Stdout.buf, o.Stderr.buf
 	if err := c.startCommand(ctx, h, client, sess, o.Command, opt, shell); err != nil {
-		sess.Close()
+		sess.close()
 		o.startFailed(err)
 		return
 	}
-	o.Stdin = stdin
+	o.Stdin = sess.stdin()
 	o.mu.Lock()
 	o.session, o.pty, o.requestTimeout = sess, opt.UsePTY, h.connectTimeout
 	o.mu.Unlock()
@@ -215,44 +211,65 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 	started = true
 	go func() {
 		defer release()
-		waitErr := sess.Wait()
+		waitErr := sess.wait()
 		close(ended)
 		stop()
 		o.finish(waitErr, c.waitError(h, client, waitErr))
 	}()
 }
 
-// interruptGrace is how long a cancelled session may take to end before its
-// connection is dropped.
-const interruptGrace = 2 * time.Second
+// How long a stopped command may take to end: interruptGrace after the
+// TERM signal and the closing of its session, its connection is dropped;
+// dropGrace after that, whatever the server and the connection do, the
+// host is finished with what was received (see interrupt).
+const (
+	interruptGrace = 2 * time.Second
+	dropGrace      = time.Second
+)
 
-// interrupt ends a running command when the run's context ends: a TERM
-// signal (OpenSSH honours it for non-root logins), closing the session, and,
-// if the server still keeps the session open, dropping the connection so
-// that nothing here waits on it.
-func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, o *HostOutput, ended <-chan struct{}) {
-	o.setErr(ctxError(ctx, h, PhaseCommand))
-	sess.Signal(ssh.SIGTERM)
-	sess.Close()
+// interrupt ends a running command when its context ends (the run's
+// context, RunOptions.HostTimeout or Client.Close): a TERM signal
+// (OpenSSH honours it for non-root logins) and closing the session; if the
+// server still keeps the session open after interruptGrace, dropping the
+// connection; and if even that has not ended the session after dropGrace
+// (a server or connection stuck in ways the SSH library cannot see past,
+// or output held back by Config.BlockOnFullBuffer that no one reads), the
+// host is finished regardless, its output ending with what was received.
+func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *session, o *HostOutput, ended <-chan struct{}) {
+	err := ctxError(ctx, h, PhaseCommand)
+	o.setErr(err)
+	// Sending may block on a connection that does not drain: the grace
+	// counts from now whatever it does (the drop ends it).
+	go func() {
+		sess.signal("TERM")
+		sess.close()
+	}()
 	t := time.NewTimer(interruptGrace)
 	defer t.Stop()
 	select {
 	case <-ended:
+		return
 	case <-t.C:
-		h.conn.drop(client)
+	}
+	h.conn.drop(client)
+	t.Reset(dropGrace)
+	select {
+	case <-ended:
+	case <-t.C:
+		o.finish(errNoExit, err)
 	}
 }
 
 // startCommand sends the env and pty requests and the exec request,
 // bounded by ctx and the connect timeout: a server that never answers has
 // its connection dropped.
-func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *ssh.Session, command string, opt *RunOptions, shell bool) error {
+func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, sess *session, command string, opt *RunOptions, shell bool) error {
 	var timedOut atomic.Bool
 	t := time.AfterFunc(h.connectTimeout, func() {
 		timedOut.Store(true)
 		h.conn.drop(client)
 	})
-	stop := context.AfterFunc(ctx, func() { sess.Close() })
+	stop := context.AfterFunc(ctx, func() { sess.close() })
 	op, err := prepareAndStart(h, sess, command, opt, shell)
 	t.Stop()
 	stop()
@@ -272,9 +289,9 @@ func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, 
 
 // prepareAndStart sets the environment, requests the pty and starts the
 // command, or the login shell; it returns the step that failed.
-func prepareAndStart(h *host, sess *ssh.Session, command string, opt *RunOptions, shell bool) (string, error) {
+func prepareAndStart(h *host, sess *session, command string, opt *RunOptions, shell bool) (string, error) {
 	for _, name := range slices.Sorted(maps.Keys(opt.Env)) {
-		ok, err := sess.SendRequest("env", true, ssh.Marshal(struct{ Name, Value string }{name, opt.Env[name]}))
+		ok, err := sess.ch.SendRequest("env", true, ssh.Marshal(struct{ Name, Value string }{name, opt.Env[name]}))
 		if err != nil {
 			return "set environment", err
 		}
@@ -285,14 +302,14 @@ func prepareAndStart(h *host, sess *ssh.Session, command string, opt *RunOptions
 	if opt.UsePTY {
 		modes := ssh.TerminalModes{ssh.ECHO: 0, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
 		term := cmp.Or(opt.Term, "xterm")
-		if err := sess.RequestPty(term, orDefault(opt.Height, 24), orDefault(opt.Width, 80), modes); err != nil {
+		if err := sess.requestPty(term, orDefault(opt.Width, 80), orDefault(opt.Height, 24), modes); err != nil {
 			return "request pty", err
 		}
 	}
 	if shell {
-		return "start shell", sess.Shell()
+		return "start shell", sess.start("shell", nil)
 	}
-	return "start command", sess.Start(command)
+	return "start command", sess.start("exec", ssh.Marshal(struct{ Command string }{command}))
 }
 
 // orDefault returns n, or def when n is not positive.

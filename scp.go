@@ -23,7 +23,7 @@ import (
 // scpSession is one exec session running scp (or a helper script) on a
 // host.
 type scpSession struct {
-	sess   *ssh.Session
+	sess   *session
 	client *ssh.Client
 	in     io.WriteCloser
 	out    *bufio.Reader
@@ -39,38 +39,29 @@ func (c *Client) startSCP(ctx context.Context, h *host, command string) (*scpSes
 		return nil, err
 	}
 	s := &scpSession{sess: sess, client: client, stderr: &limitedBuffer{max: 4096}}
-	if s.in, err = sess.StdinPipe(); err == nil {
-		var out io.Reader
-		if out, err = sess.StdoutPipe(); err == nil {
-			s.out = bufio.NewReaderSize(out, 256<<10)
-		}
-	}
-	if err != nil {
-		sess.Close()
-		return nil, &SessionError{Host: h.name, Op: "start", Err: err}
-	}
-	sess.Stderr = s.stderr
+	s.in, s.out = sess.stdin(), bufio.NewReaderSize(sess.stdout(), 256<<10)
+	sess.toStderr = s.stderr
 	if err := c.startCommand(ctx, h, client, sess, command, &RunOptions{}, false); err != nil {
-		sess.Close()
+		sess.close()
 		return nil, err
 	}
-	s.stop = context.AfterFunc(ctx, func() { sess.Close() })
+	s.stop = context.AfterFunc(ctx, func() { sess.close() })
 	return s, nil
 }
 
 // close ends the session: EOF on the command's input, then its exit.
 func (s *scpSession) close() error {
 	s.in.Close()
-	err := s.sess.Wait()
+	err := s.sess.wait()
 	s.stop()
-	s.sess.Close()
+	s.sess.close()
 	return err
 }
 
 // abort ends the session at once.
 func (s *scpSession) abort() {
 	s.stop()
-	s.sess.Close()
+	s.sess.close()
 }
 
 // ack reads one SCP response: nil for OK, the peer's message for a warning

@@ -206,7 +206,7 @@ func (w *progressWriter) Write(b []byte) (int, error) {
 // sftpConn is an SFTP client on a session of a host's kept connection.
 type sftpConn struct {
 	*sftp.Client
-	sess   *ssh.Session
+	sess   *session
 	client *ssh.Client
 	stop   func() bool
 	posix  bool // posix-rename@openssh.com: rename over an existing file
@@ -221,14 +221,14 @@ func (c *Client) openSFTP(ctx context.Context, h *host) (*sftpConn, error) {
 	}
 	sc, err := startSFTP(ctx, sess, h.connectTimeout)
 	if err != nil {
-		sess.Close()
+		sess.close()
 		if ctx.Err() != nil {
 			return nil, ctxError(ctx, h, PhaseSession)
 		}
 		return nil, &TransferError{Host: h.name, Op: "sftp", Err: err}
 	}
 	s := &sftpConn{Client: sc, sess: sess, client: client}
-	s.stop = context.AfterFunc(ctx, func() { sess.Close() })
+	s.stop = context.AfterFunc(ctx, func() { sess.close() })
 	_, s.posix = sc.HasExtension("posix-rename@openssh.com")
 	if _, ok := sc.HasExtension("limits@openssh.com"); ok {
 		// The client has not sent anything yet: safe to change.
@@ -239,23 +239,15 @@ func (c *Client) openSFTP(ctx context.Context, h *host) (*sftpConn, error) {
 
 // startSFTP requests the subsystem and initialises the client, within
 // timeout.
-func startSFTP(ctx context.Context, sess *ssh.Session, timeout time.Duration) (*sftp.Client, error) {
-	t := time.AfterFunc(timeout, func() { sess.Close() })
+func startSFTP(ctx context.Context, sess *session, timeout time.Duration) (*sftp.Client, error) {
+	t := time.AfterFunc(timeout, func() { sess.close() })
 	defer t.Stop()
-	stop := context.AfterFunc(ctx, func() { sess.Close() })
+	stop := context.AfterFunc(ctx, func() { sess.close() })
 	defer stop()
-	w, err := sess.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	r, err := sess.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := sess.RequestSubsystem("sftp"); err != nil {
+	if err := sess.start("subsystem", ssh.Marshal(struct{ Name string }{"sftp"})); err != nil {
 		return nil, fmt.Errorf("the server refused the sftp subsystem (use SCPSend/SCPRecv): %w", err)
 	}
-	return sftp.NewClientPipe(r, w,
+	return sftp.NewClientPipe(sess.stdout(), sess.stdin(),
 		sftp.UseConcurrentWrites(true),
 		sftp.UseConcurrentReads(true),
 		sftp.UseFstat(true),
@@ -267,7 +259,7 @@ func startSFTP(ctx context.Context, sess *ssh.Session, timeout time.Duration) (*
 func (s *sftpConn) Close() error {
 	s.stop()
 	err := s.Client.Close()
-	s.sess.Close()
+	s.sess.close()
 	return err
 }
 

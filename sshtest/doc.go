@@ -55,6 +55,8 @@
 //	DropAfter       closes the connection mid-stdout             connection lost, no exit status
 //	DropSFTPAfter   closes the connection mid-SFTP               transfer fails
 //	SlowOutput      sends output a byte at a time, with a delay  output trickles in
+//	MalformedExit   malformed exit-status, more requests, the    a session that never ends by
+//	                channel left open                            itself; a stalled connection
 //
 // A command's own misbehaviour is the business of the handler: no newline
 // ([Repeat]), binary output ([Output]), death by a signal

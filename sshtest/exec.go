@@ -18,14 +18,16 @@ import (
 // may be reused). So the leader is reaped only once nothing may signal the
 // group any more, and the reaped flag guards every signal.
 type command struct {
-	sess    *session
-	cmd     *exec.Cmd
-	pid     int // also the process group ID
-	isPTY   bool
-	stdin   *os.File      // where client data goes: stdin pipe or pty master
-	outputs []output      // streams copied to the channel
-	closers []*os.File    // parent ends closed when the command is over
-	copied  chan struct{} // one value per finished output copy
+	sess  *session
+	cmd   *exec.Cmd
+	pid   int // also the process group ID
+	isPTY bool
+	// malformedExit reports the end as the MalformedExit fault does.
+	malformedExit bool
+	stdin         *os.File      // where client data goes: stdin pipe or pty master
+	outputs       []output      // streams copied to the channel
+	closers       []*os.File    // parent ends closed when the command is over
+	copied        chan struct{} // one value per finished output copy
 
 	mu     sync.Mutex
 	reaped bool
@@ -69,10 +71,11 @@ func (ss *session) startCommand(args []string, f Faults) (*command, error) {
 	c.Dir = cfg.Dir
 	c.Env = append(append(os.Environ(), cfg.Env...), ss.env...)
 	cmd := &command{
-		sess:    ss,
-		cmd:     c,
-		aborted: make(chan struct{}),
-		done:    make(chan struct{}),
+		sess:          ss,
+		cmd:           c,
+		aborted:       make(chan struct{}),
+		malformedExit: f.MalformedExit,
+		done:          make(chan struct{}),
 	}
 	stdout := ss.outputWriter(ss.ch, f, cmd.aborted, true)
 
@@ -211,9 +214,15 @@ func (cmd *command) wait() {
 	cmd.report()
 }
 
-// report sends exit-status or exit-signal, EOF, and closes the channel.
+// report sends exit-status or exit-signal, EOF, and closes the channel
+// (with the MalformedExit fault: a malformed exit-status, and the channel
+// left open).
 func (cmd *command) report() {
 	ch := cmd.sess.ch
+	if cmd.malformedExit {
+		cmd.sess.malformedExit()
+		return
+	}
 	if ps := cmd.cmd.ProcessState; ps != nil {
 		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			name := signalName(ws.Signal())

@@ -13,8 +13,8 @@ import (
 // affects begins: connection faults (Refuse, NoBanner, GarbageBanner,
 // EndlessGarbage, StallKex, HugeKexInit, HandshakeDelay) when a connection is accepted,
 // RejectAuth at each authentication attempt, and session faults (HangExec,
-// ExecDelay, DropAfter, DropSFTPAfter, SlowOutput) when an exec, shell or
-// subsystem request arrives. Changing faults does not affect what is already
+// ExecDelay, DropAfter, DropSFTPAfter, SlowOutput, MalformedExit) when an
+// exec, shell or subsystem request arrives. Changing faults does not affect what is already
 // under way. If several connection faults are set, the first in this list
 // applies.
 //
@@ -83,6 +83,38 @@ type Faults struct {
 	// a command that trickles its output. It applies to commands run by
 	// Config.Shell and by Config.Handler alike.
 	SlowOutput time.Duration
+	// MalformedExit ends each command (run by Config.Shell or
+	// Config.Handler), once its output is sent, with an "exit-status"
+	// request too short to hold a status (two bytes where RFC 4254 puts a
+	// 32-bit number), then MalformedExitRequests further channel requests
+	// (want-reply false), and then neither EOF nor close: the channel stays
+	// open until the client closes it or the connection ends. A client
+	// must end such a session itself, by a timeout or by closing it.
+	// golang.org/x/crypto/ssh's Session.Wait stops reading a channel's
+	// requests at the malformed one, after which its connection's packet
+	// loop blocks on the requests that follow: that session, and every
+	// other on the connection, then never ends, even when the connection
+	// is closed.
+	MalformedExit bool
+}
+
+// MalformedExitRequests is how many channel requests the MalformedExit
+// fault sends after the malformed exit-status: more than
+// golang.org/x/crypto/ssh buffers for a channel (16).
+const MalformedExitRequests = 64
+
+// malformedExit reports a command's end as the MalformedExit fault does,
+// leaving the channel open.
+func (ss *session) malformedExit() {
+	ss.logf("malformed exit-status, then %d requests, channel left open (MalformedExit fault)", MalformedExitRequests)
+	if _, err := ss.ch.SendRequest("exit-status", false, []byte{0, 0}); err != nil {
+		return
+	}
+	for range MalformedExitRequests {
+		if _, err := ss.ch.SendRequest("keepalive@openssh.com", false, nil); err != nil {
+			return
+		}
+	}
 }
 
 // SetFaults replaces the server's faults. It is safe to call concurrently

@@ -297,3 +297,52 @@ func TestBannerFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultMalformedExit reads, on a raw session channel, what a command
+// run by Config.Shell and by a Handler sends under MalformedExit: its
+// output, an exit-status too short to hold a status, MalformedExitRequests
+// further requests, and then the channel stays open until the client
+// closes it.
+func TestFaultMalformedExit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		handler Handler
+	}{
+		{"shell", nil},
+		{"handler", Output([]byte("hello\n"), nil, Exit{Code: 3})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, Config{Password: testPassword, Handler: tc.handler, Faults: Faults{MalformedExit: true}})
+			client := dial(t, srv)
+			ch, reqs, err := client.OpenChannel("session", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := ch.SendRequest("exec", true, ssh.Marshal(execRequest{"echo hello; exit 3"})); !ok || err != nil {
+				t.Fatalf("exec: %v %v", ok, err)
+			}
+			readString(t, ch, "hello\n")
+			first := <-reqs
+			if first.Type != "exit-status" || len(first.Payload) >= 4 {
+				t.Fatalf("first request %q with %d bytes, want a malformed exit-status", first.Type, len(first.Payload))
+			}
+			for i := range MalformedExitRequests {
+				if req, ok := <-reqs; !ok {
+					t.Fatalf("channel closed after %d of the %d requests", i, MalformedExitRequests)
+				} else if req.WantReply {
+					req.Reply(false, nil)
+				}
+			}
+			// The channel is still open: a request gets its answer.
+			if _, err := ch.SendRequest("keepalive@openssh.com", true, nil); err != nil {
+				t.Fatalf("request after the malformed exit: %v, want an answer on the open channel", err)
+			}
+			ch.Close()
+			for range reqs {
+				t.Error("a request after the client closed the channel")
+			}
+		})
+	}
+}

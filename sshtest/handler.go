@@ -90,7 +90,9 @@ const signalBuffer = 8
 type handlerRun struct {
 	cancel  context.CancelFunc
 	signals chan string
-	done    chan struct{} // closed when the handler has returned and its exit is reported
+	// malformedExit reports the end as the MalformedExit fault does.
+	malformedExit bool
+	done          chan struct{} // closed when the handler has returned and its exit is reported
 
 	// replying is held while a signal request is answered, so that a
 	// handler the signal ends does not close the channel before the reply.
@@ -101,7 +103,7 @@ type handlerRun struct {
 // Config.Handler. f are the faults sampled for this request.
 func (ss *session) startHandler(req *ssh.Request, h Handler, command *string, f Faults) {
 	ctx, cancel := context.WithCancel(context.Background())
-	run := &handlerRun{cancel: cancel, signals: make(chan string, signalBuffer), done: make(chan struct{})}
+	run := &handlerRun{cancel: cancel, signals: make(chan string, signalBuffer), done: make(chan struct{}), malformedExit: f.MalformedExit}
 	e := &Exec{
 		User:    ss.conn.conn.User(),
 		Env:     append(ss.srv.cfg.Env[:len(ss.srv.cfg.Env):len(ss.srv.cfg.Env)], ss.env...),
@@ -134,9 +136,14 @@ func (ss *session) startHandler(req *ssh.Request, h Handler, command *string, f 
 	}()
 }
 
-// report sends the handler's exit, EOF, and closes the channel.
+// report sends the handler's exit, EOF, and closes the channel (with the
+// MalformedExit fault: a malformed exit-status, and the channel left open).
 func (run *handlerRun) report(ss *session, exit Exit) {
 	ch := ss.ch
+	if run.malformedExit {
+		ss.malformedExit()
+		return
+	}
 	if exit.Signal != "" {
 		name := strings.TrimPrefix(exit.Signal, "SIG")
 		ss.logf("handler ended by signal %s", name)

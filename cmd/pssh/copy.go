@@ -178,7 +178,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	}
 	interrupted := s.ctx.Err() != nil
 	if interrupted {
-		fmt.Fprintln(ios.ErrOut, "pssh: interrupted")
+		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
 	}
 	outcomes := make([]outcome, len(results))
 	for i, r := range results {

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -154,18 +152,18 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 }
 
 // A session is what a command that reaches hosts works with: its hosts,
-// the client for them, and a context that the first Ctrl-C (or SIGTERM)
-// ends.
+// the client for them, and a context that the first Ctrl-C, SIGTERM or
+// SIGHUP ends, or a closed standard output (see interruptible).
 type session struct {
 	hosts  []string
 	client *pssh.Client
 	ctx    context.Context
-	stop   context.CancelFunc
+	stop   context.CancelCauseFunc
 }
 
-// close stops catching Ctrl-C and closes the client.
+// close stops catching signals and closes the client.
 func (s *session) close() {
-	s.stop()
+	s.stop(nil)
 	s.client.Close()
 }
 
@@ -186,7 +184,8 @@ type startup struct {
 // hosts and checks them, turns the options into the client's
 // configuration, prepares, gathers the secrets (see loadSecrets), opens
 // the client, warning when the open file limit is too low for the hosts
-// even after the client raised it, and catches Ctrl-C.
+// even after the client raised it, and catches Ctrl-C, SIGTERM, SIGHUP
+// and a closed standard output (s.ios.Out is then watched for EPIPE).
 func connect(o *options, s startup) (*session, error) {
 	hosts, err := loadHosts(o)
 	if err != nil {
@@ -221,6 +220,7 @@ func connect(o *options, s startup) (*session, error) {
 			l.Hosts, l.Need, l.Soft, l.Hard)
 	}
 	ctx, stop := interruptible()
+	s.ios.Out = watchClosed(s.ios.Out, func() { stop(errStdoutClosed) })
 	return &session{hosts: hosts, client: client, ctx: ctx, stop: stop}, nil
 }
 
@@ -290,7 +290,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	r.p.endProgress()
 	interrupted := s.ctx.Err() != nil
 	if interrupted {
-		fmt.Fprintln(ios.ErrOut, "pssh: interrupted")
+		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
 	}
 	r.finish()
 	status := r.exitStatus()
@@ -315,15 +315,4 @@ func feedInput(out *pssh.HostOutput, input []byte) {
 // elapsedSince is time.Since, rounded for people.
 func elapsedSince(t time.Time) time.Duration {
 	return time.Since(t).Round(10 * time.Millisecond)
-}
-
-// interruptible returns a context that the first Ctrl-C (or SIGTERM) ends,
-// so that the run stops cleanly; a second one kills pssh at once.
-func interruptible() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	return ctx, stop
 }

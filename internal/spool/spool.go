@@ -145,7 +145,8 @@ func (b *Buffer) appendMem(p []byte) {
 }
 
 // CloseWithError marks the end of the stream. Readers get the buffered bytes
-// and then err, or io.EOF when err is nil.
+// and then err, or io.EOF when err is nil. A writer blocked in blocking
+// mode returns io.ErrClosedPipe: what it had left to write is dropped.
 func (b *Buffer) CloseWithError(err error) {
 	b.mu.Lock()
 	if !b.done {
@@ -154,6 +155,7 @@ func (b *Buffer) CloseWithError(err error) {
 	}
 	b.mu.Unlock()
 	signal(b.readable)
+	signal(b.writable)
 }
 
 // Read reads buffered bytes, blocking until some arrive or the stream ends.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -112,6 +113,41 @@ func TestDiscardReleasesBlockedWriter(t *testing.T) {
 	}
 	if b.Written() != 100 {
 		t.Fatalf("Written = %d", b.Written())
+	}
+}
+
+// TestCloseReleasesBlockedWriter closes a blocking buffer whose writer
+// waits for a reader who never comes, as when a stopped host's output is
+// not read: the writer, by Write or ReadFrom, returns at once, and the
+// reader still gets what was held, then the end.
+func TestCloseReleasesBlockedWriter(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(b *Buffer) error
+	}{
+		{"Write", func(b *Buffer) error { _, err := b.Write(make([]byte, 100)); return err }},
+		{"ReadFrom", func(b *Buffer) error { _, err := b.ReadFrom(bytes.NewReader(make([]byte, 100))); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := New(Options{Limit: 10, Block: true})
+			done := make(chan error)
+			go func() { done <- tc.write(b) }()
+			for mem, _ := b.Buffered(); mem < 10; mem, _ = b.Buffered() {
+				runtime.Gosched() // until the writer has filled the memory and waits
+			}
+			b.CloseWithError(nil)
+			select {
+			case err := <-done:
+				if !errors.Is(err, io.ErrClosedPipe) {
+					t.Errorf("blocked writer returned %v, want io.ErrClosedPipe", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the writer is still blocked 10s after the buffer was closed")
+			}
+			if got, err := io.ReadAll(b); len(got) != 10 || err != nil {
+				t.Errorf("read %d bytes, %v; want the 10 held, then the end", len(got), err)
+			}
+		})
 	}
 }
 
