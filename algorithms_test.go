@@ -201,7 +201,7 @@ func captureKexInit(t *testing.T) (func(context.Context, string, string) (net.Co
 		if !ok || len(pkt) < 6+17 || pkt[5] != 20 {
 			t.Fatalf("no KEXINIT in what the client wrote: %q", written)
 		}
-		p := pkt[6+16:] // message type and cookie
+		p := pkt[6+16:]    // message type and cookie
 		var all [][]string // kex, host key, ciphers c2s and s2c, MACs c2s and s2c, ...
 		for range 10 {
 			n := int(binary.BigEndian.Uint32(p))
