@@ -59,6 +59,13 @@
 // ([Repeat]), binary output ([Output]), death by a signal
 // (Output(out, nil, Exit{Signal: "KILL"})), never exiting ([Hang]).
 //
+// An old or badly configured server is a matter of its Config:
+// KeyExchanges, HostKeyAlgorithms, Ciphers and MACs restrict what it
+// accepts and offers, for example only SHA-1 host key signatures
+// (Config{HostKeyAlgorithms: []string{ssh.KeyAlgoRSA}}), only a SHA-1 key
+// exchange, only a 96-bit MAC or only CBC ciphers, which current clients
+// (OpenSSH 9, package pssh) refuse.
+//
 // # Typical use
 //
 // [Start] and [StartFleet] start servers for a test and close them when it
