@@ -78,7 +78,9 @@ type Config struct {
 	// remote user, %% by %. For example "nc %h %p" or
 	// "ssh -W %h:%p jump". The command is killed when the connection
 	// closes; if it fails, its stderr is in the error. "none" means
-	// direct. At most one of ProxyJump, Proxy and ProxyCommand may be set.
+	// direct. It inherits the environment less PSSH_PASSWORD and
+	// PSSH_PASSPHRASE, as every child pssh starts. At most one of
+	// ProxyJump, Proxy and ProxyCommand may be set.
 	ProxyCommand string
 
 	// KnownHostsFiles are the known_hosts files host keys are checked
