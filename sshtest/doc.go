@@ -53,6 +53,7 @@
 //	ExecDelay       waits before starting each command           a slow start
 //	DropAfter       closes the connection mid-stdout             connection lost, no exit status
 //	DropSFTPAfter   closes the connection mid-SFTP               transfer fails
+//	SFTPDotDotEntry lists an entry "x/..", a directory, once      a careless client writes outside its directory
 //	SlowOutput      sends output a byte at a time, with a delay  output trickles in
 //
 // A command's own misbehaviour is the business of the handler: no newline

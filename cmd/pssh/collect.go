@@ -6,10 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/internal/safename"
 )
 
 // result is one finished host.
@@ -114,10 +114,7 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 // fileName returns the -o/-e file name for a host: its display name, made
 // safe for a file name, with a suffix when the same host appears again.
 func (r *reporter) fileName(name, dir string) string {
-	base := strings.NewReplacer("/", "_", "\x00", "_").Replace(name)
-	if base == "." || base == ".." {
-		base = "_" + base
-	}
+	base := safename.Host(name)
 	r.filesMu.Lock()
 	defer r.filesMu.Unlock()
 	key := dir + "\x00" + base

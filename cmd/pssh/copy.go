@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/hostlist"
+	"github.com/gopssh/pssh/internal/safename"
 )
 
 // copyOptions are the flags of cp and slurp.
@@ -211,18 +211,13 @@ func slurpPaths(hosts []string, remote, dir string) []pssh.CopyPaths {
 	for _, h := range hosts {
 		count[displayName(h)]++
 	}
-	safe := strings.NewReplacer("/", "_", string(filepath.Separator), "_", "\x00", "_")
 	paths := make([]pssh.CopyPaths, len(hosts))
 	for i, h := range hosts {
 		label := displayName(h)
 		if count[label] > 1 {
 			label = h
 		}
-		label = safe.Replace(label)
-		if label == "." || label == ".." {
-			label = "_" + label
-		}
-		paths[i].Local = filepath.Join(dir, label, path.Base(remote))
+		paths[i].Local = filepath.Join(dir, safename.Host(label), path.Base(remote))
 	}
 	return paths
 }
