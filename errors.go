@@ -416,6 +416,13 @@ func (e *AlgorithmError) Error() string {
 
 func (e *AlgorithmError) Unwrap() error { return e.Err }
 
+// ErrInvalidOutput is wrapped by the error Join, JoinShells and
+// RunShellCommands return, before waiting for anything, when an entry of
+// their list is nil or was not returned by Run or OpenShell (a zero
+// HostOutput or Shell): a mistake in the caller's code, reported rather
+// than a panic.
+var ErrInvalidOutput = errors.New("not an output of Run or a shell of OpenShell")
+
 // ErrConnectionLost is wrapped by the SessionError of a host whose
 // connection was lost while its command ran.
 var ErrConnectionLost = errors.New("connection lost while the command ran")
