@@ -24,6 +24,7 @@ type Client struct {
 	auth      *sshauth.Set      // the client-wide credentials
 	route     route             // the client-wide jump hosts or proxy command
 	dialer    *dialer           // opens the hosts' connections
+	algos     algorithms        // the algorithms offered, unless ssh_config sets a host's
 
 	// Shared by the hosts: the sshauth Sets by credentials, the root Set of
 	// each agent socket, and the known_hosts DBs by policy and files.
@@ -83,13 +84,10 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		}
 		cfg.User = u.Username
 	}
-	if err := checkConfigAlgorithms(cfg); err != nil {
+	var err error
+	if c.algos, err = resolveAlgorithms(cfg); err != nil {
 		return nil, err
 	}
-	if len(cfg.Ciphers) == 0 {
-		cfg.Ciphers = DefaultCiphers()
-	}
-	var err error
 	if c.sshConfig, err = loadSSHConfig(cfg); err != nil {
 		return nil, err
 	}

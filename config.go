@@ -78,7 +78,9 @@ type Config struct {
 	// remote user, %% by %. For example "nc %h %p" or
 	// "ssh -W %h:%p jump". The command is killed when the connection
 	// closes; if it fails, its stderr is in the error. "none" means
-	// direct. At most one of ProxyJump, Proxy and ProxyCommand may be set.
+	// direct. It inherits the environment less PSSH_PASSWORD and
+	// PSSH_PASSPHRASE, as every child pssh starts. At most one of
+	// ProxyJump, Proxy and ProxyCommand may be set.
 	ProxyCommand string
 
 	// KnownHostsFiles are the known_hosts files host keys are checked
@@ -123,21 +125,38 @@ type Config struct {
 	// AddressFamily restricts connections to IPv4 or IPv6; default either.
 	AddressFamily AddressFamily
 
-	// KeyExchanges are the key exchange algorithms offered, most preferred
-	// first (OpenSSH's KexAlgorithms); default x/crypto/ssh's order,
-	// mlkem768x25519-sha256 first, then curve25519-sha256. ML-KEM is a
-	// hybrid post-quantum exchange, the default of OpenSSH 9.9 and later:
-	// traffic recorded today stays secret from a future quantum computer.
-	// It costs about 0.2 ms more client CPU per connection than
-	// curve25519-sha256 alone; []string{"curve25519-sha256"} saves that
-	// against servers that offer ML-KEM, giving up that protection.
-	// Servers without it (OpenSSH before 9.9) negotiate curve25519-sha256
-	// either way.
-	KeyExchanges []string
-	// Ciphers are the ciphers offered, most preferred first (OpenSSH's
-	// Ciphers); default DefaultCiphers(): AES-GCM first when the CPU has AES
-	// instructions, ChaCha20-Poly1305 first otherwise.
-	Ciphers []string
+	// KeyExchanges, HostKeyAlgorithms, Ciphers and MACs are the
+	// algorithms offered, most preferred first, as OpenSSH's
+	// KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs, in their syntax:
+	// the names replace the defaults, unless the first starts with '+'
+	// (appended to the defaults), '-' (removed from them) or '^' (put
+	// before them); an element may hold several names separated by commas,
+	// and names may be patterns with '*' and '?'. For a server that offers
+	// only SHA-1 host key signatures: HostKeyAlgorithms:
+	// []string{"+ssh-rsa"}. Names x/crypto/ssh does not implement make New
+	// fail. Unset, ssh_config's setting for the host applies, else the
+	// defaults: DefaultKeyExchanges(), DefaultHostKeyAlgorithms(),
+	// DefaultCiphers(), DefaultMACs(), what OpenSSH 9 offers (no SHA-1
+	// signatures or key exchange, no 96-bit MACs, no CBC). A server with
+	// nothing in common fails with a *ConnectionError wrapping an
+	// *AlgorithmError that names what to allow. Strict key exchange (the
+	// Terrapin countermeasure) is always on.
+	//
+	// The default key exchange, mlkem768x25519-sha256, is a hybrid
+	// post-quantum exchange, the default of OpenSSH 9.9 and later: traffic
+	// recorded today stays secret from a future quantum computer. It costs
+	// about 0.2 ms more client CPU per connection than curve25519-sha256
+	// alone; []string{"curve25519-sha256"} saves that against servers that
+	// offer ML-KEM, giving up that protection. Servers without it (OpenSSH
+	// before 9.9) negotiate curve25519-sha256 either way. The default
+	// ciphers put AES-GCM first when the CPU has AES instructions,
+	// ChaCha20-Poly1305 first otherwise. The host key algorithms of the
+	// keys known_hosts has for a host are asked for first, among those
+	// allowed.
+	KeyExchanges      []string
+	HostKeyAlgorithms []string
+	Ciphers           []string
+	MACs              []string
 
 	// HostConfig, if not nil, has one entry per host, parallel to the host
 	// list, overriding the client-wide settings for that host.

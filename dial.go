@@ -25,22 +25,23 @@ type dialer struct {
 
 // dialSSH opens an SSH connection to h (a host or a jump host) over dial.
 func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
-	var algos []string
+	hostKeyAlgos := h.algos.hostKeys
 	if h.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
 		// a server with several host keys offers the known one.
-		algos = h.known.HostKeyAlgorithms(h.addr)
+		hostKeyAlgos = h.known.HostKeyAlgorithms(h.addr, hostKeyAlgos)
 	}
 	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
 		Client: &ssh.ClientConfig{
 			Config: ssh.Config{
-				KeyExchanges: d.cfg.KeyExchanges,
-				Ciphers:      d.cfg.Ciphers,
+				KeyExchanges: h.algos.kex,
+				Ciphers:      h.algos.ciphers,
+				MACs:         h.algos.macs,
 			},
 			User:              h.user,
 			Auth:              h.auth.Methods(),
-			HostKeyAlgorithms: algos,
+			HostKeyAlgorithms: hostKeyAlgos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 				if err := h.hostKeyCallback(hostname, remote, key); err != nil {
 					return &hostKeyErr{err, key}
@@ -75,6 +76,9 @@ func (d *dialer) connectError(ctx context.Context, h *host, err error) error {
 		return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Limit: h.connectTimeout, Err: ce.Err}
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Skipped: h.auth.Skipped(), Err: ce.Err}
+	case ce.Phase == sshconn.PhaseHandshake && isAlgorithmFailure(ce.Err):
+		ae, _ := algorithmError(ce.Err)
+		return &ConnectionError{Host: h.name, Addr: h.addr, Attempts: ce.Attempts, Err: ae}
 	case ce.Phase == sshconn.PhaseHandshake && isHostKeyFailure(ce.Err):
 		var hk *hostKeyErr
 		errors.As(ce.Err, &hk)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gopssh/pssh/internal/fdlimit"
 	"github.com/gopssh/pssh/internal/hostspec"
+	"github.com/gopssh/pssh/internal/sshalgo"
 	"github.com/gopssh/pssh/internal/sshconn"
 	"github.com/pkg/sftp"
 )
@@ -360,6 +361,67 @@ func (e *JumpError) Error() string {
 }
 
 func (e *JumpError) Unwrap() error { return e.Err }
+
+// AlgorithmError is the cause of a *ConnectionError when the client and the
+// server have no key exchange, host key algorithm, cipher or MAC in common.
+// pssh offers by default what OpenSSH 9 offers (no SHA-1 signatures or key
+// exchange, no 96-bit MACs, no CBC); Disabled lists the server's
+// algorithms that pssh implements but did not offer, and allowing one of
+// them connects: Option "+NAME" in ssh_config or pssh's -O, or the Config
+// field Field (Config.HostKeyAlgorithms: []string{"+ssh-rsa"}).
+type AlgorithmError struct {
+	What     string   // "key exchange", "host key", "cipher" or "MAC"
+	Option   string   // OpenSSH's option for the list: "KexAlgorithms", "HostKeyAlgorithms", "Ciphers" or "MACs"
+	Field    string   // the Config field for it: "KeyExchanges", "HostKeyAlgorithms", "Ciphers" or "MACs"
+	Disabled []string // the server's algorithms pssh implements but did not offer, in the server's order
+	// ServerOffer is the start of the server's list (at most 8 names, each
+	// cut to 64 bytes): a server may send any number.
+	ServerOffer []string
+	Err         error // the negotiation failure, an *ssh.AlgorithmNegotiationError quoting both lists whole
+
+	serverMore int // names of the server's list not in ServerOffer
+}
+
+func (e *AlgorithmError) Error() string {
+	if len(e.Disabled) == 0 {
+		offer := make([]string, len(e.ServerOffer))
+		for i, a := range e.ServerOffer {
+			offer[i] = fmt.Sprintf("%q", a)
+		}
+		more := ""
+		if e.serverMore > 0 {
+			more = fmt.Sprintf(" and %d more", e.serverMore)
+		}
+		return fmt.Sprintf("no %s algorithm in common with the server: it offers %s%s, none of which pssh implements",
+			e.What, strings.Join(offer, ", "), more)
+	}
+	var names []string
+	weak := false
+	for _, a := range e.Disabled {
+		if w := sshalgo.Weakness(a); w != "" {
+			a += " (" + w + ")"
+			weak = true
+		}
+		names = append(names, a)
+	}
+	why := ""
+	if weak {
+		why = ", as OpenSSH 9 does not by default"
+	}
+	list := strings.Join(e.Disabled, ",")
+	return fmt.Sprintf("no %s algorithm in common with the server: of those it offers, pssh implements only %s, which it did not offer%s; "+
+		"to allow it, add it to %s: pssh -O %s=+%s, %s +%s in ssh_config, or Config.%s in Go",
+		e.What, strings.Join(names, ", "), why, e.Option, e.Option, list, e.Option, list, e.Field)
+}
+
+func (e *AlgorithmError) Unwrap() error { return e.Err }
+
+// ErrInvalidOutput is wrapped by the error Join, JoinShells and
+// RunShellCommands return, before waiting for anything, when an entry of
+// their list is nil or was not returned by Run or OpenShell (a zero
+// HostOutput or Shell): a mistake in the caller's code, reported rather
+// than a panic.
+var ErrInvalidOutput = errors.New("not an output of Run or a shell of OpenShell")
 
 // ErrConnectionLost is wrapped by the SessionError of a host whose
 // connection was lost while its command ran.

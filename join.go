@@ -3,6 +3,7 @@ package pssh
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"sync"
 	"time"
@@ -26,8 +27,13 @@ type JoinOptions struct {
 // HostOutput.Err and ExitCode); a *JoinTimeoutError when opt.Timeout or ctx's
 // deadline passed first; or ctx's error when ctx is cancelled.
 //
-// Waiting never requires reading: unread output is kept.
+// Waiting never requires reading: unread output is kept. An entry that is
+// nil or not from Run makes Join return an error wrapping
+// ErrInvalidOutput at once.
 func (c *Client) Join(ctx context.Context, outputs []*HostOutput, opt *JoinOptions) error {
+	if err := checkOutputs("Join", "outputs", outputs); err != nil {
+		return err
+	}
 	if opt == nil {
 		opt = &JoinOptions{}
 	}
@@ -92,14 +98,19 @@ func (c *Client) consume(o *HostOutput, wg *sync.WaitGroup) {
 // failures (or the first results) without waiting for every host or
 // selecting over every Done channel. The sequence ends once every host has
 // finished, when the loop stops early, or when ctx ends: check ctx.Err()
-// after the loop to tell. It costs no goroutine per host.
+// after the loop to tell. It costs no goroutine per host. Entries that are
+// nil or not from Run are never yielded (Join reports them).
 func Completed(ctx context.Context, outputs []*HostOutput) iter.Seq2[int, *HostOutput] {
 	return func(yield func(int, *HostOutput) bool) {
 		finished := make(chan int, len(outputs)) // never blocks a host's notification
+		valid := 0
 		for i, o := range outputs {
-			o.notifyDone(func() { finished <- i })
+			if validOutput(o) {
+				o.notifyDone(func() { finished <- i })
+				valid++
+			}
 		}
-		for range outputs {
+		for range valid {
 			select {
 			case i := <-finished:
 				if !yield(i, outputs[i]) {
@@ -110,6 +121,24 @@ func Completed(ctx context.Context, outputs []*HostOutput) iter.Seq2[int, *HostO
 			}
 		}
 	}
+}
+
+// validOutput tells an output made by Run (or OpenShell) from nil or a
+// zero HostOutput.
+func validOutput(o *HostOutput) bool { return o != nil && o.done != nil }
+
+// checkOutputs returns an error wrapping ErrInvalidOutput for the first
+// entry of list that is not a valid output; fn and name say where.
+func checkOutputs(fn, name string, list []*HostOutput) error {
+	for i, o := range list {
+		if o == nil {
+			return fmt.Errorf("pssh: %s: %s[%d] is nil: %w", fn, name, i, ErrInvalidOutput)
+		}
+		if !validOutput(o) {
+			return fmt.Errorf("pssh: %s: %s[%d] (host %q) was not made by the client: %w", fn, name, i, o.Host, ErrInvalidOutput)
+		}
+	}
+	return nil
 }
 
 func joinTimeout(outputs []*HostOutput, limit time.Duration) error {

@@ -59,6 +59,7 @@ type host struct {
 	keepaliveCountMax int
 	hostKeyCallback   ssh.HostKeyCallback
 	known             *knownhosts.DB // nil when Config.HostKeyCallback replaces it
+	algos             algorithms     // offered in the handshake
 
 	hops         []*host // jump hosts to go through, in order
 	proxyCommand string  // tokens expanded
@@ -166,6 +167,10 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 		h.keepaliveCountMax = DefaultKeepaliveCountMax
 	}
 
+	var err error
+	if h.algos, err = c.hostAlgorithms(s); err != nil {
+		return err
+	}
 	if err := c.resolveHostKeys(h, s); err != nil {
 		return err
 	}
@@ -409,6 +414,7 @@ func (c *Client) newHop(user, hostName string, port int) (*host, error) {
 	h.connectTimeout = cmp.Or(c.explicit.ConnectTimeout, DefaultConnectTimeout)
 	h.keepaliveInterval = cmp.Or(c.explicit.KeepaliveInterval, DefaultKeepaliveInterval)
 	h.keepaliveCountMax = cmp.Or(max(c.explicit.KeepaliveCountMax, 0), DefaultKeepaliveCountMax)
+	h.algos = c.algos
 	if err := c.resolveHostKeys(h, nil); err != nil {
 		return nil, err
 	}

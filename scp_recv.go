@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gopssh/pssh/internal/safename"
 )
 
 // SCPRecv is CopyRemoteFile over SCP ("scp -f" on the host), for hosts
@@ -189,8 +191,8 @@ func parseSCPRecord(line string) (fs.FileMode, int64, string, error) {
 		return 0, 0, "", fmt.Errorf("scp protocol error: bad record %q", line)
 	}
 	name := f[2]
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
-		return 0, 0, "", fmt.Errorf("scp protocol error: refusing file name %q from the host", name)
+	if err := safename.Check(name); err != nil {
+		return 0, 0, "", fmt.Errorf("scp protocol error: %w", err)
 	}
 	mode := fs.FileMode(m & 0o777)
 	if m&0o4000 != 0 {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pkg/sftp"
+
+	"github.com/gopssh/pssh/internal/safename"
 )
 
 // CopyRemoteFile copies the file or, with opt.Recursive, directory remote
@@ -23,8 +25,10 @@ import (
 //
 // By default host i's copy is written to local + "_" + host (see
 // CopyOptions.SuffixSeparator), or with CopyOptions.PerHostDir to
-// local/host/base(remote). A host listed more than once also gets its index
-// ("name_host_3"). A host with its own CopyOptions.HostPaths Local path is
+// local/host/base(remote), the host's name made one path component ('/'
+// and NUL become '_', "." and ".." become "_." and "_.."). A host listed
+// more than once also gets its index ("name_host_3"). A file name the host
+// lists that is not one name ("..", or with a '/') fails the host's copy. A host with its own CopyOptions.HostPaths Local path is
 // written exactly there; two hosts given the same path are a
 // *HostArgsError before anything is copied. Missing local parent
 // directories are created.
@@ -76,7 +80,7 @@ func (c *Client) fetchNames(opt *CopyOptions) (func(*CopyResult) error, error) {
 		if opt.HostPaths != nil && opt.HostPaths[r.Index].Local != "" {
 			// The host's own path, as given.
 		} else {
-			label := strings.NewReplacer("/", "_", string(filepath.Separator), "_").Replace(h.name)
+			label := safename.Host(h.name)
 			if count[h.name] > 1 {
 				label += sep + strconv.Itoa(r.Index)
 			}
@@ -119,6 +123,9 @@ func remotePlan(s *sftpConn, src string, recursive bool) ([]entry, error) {
 			return err
 		}
 		for _, fi := range list {
+			if err := safename.Check(fi.Name()); err != nil {
+				return fmt.Errorf("listing %s: %w", path.Join(src, rel), err)
+			}
 			r := path.Join(rel, fi.Name())
 			m := fi.Mode()
 			switch {

@@ -96,8 +96,12 @@ func (c *Client) OpenShell(ctx context.Context, opt *ShellOptions) ([]*Shell, er
 // parallel (parallel-ssh's run_shell_commands); see Shell.Run. It returns
 // the first error, in shell order, of a shell that was open, after trying
 // all of them. Shells that failed to open are skipped: their error is on
-// Err.
+// Err. A nil shell, or one not from OpenShell, is an error wrapping
+// ErrInvalidOutput, before anything is sent.
 func (c *Client) RunShellCommands(ctx context.Context, shells []*Shell, commands ...string) error {
+	if err := checkOutputs("RunShellCommands", "shells", shellOutputs(shells)); err != nil {
+		return err
+	}
 	errs := make([]error, len(shells))
 	var wg sync.WaitGroup
 	for i, s := range shells {
@@ -130,9 +134,25 @@ func (c *Client) RunShellCommands(ctx context.Context, shells []*Shell, commands
 // (parallel-ssh's join_shells): close them first, or give a timeout, whose
 // *JoinTimeoutError lists the shells still running.
 func (c *Client) JoinShells(ctx context.Context, shells []*Shell, opt *JoinOptions) error {
-	outputs := make([]*HostOutput, len(shells))
-	for i, s := range shells {
-		outputs[i] = s.HostOutput
+	outputs := shellOutputs(shells)
+	if err := checkOutputs("JoinShells", "shells", outputs); err != nil {
+		return err
 	}
 	return c.Join(ctx, outputs, opt)
+}
+
+// shellOutputs returns the shells' HostOutputs: nil for a nil shell, a
+// zero one for a Shell without one, both refused by checkOutputs.
+func shellOutputs(shells []*Shell) []*HostOutput {
+	outputs := make([]*HostOutput, len(shells))
+	for i, s := range shells {
+		switch {
+		case s == nil:
+		case s.HostOutput == nil:
+			outputs[i] = &HostOutput{}
+		default:
+			outputs[i] = s.HostOutput
+		}
+	}
+	return outputs
 }

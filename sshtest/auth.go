@@ -14,17 +14,21 @@ var errAuth = errors.New("sshtest: authentication failed")
 // serverVersion is the version string the servers announce.
 const serverVersion = "SSH-2.0-gopssh_sshtest"
 
-// newSSHConfig builds the x/crypto server configuration for s. Only the
-// authentication methods that can succeed are offered: always "publickey",
-// which accepts at least Config.ClientKey.
-func (s *Server) newSSHConfig() *ssh.ServerConfig {
+// newSSHConfig builds the x/crypto server configuration for s, serving
+// the host keys signers. Only the authentication methods that can succeed
+// are offered: always "publickey", which accepts at least Config.ClientKey.
+func (s *Server) newSSHConfig(signers []ssh.Signer) *ssh.ServerConfig {
 	c := &ssh.ServerConfig{
+		Config: ssh.Config{
+			KeyExchanges: s.cfg.KeyExchanges,
+			Ciphers:      s.cfg.Ciphers,
+			MACs:         s.cfg.MACs,
+		},
 		NoClientAuth:    s.cfg.NoClientAuth,
 		AuthLogCallback: s.logAuth,
 		ServerVersion:   serverVersion,
 	}
-	c.AddHostKey(s.cfg.HostKey)
-	for _, k := range s.cfg.HostKeys {
+	for _, k := range signers {
 		c.AddHostKey(k)
 	}
 	if s.cfg.NoClientAuth {

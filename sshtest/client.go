@@ -20,12 +20,13 @@ func (s *Server) HostKeys() []ssh.PublicKey {
 	return append([]ssh.PublicKey(nil), s.hostKeys...)
 }
 
-// servedHostKeys returns the public host keys a server with cfg serves, as
-// ssh.ServerConfig.AddHostKey keeps them: one per type, the last given.
-func servedHostKeys(cfg Config) []ssh.PublicKey {
+// servedHostKeys returns the public host keys a server with the host keys
+// signers serves, as ssh.ServerConfig.AddHostKey keeps them: one per type,
+// the last given.
+func servedHostKeys(signers []ssh.Signer) []ssh.PublicKey {
 	var keys []ssh.PublicKey
 	index := map[string]int{} // key type -> index in keys
-	for _, k := range append([]ssh.Signer{cfg.HostKey}, cfg.HostKeys...) {
+	for _, k := range signers {
 		pub := k.PublicKey()
 		if i, ok := index[pub.Type()]; ok {
 			keys[i] = pub

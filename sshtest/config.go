@@ -44,6 +44,23 @@ type Config struct {
 	// The server then offers every type and the client picks one, as with
 	// an sshd that has several HostKey lines. See [GenerateKeyType].
 	HostKeys []ssh.Signer
+	// KeyExchanges, Ciphers and MACs, if set, are the only key exchanges,
+	// ciphers and MACs the server accepts, and HostKeyAlgorithms the only
+	// signature algorithms it offers for its host keys (a host key with
+	// none of them is not served); x/crypto/ssh's names, insecure ones
+	// included. Default: x/crypto/ssh's defaults, and every algorithm of
+	// each host key. They play an old or badly configured server, one
+	// that offers only SHA-1 host key signatures
+	// (HostKeyAlgorithms: []string{ssh.KeyAlgoRSA}; with HostKey nil, an
+	// RSA host key is then generated), only a SHA-1 key exchange
+	// (KeyExchanges: []string{ssh.InsecureKeyExchangeDH14SHA1}), only a
+	// 96-bit MAC (Ciphers: []string{ssh.CipherAES128CTR}, MACs:
+	// []string{ssh.InsecureHMACSHA196}) or only a CBC cipher. A name
+	// x/crypto/ssh does not implement makes the server fail to start.
+	KeyExchanges      []string
+	HostKeyAlgorithms []string
+	Ciphers           []string
+	MACs              []string
 	// Shell runs commands: an exec request for CMD runs `Shell -c CMD` and a
 	// shell request runs Shell with no arguments. Default "/bin/sh".
 	Shell string
@@ -75,6 +92,10 @@ func (c Config) clone() Config {
 	c.AuthorizedKeys = slices.Clone(c.AuthorizedKeys)
 	c.Env = slices.Clone(c.Env)
 	c.HostKeys = slices.Clone(c.HostKeys)
+	c.KeyExchanges = slices.Clone(c.KeyExchanges)
+	c.HostKeyAlgorithms = slices.Clone(c.HostKeyAlgorithms)
+	c.Ciphers = slices.Clone(c.Ciphers)
+	c.MACs = slices.Clone(c.MACs)
 	if c.Shell == "" {
 		c.Shell = "/bin/sh"
 	}

@@ -54,6 +54,7 @@
 //	ExecDelay       waits before starting each command           a slow start
 //	DropAfter       closes the connection mid-stdout             connection lost, no exit status
 //	DropSFTPAfter   closes the connection mid-SFTP               transfer fails
+//	SFTPDotDotEntry lists an entry "x/..", a directory, once      a careless client writes outside its directory
 //	SlowOutput      sends output a byte at a time, with a delay  output trickles in
 //	MalformedExit   malformed exit-status, more requests, the    a session that never ends by
 //	                channel left open                            itself; a stalled connection
@@ -61,6 +62,13 @@
 // A command's own misbehaviour is the business of the handler: no newline
 // ([Repeat]), binary output ([Output]), death by a signal
 // (Output(out, nil, Exit{Signal: "KILL"})), never exiting ([Hang]).
+//
+// An old or badly configured server is a matter of its Config:
+// KeyExchanges, HostKeyAlgorithms, Ciphers and MACs restrict what it
+// accepts and offers, for example only SHA-1 host key signatures
+// (Config{HostKeyAlgorithms: []string{ssh.KeyAlgoRSA}}), only a SHA-1 key
+// exchange, only a 96-bit MAC or only CBC ciphers, which current clients
+// (OpenSSH 9, package pssh) refuse.
 //
 // # Typical use
 //

@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // command is a process started for an exec or shell request.
@@ -67,9 +69,9 @@ type (
 // f are the faults sampled for this command.
 func (ss *session) startCommand(args []string, f Faults) (*command, error) {
 	cfg := &ss.srv.cfg
-	c := exec.Command(cfg.Shell, args...)
+	c := childenv.Command(cfg.Shell, args...)
 	c.Dir = cfg.Dir
-	c.Env = append(append(os.Environ(), cfg.Env...), ss.env...)
+	c.Env = append(append(c.Env, cfg.Env...), ss.env...)
 	cmd := &command{
 		sess:          ss,
 		cmd:           c,

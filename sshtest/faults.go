@@ -13,8 +13,9 @@ import (
 // affects begins: connection faults (Refuse, NoBanner, GarbageBanner,
 // EndlessGarbage, StallKex, HugeKexInit, HandshakeDelay) when a connection is accepted,
 // RejectAuth at each authentication attempt, and session faults (HangExec,
-// ExecDelay, DropAfter, DropSFTPAfter, SlowOutput, MalformedExit) when an
-// exec, shell or subsystem request arrives. Changing faults does not affect what is already
+// ExecDelay, DropAfter, DropSFTPAfter, SFTPDotDotEntry, SlowOutput,
+// MalformedExit) when an exec, shell or subsystem request arrives. Changing
+// faults does not affect what is already
 // under way. If several connection faults are set, the first in this list
 // applies.
 //
@@ -74,6 +75,14 @@ type Faults struct {
 	// passed on one sftp subsystem session, simulating a connection that
 	// dies mid-transfer.
 	DropSFTPAfter int64
+	// SFTPDotDotEntry adds to the first directory listing of each SFTP
+	// session an entry named "x/..", a directory, as a hostile server
+	// would: a client that keeps the last element of a listed name (as
+	// github.com/pkg/sftp's ReadDir does) sees "..", and if it descends
+	// into it while fetching a directory, it lists the server's parent
+	// directory and writes its files outside the local directory it
+	// fetches into. A careful client refuses the name.
+	SFTPDotDotEntry bool
 	// ExecDelay waits this long before starting each command (and before
 	// replying to its exec or shell request).
 	ExecDelay time.Duration

@@ -34,26 +34,28 @@ func NewFleet(n int, cfg Config) (*Fleet, error) {
 // NewFleetFunc is [NewFleet] with a Config of its own for each server:
 // server i is started with config(i), so that hosts can differ in their
 // [Faults], their [Handler] or their users. Servers whose Config has no
-// HostKey share one generated once, and likewise for ClientKey.
+// HostKey share one generated once (one per type: see
+// Config.HostKeyAlgorithms), and likewise for ClientKey.
 func NewFleetFunc(n int, config func(i int) Config) (*Fleet, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("sshtest: negative fleet size %d", n)
 	}
-	var shared ssh.Signer
+	shared := map[string]ssh.Signer{} // by key type
 	var sharedClient *Key
 	f := &Fleet{Servers: make([]*Server, 0, n)}
 	for i := range n {
 		cfg := config(i)
 		if cfg.HostKey == nil {
-			if shared == nil {
-				k, err := GenerateKey()
+			keyType := defaultHostKeyType(&cfg)
+			if shared[keyType] == nil {
+				k, err := GenerateKeyType(keyType)
 				if err != nil {
 					f.Close()
 					return nil, err
 				}
-				shared = k.Signer
+				shared[keyType] = k.Signer
 			}
-			cfg.HostKey = shared
+			cfg.HostKey = shared[keyType]
 		}
 		if cfg.ClientKey == nil {
 			if sharedClient == nil {

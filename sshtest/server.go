@@ -57,12 +57,19 @@ func NewServerAt(addr string, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.clone()
+	if err := checkAlgorithms(&cfg); err != nil {
+		return nil, err
+	}
 	if cfg.HostKey == nil {
-		k, err := GenerateKey()
+		k, err := GenerateKeyType(defaultHostKeyType(&cfg))
 		if err != nil {
 			return nil, err
 		}
 		cfg.HostKey = k.Signer
+	}
+	signers, err := hostSigners(&cfg)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.ClientKey == nil {
 		k, err := GenerateKey()
@@ -84,7 +91,7 @@ func NewServerAt(addr string, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		Addr:    ln.Addr().String(),
-		HostKey: cfg.HostKey.PublicKey(),
+		HostKey: signers[0].PublicKey(),
 		cfg:     cfg,
 		ln:      ln,
 		host:    tcp.IP.String(),
@@ -96,8 +103,8 @@ func NewServerAt(addr string, cfg Config) (*Server, error) {
 		s.authorizedKeys = append(s.authorizedKeys, k.Marshal())
 	}
 	s.authorizedKeys = append(s.authorizedKeys, cfg.ClientKey.PublicKey().Marshal())
-	s.hostKeys = servedHostKeys(cfg)
-	s.sshCfg = s.newSSHConfig()
+	s.hostKeys = servedHostKeys(signers)
+	s.sshCfg = s.newSSHConfig(signers)
 	s.SetFaults(cfg.Faults)
 	s.wg.Add(1)
 	go s.acceptLoop()

@@ -1,7 +1,9 @@
 package sshtest
 
 import (
+	"encoding/binary"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -38,6 +40,9 @@ func (ss *session) startSubsystem(req *ssh.Request) {
 			ss.logf("dropping connection after %d bytes of sftp traffic (DropSFTPAfter fault)", f.DropSFTPAfter)
 			ss.conn.conn.Close()
 		}}
+	}
+	if f.SFTPDotDotEntry {
+		rwc = &dotDotEntry{ReadWriteCloser: rwc}
 	}
 	var opts []sftp.ServerOption
 	if d := ss.srv.cfg.Dir; d != "" {
@@ -119,4 +124,67 @@ func (d *dropRWC) Write(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// dotDotEntry adds an entry named "x/.." (a directory) to the first
+// directory listing (SSH_FXP_NAME reply to READDIR) of the session: the
+// SFTPDotDotEntry fault.
+type dotDotEntry struct {
+	io.ReadWriteCloser
+	mu   sync.Mutex
+	buf  []byte // the start of a packet not yet whole
+	done bool   // the entry was added
+}
+
+// sshFxpName is the type of an SFTP NAME packet (draft-ietf-secsh-filexfer-02).
+const sshFxpName = 104
+
+func (d *dotDotEntry) Write(p []byte) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done && len(d.buf) == 0 {
+		return d.ReadWriteCloser.Write(p)
+	}
+	d.buf = append(d.buf, p...)
+	for len(d.buf) >= 4 {
+		n := int(binary.BigEndian.Uint32(d.buf))
+		if len(d.buf) < 4+n {
+			break
+		}
+		pkt := d.buf[4 : 4+n]
+		if !d.done && isListing(pkt) {
+			pkt = addDotDotEntry(pkt)
+			d.done = true
+		}
+		out := binary.BigEndian.AppendUint32(nil, uint32(len(pkt)))
+		if _, err := d.ReadWriteCloser.Write(append(out, pkt...)); err != nil {
+			return 0, err
+		}
+		d.buf = d.buf[4+n:]
+	}
+	return len(p), nil
+}
+
+// isListing tells a NAME packet (type, id, count, then per entry a file
+// name, a long name and attributes) answering READDIR, whose names are
+// relative, from one answering REALPATH, whose one name is absolute.
+func isListing(pkt []byte) bool {
+	if len(pkt) < 13 || pkt[0] != sshFxpName || binary.BigEndian.Uint32(pkt[5:9]) == 0 {
+		return false
+	}
+	n := binary.BigEndian.Uint32(pkt[9:13])
+	return n > 0 && len(pkt) > 13 && pkt[13] != '/'
+}
+
+// addDotDotEntry returns a NAME packet with one more entry, "x/..", a
+// directory.
+func addDotDotEntry(pkt []byte) []byte {
+	out := slices.Clone(pkt)
+	binary.BigEndian.PutUint32(out[5:9], binary.BigEndian.Uint32(pkt[5:9])+1)
+	for _, s := range []string{"x/..", "drwxr-xr-x    2 x        x               0 Jan  1 00:00 x/.."} {
+		out = binary.BigEndian.AppendUint32(out, uint32(len(s)))
+		out = append(out, s...)
+	}
+	out = binary.BigEndian.AppendUint32(out, 0x4)             // attributes: permissions only
+	return binary.BigEndian.AppendUint32(out, 0o040000|0o755) // S_IFDIR | rwxr-xr-x
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/pkg/sftp"
@@ -102,5 +103,47 @@ func TestSFTPDropAfter(t *testing.T) {
 	defer c2.Close()
 	if _, err := c2.Stat(dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSFTPDotDotEntry: with the fault, the first directory listing holds
+// an extra directory entry "x/.." (".." to pkg/sftp's client, which keeps
+// the last element); the next listing, realpath and the files are
+// unchanged.
+func TestSFTPDotDotEntry(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := startServer(t, Config{Password: testPassword, Dir: dir, Faults: Faults{SFTPDotDotEntry: true}})
+	client, err := sftp.NewClient(dial(t, srv))
+	if err != nil {
+		t.Fatalf("sftp.NewClient: %v", err)
+	}
+	defer client.Close()
+	if wd, err := client.Getwd(); err != nil || wd != dir {
+		t.Errorf("Getwd (REALPATH) = %q, %v; want %q", wd, err, dir)
+	}
+	for i, want := range [][]string{{"..", "a", "b.txt"}, {"a", "b.txt"}} {
+		list, err := client.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, fi := range list {
+			names = append(names, fi.Name())
+			if fi.Name() == ".." && !fi.IsDir() {
+				t.Errorf("listing %d: the extra entry is not a directory: %v", i, fi.Mode())
+			}
+			if fi.Name() != ".." && fi.Size() != int64(len(fi.Name())) {
+				t.Errorf("listing %d: %s: size %d: the attributes were not kept", i, fi.Name(), fi.Size())
+			}
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, want) {
+			t.Errorf("listing %d: %v, want %v", i, names, want)
+		}
 	}
 }

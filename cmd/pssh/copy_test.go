@@ -309,3 +309,15 @@ func TestCopyLocalChecks(t *testing.T) {
 		wantFile(t, filepath.Join(d, "t2", "a"), "A")
 	}
 }
+
+// TestHostFileNamesStayInside: whatever a host is called, slurp's
+// directory for it is an entry of the directory given (named by
+// safename.Host, as the library's fetches and the -o/-e files are).
+func TestHostFileNamesStayInside(t *testing.T) {
+	hosts := []string{"..", ".", "u@..", "web1:22"}
+	for i, p := range slurpPaths(hosts, "/var/log/app.log", "logs") {
+		if rel, err := filepath.Rel("logs", filepath.Dir(p.Local)); err != nil || filepath.Dir(rel) != "." || rel == "." || rel == ".." {
+			t.Errorf("slurp %s: %s is not in a directory of its own under logs", hosts[i], p.Local)
+		}
+	}
+}

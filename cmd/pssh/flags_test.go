@@ -93,6 +93,10 @@ func TestSetupMapsSSHOptions(t *testing.T) {
 			return c.HostKeyPolicy == pssh.HostKeyInsecureIgnore && c.HostKeyCallback == nil
 		}},
 		{[]string{"-O", "CertificateFile=/k-cert.pub"}, func(c *pssh.Config) bool { return c.CertFile == "/k-cert.pub" }},
+		{[]string{"-O", "HostKeyAlgorithms=+ssh-rsa", "-x", "-o 'KexAlgorithms -ecdh-*'", "-O", "macs ^hmac-sha1-96", "-O", "Ciphers=aes256-ctr,aes128-cbc"}, func(c *pssh.Config) bool {
+			return slices.Equal(c.HostKeyAlgorithms, []string{"+ssh-rsa"}) && slices.Equal(c.KeyExchanges, []string{"-ecdh-*"}) &&
+				slices.Equal(c.MACs, []string{"^hmac-sha1-96"}) && slices.Equal(c.Ciphers, []string{"aes256-ctr,aes128-cbc"})
+		}},
 	} {
 		o, err := parseFlags(append(tt.args, "true"))
 		if err != nil {

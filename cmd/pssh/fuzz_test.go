@@ -78,6 +78,7 @@ func FuzzSSHOption(f *testing.F) {
 		"ConnectTimeout=5", "ConnectionAttempts=0", "UserKnownHostsFile=~/kh /dev/null none",
 		"User=\"root\"", "=x", "Port=", "ProxyJump=a,b", "Compression=yes", "ForwardAgent=maybe",
 		"HashKnownHosts=yes", "  Port  =  22 ", "Port=99999999999999999999", "ConnectTimeout=-1",
+		"HostKeyAlgorithms=+ssh-rsa", "MACs=-*", "Ciphers=^rot13", "KexAlgorithms ecdh-*,,x",
 	} {
 		f.Add(s)
 	}

@@ -3,9 +3,9 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"path/filepath"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/gopssh/pssh/internal/safename"
 )
 
 // maxFileName is the longest -o/-e file name, in bytes, that a host's own
@@ -86,14 +86,9 @@ func outputNames(hosts []string) []string {
 	return names
 }
 
-// safeFileName makes a host's name a file name within one directory.
-func safeFileName(name string) string {
-	name = strings.NewReplacer("/", "_", string(filepath.Separator), "_", "\x00", "_").Replace(name)
-	if name == "." || name == ".." {
-		name = "_" + name
-	}
-	return name
-}
+// safeFileName makes a host's name a file name within one directory, as
+// the library's fetches do.
+func safeFileName(name string) string { return safename.Host(name) }
 
 // cutUTF8 returns the longest prefix of s of at most n bytes that does not
 // end within a UTF-8 sequence.

@@ -9,15 +9,17 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // Secrets never come from the command line, where every user of the
 // machine can read them (ps, /proc/PID/cmdline) and shells keep them in
 // their history: a password is typed at a prompt (-A), read from a file
 // only its owner can read (--password-file), or taken from the environment.
+// None is passed on to a child process (package childenv).
 const (
-	passwordEnv   = "PSSH_PASSWORD"   // the password, if neither -A nor --password-file
-	passphraseEnv = "PSSH_PASSPHRASE" // the passphrase of an encrypted --key
+	passwordEnv   = childenv.Password
+	passphraseEnv = childenv.Passphrase
 )
 
 // loadSecrets fills cfg's password and key passphrase: the password from

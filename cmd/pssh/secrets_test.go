@@ -107,3 +107,23 @@ func TestAskPass(t *testing.T) {
 		t.Errorf("output:\n%q", out)
 	}
 }
+
+// TestProxyCommandGetsNoSecrets: a ProxyCommand started by the pssh
+// command, which records its environment here, sees neither PSSH_PASSWORD
+// nor PSSH_PASSPHRASE.
+func TestProxyCommandGetsNoSecrets(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "env")
+	r := psshEnv(t, []string{"PSSH_PASSWORD=pw-s3cret", "PSSH_PASSPHRASE=phrase-s3cret", "PSSH_TEST_CANARY=inherited"}, "",
+		"-H", "h", "-O", "UserKnownHostsFile=/dev/null", "-O", "ProxyCommand=env > "+file+"; exit 3", "true")
+	wantCode(t, r, 4)
+	env, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("the proxy command did not record its environment: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	if !strings.Contains(string(env), "PSSH_TEST_CANARY=inherited") {
+		t.Errorf("the environment was not inherited at all:\n%s", env)
+	}
+	if strings.Contains(string(env), "s3cret") {
+		t.Errorf("a secret reached the ProxyCommand:\n%s", env)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/internal/sshalgo"
 )
 
 // sshSettings gathers what -O, -x, -X and the ssh-like flags ask for.
@@ -27,6 +28,9 @@ type sshSettings struct {
 	proxyCommand string // ProxyCommand
 	forwardAgent bool   // --forward-agent, ForwardAgent
 	configFile   string // -F: the ssh_config file instead of ~/.ssh/config
+
+	// KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs as written ("+ssh-rsa").
+	algorithms map[sshalgo.Kind]string
 }
 
 // sshArgs interprets ssh command-line arguments given with -x and -X. Only
@@ -72,7 +76,7 @@ func (s *sshSettings) sshArgs(args []string) error {
 	return nil
 }
 
-const supportedOptions = "StrictHostKeyChecking, HashKnownHosts, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, CertificateFile, ProxyJump, ProxyCommand, ForwardAgent, ConnectTimeout, ConnectionAttempts, BatchMode, LogLevel"
+const supportedOptions = "StrictHostKeyChecking, HashKnownHosts, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, CertificateFile, ProxyJump, ProxyCommand, ForwardAgent, ConnectTimeout, ConnectionAttempts, KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, BatchMode, LogLevel"
 
 // hostKeyPolicy parses a StrictHostKeyChecking value (or --known-hosts):
 // yes, accept-new, no (and OpenSSH's other spellings). "ask" is taken as
@@ -163,6 +167,18 @@ func (s *sshSettings) option(opt string) error {
 			return usagef("ssh option ConnectionAttempts: %q is not a positive number", value)
 		}
 		s.retries, s.hasRetries = n-1, true
+	case "kexalgorithms", "hostkeyalgorithms", "ciphers", "macs":
+		for _, k := range sshalgo.Kinds {
+			if strings.EqualFold(name, k.Option()) {
+				if _, err := sshalgo.Resolve(k, []string{value}); err != nil {
+					return usagef("ssh option %s: %v", k.Option(), err)
+				}
+				if s.algorithms == nil {
+					s.algorithms = map[sshalgo.Kind]string{}
+				}
+				s.algorithms[k] = value
+			}
+		}
 	case "batchmode", "loglevel":
 		// pssh never prompts per host and logs nothing of its own: nothing to do.
 	default:
@@ -200,5 +216,17 @@ func (s *sshSettings) apply(cfg *pssh.Config, stderr io.Writer) {
 	}
 	if s.hasRetries {
 		cfg.Retries = s.retries
+	}
+	for k, v := range s.algorithms {
+		switch k {
+		case sshalgo.KeyExchange:
+			cfg.KeyExchanges = []string{v}
+		case sshalgo.HostKey:
+			cfg.HostKeyAlgorithms = []string{v}
+		case sshalgo.Cipher:
+			cfg.Ciphers = []string{v}
+		case sshalgo.MAC:
+			cfg.MACs = []string{v}
+		}
 	}
 }

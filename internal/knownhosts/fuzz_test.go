@@ -82,7 +82,7 @@ func FuzzCheck(f *testing.F) {
 						_ = err.Error()
 					}
 				}
-				db.HostKeyAlgorithms(host)
+				db.HostKeyAlgorithms(host, nil)
 			}
 		}
 	})

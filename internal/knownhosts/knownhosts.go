@@ -513,16 +513,19 @@ func base64Key(k ssh.PublicKey) string {
 	return s[strings.IndexByte(s, ' ')+1:]
 }
 
-// HostKeyAlgorithms returns the host key algorithms to ask hostname
-// ("host:port") for, in order of preference, as OpenSSH orders them: every
+// HostKeyAlgorithms returns the host key algorithms of allowed (all that
+// x/crypto/ssh deems secure when nil) to ask hostname ("host:port") for,
+// in order of preference, as OpenSSH orders them: every allowed
 // certificate algorithm first when a @cert-authority line matches the host
 // (the CA's type says nothing of the host key's), then those of the keys
-// known for the host, then the other plain key algorithms. So a server
-// with several host keys offers the known one (golang/go#29286), and a
-// server with one key of another type still gets to show it, to be
-// reported as a changed key. Certificate algorithms are not asked for
-// otherwise: no certificate could be verified.
-func (db *DB) HostKeyAlgorithms(hostname string) []string {
+// known for the host, then the other allowed plain key algorithms, in
+// allowed's order. So a server with several host keys offers the known one
+// (golang/go#29286), and a server with one key of another type still gets
+// to show it, to be reported as a changed key. Certificate algorithms are
+// not asked for otherwise: no certificate could be verified. An algorithm
+// not in allowed is never asked for, whatever known_hosts holds (an RSA
+// key does not bring back SHA-1 "ssh-rsa" signatures).
+func (db *DB) HostKeyAlgorithms(hostname string, allowed []string) []string {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	var known []string
@@ -532,21 +535,23 @@ func (db *DB) HostKeyAlgorithms(hostname string) []string {
 	for _, a := range db.accepted[xknownhosts.Normalize(hostname)] {
 		known = append(known, algorithmsFor(a.key.Type())...)
 	}
-	supported := ssh.SupportedAlgorithms().HostKeys
+	if allowed == nil {
+		allowed = ssh.SupportedAlgorithms().HostKeys
+	}
 	var algos []string
 	if slices.ContainsFunc(known, isCertAlgo) {
-		for _, a := range supported {
+		for _, a := range allowed {
 			if isCertAlgo(a) {
 				algos = append(algos, a)
 			}
 		}
 	}
 	for _, a := range known {
-		if !isCertAlgo(a) {
+		if !isCertAlgo(a) && slices.Contains(allowed, a) {
 			algos = append(algos, a)
 		}
 	}
-	for _, a := range supported {
+	for _, a := range allowed {
 		if !isCertAlgo(a) {
 			algos = append(algos, a)
 		}

@@ -297,7 +297,7 @@ func TestAcceptNewWritesAndRemembers(t *testing.T) {
 			if got := fileLines(t, file); len(got) != 3 {
 				t.Errorf("second DB appended: %q", got)
 			}
-			algos := db2.HostKeyAlgorithms("127.0.0.1:2222")
+			algos := db2.HostKeyAlgorithms("127.0.0.1:2222", nil)
 			if algos[0] != ssh.KeyAlgoED25519 {
 				t.Errorf("algorithms for a known ed25519 host: %v", algos)
 			}
@@ -517,10 +517,10 @@ func TestCertAuthority(t *testing.T) {
 		})
 	}
 	db := open(t, Options{Files: []string{writeFile(t, caLine+"\n")}})
-	if algos := db.HostKeyAlgorithms("127.0.0.1:2222"); !isCertAlgo(algos[0]) || !slices.Contains(algos, ssh.CertAlgoECDSA256v01) {
+	if algos := db.HostKeyAlgorithms("127.0.0.1:2222", nil); !isCertAlgo(algos[0]) || !slices.Contains(algos, ssh.CertAlgoECDSA256v01) {
 		t.Errorf("algorithms for a host under an ed25519 CA do not put every certificate type first: %v", algos)
 	}
-	for _, a := range db.HostKeyAlgorithms("unknown.example:22") {
+	for _, a := range db.HostKeyAlgorithms("unknown.example:22", nil) {
 		if strings.Contains(a, "cert") {
 			t.Errorf("certificate algorithm %s asked of a host no CA covers", a)
 		}
@@ -541,9 +541,35 @@ func TestHostKeyAlgorithmsPreferKnownTypes(t *testing.T) {
 		{"unknown.example:22", slices.DeleteFunc(ssh.SupportedAlgorithms().HostKeys, func(a string) bool { return strings.Contains(a, "cert") })[:1]},
 	}
 	for _, tt := range tests {
-		got := db.HostKeyAlgorithms(tt.addr)
+		got := db.HostKeyAlgorithms(tt.addr, nil)
 		if !slices.Equal(got[:len(tt.first)], tt.first) || !slices.Contains(got, ssh.KeyAlgoED25519) {
 			t.Errorf("%s: %v, want %v first and the other types after", tt.addr, got, tt.first)
 		}
+	}
+}
+
+// TestHostKeyAlgorithmsOnlyAllowed checks that the known types come first
+// among the allowed algorithms only: a known RSA key does not bring back
+// SHA-1 "ssh-rsa" signatures unless they are allowed, and the rest follows
+// the allowed order.
+func TestHostKeyAlgorithmsOnlyAllowed(t *testing.T) {
+	rsaKey := newKey(t, ssh.KeyAlgoRSA).PublicKey()
+	db := open(t, Options{Files: []string{writeFile(t, line("rsa.example", rsaKey)+"\n")}})
+	allowed := []string{ssh.KeyAlgoED25519, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoECDSA256}
+	tests := []struct {
+		allowed []string
+		want    []string
+	}{
+		{allowed, []string{ssh.KeyAlgoRSASHA256, ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256}},
+		{append(slices.Clone(allowed), ssh.KeyAlgoRSA), []string{ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA, ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256}},
+		{[]string{ssh.KeyAlgoED25519}, []string{ssh.KeyAlgoED25519}},
+	}
+	for _, tt := range tests {
+		if got := db.HostKeyAlgorithms("rsa.example:22", tt.allowed); !slices.Equal(got, tt.want) {
+			t.Errorf("allowed %v: %v, want %v", tt.allowed, got, tt.want)
+		}
+	}
+	if got := db.HostKeyAlgorithms("rsa.example:22", nil); slices.Contains(got, ssh.KeyAlgoRSA) {
+		t.Errorf("nil allowed (x/crypto's secure algorithms): %v asks for ssh-rsa", got)
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // StartAgent starts a real OpenSSH ssh-agent ("ssh-agent -D -a SOCKET") in a
@@ -42,7 +43,7 @@ func StartAgent(t testing.TB, keyFiles ...string) string {
 		os.RemoveAll(dir)
 		t.Fatalf("StartAgent: %v", err)
 	}
-	cmd := exec.Command(agentPath, "-D", "-a", sock)
+	cmd := childenv.Command(agentPath, "-D", "-a", sock)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	setProcessGroup(cmd)
@@ -71,8 +72,8 @@ func StartAgent(t testing.TB, keyFiles ...string) string {
 		t.Fatalf("StartAgent: %v\nssh-agent log:\n%s", err, agentLog())
 	}
 	for _, key := range keyFiles {
-		add := exec.Command(addPath, key)
-		add.Env = append(withoutEnv(os.Environ(), "SSH_AUTH_SOCK", "SSH_ASKPASS", "DISPLAY"), "SSH_AUTH_SOCK="+sock)
+		add := childenv.Command(addPath, key)
+		add.Env = append(withoutEnv(add.Env, "SSH_AUTH_SOCK", "SSH_ASKPASS", "DISPLAY"), "SSH_AUTH_SOCK="+sock)
 		if out, err := add.CombinedOutput(); err != nil {
 			t.Fatalf("StartAgent: ssh-add %s: %v\n%s", key, err, out)
 		}

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 const (
@@ -194,7 +196,7 @@ func (s *Server) run(path, cfgFile string) error {
 	}
 	defer logFile.Close()
 	// sshd re-executes itself and so needs its absolute path.
-	s.cmd = exec.Command(path, "-D", "-e", "-f", cfgFile)
+	s.cmd = childenv.Command(path, "-D", "-e", "-f", cfgFile)
 	s.cmd.Dir = s.Dir
 	s.cmd.Stdout = logFile
 	s.cmd.Stderr = logFile

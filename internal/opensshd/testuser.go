@@ -3,11 +3,12 @@ package opensshd
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"os/user"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // TestUser is a local account for password-authentication tests, created by
@@ -140,7 +141,7 @@ func runTool(name, stdin string, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	cmd := exec.Command(path, args...)
+	cmd := childenv.Command(path, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	return string(out), err

@@ -1,9 +1,10 @@
 package opensshd
 
 import (
-	"os/exec"
 	"regexp"
 	"strconv"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // versionPattern matches the version sshd -V prints, e.g. "OpenSSH_9.2p1".
@@ -23,7 +24,7 @@ func (v sshdVersion) atLeast(major, minor int) bool {
 // returned when it cannot be told; older sshd without -V still print their
 // version in the usage message.
 func detectVersion(path string) sshdVersion {
-	out, _ := exec.Command(path, "-V").CombinedOutput()
+	out, _ := childenv.Command(path, "-V").CombinedOutput()
 	m := regexp.MustCompile(versionPattern).FindSubmatch(out)
 	if m == nil {
 		return sshdVersion{}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // Expand replaces OpenSSH's tokens in command: %h the host name, %p the
@@ -99,7 +101,7 @@ func Start(command string) (*Conn, error) {
 		return nil, err
 	}
 	c := &Conn{command: command, stdin: inW, stdout: outR, exited: make(chan struct{})}
-	c.cmd = exec.Command("sh", "-c", command)
+	c.cmd = childenv.Command("sh", "-c", command)
 	c.cmd.Stdin = inR
 	c.cmd.Stdout = outW
 	c.cmd.Stderr = (*stderrWriter)(c)

@@ -31,6 +31,7 @@ func FuzzLoad(f *testing.F) {
 		"Host a # comment\nUser=u # comment\n",
 		"Match\n",
 		"Host x\nUser\n",
+		"HostKeyAlgorithms +ssh-rsa\nKexAlgorithms -ecdh-*\nCiphers ^aes128-cbc\nMACs hmac-md5\n",
 	} {
 		f.Add(s)
 	}

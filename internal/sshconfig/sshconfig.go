@@ -30,7 +30,9 @@
 // file using them is an error naming file and line, so that no setting is
 // silently lost); CanonicalizeHostname; tokens and environment variables in
 // Include paths; HostKeyAlias in %k (the alias is used). Keywords other than
-// those in Settings are read but not interpreted.
+// those in Settings are read but not interpreted. KexAlgorithms,
+// HostKeyAlgorithms, Ciphers and MACs are checked with package sshalgo (an
+// unknown algorithm is an error naming file and line).
 package sshconfig
 
 import (
@@ -47,6 +49,8 @@ import (
 	"time"
 
 	kssh "github.com/kevinburke/ssh_config"
+
+	"github.com/gopssh/pssh/internal/sshalgo"
 )
 
 // maxDepth is OpenSSH's READCONF_MAX_DEPTH.
@@ -348,6 +352,13 @@ type Settings struct {
 	// ask, accept-new, off or true/false.
 	StrictHostKeyChecking string
 	UserKnownHostsFiles   []string
+	// KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs are the lists as
+	// written, '+', '-' or '^' first included (see sshalgo.Resolve, which
+	// has checked them); nil when not set.
+	KexAlgorithms     []string
+	HostKeyAlgorithms []string
+	Ciphers           []string
+	MACs              []string
 
 	set map[string]bool
 }
@@ -548,6 +559,23 @@ func (r *resolver) settings() (Settings, error) {
 		case "yes", "no", "ask", "accept-new", "off", "true", "false":
 		default:
 			return s, r.errorf(v, "bad StrictHostKeyChecking %q", v.value)
+		}
+	}
+	for _, a := range []struct {
+		kind sshalgo.Kind
+		dst  *[]string
+	}{
+		{sshalgo.KeyExchange, &s.KexAlgorithms},
+		{sshalgo.HostKey, &s.HostKeyAlgorithms},
+		{sshalgo.Cipher, &s.Ciphers},
+		{sshalgo.MAC, &s.MACs},
+	} {
+		if v, ok := r.first[strings.ToLower(a.kind.Option())]; ok {
+			spec := []string{v.value}
+			if _, err := sshalgo.Resolve(a.kind, spec); err != nil {
+				return s, &Error{File: v.file, Line: v.line, Err: fmt.Errorf("%s: %w", a.kind.Option(), err)}
+			}
+			*a.dst = spec
 		}
 	}
 	if v, ok := r.first["userknownhostsfile"]; ok {

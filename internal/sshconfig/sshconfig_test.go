@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopssh/pssh/internal/sshalgo"
 )
 
 // writeFiles writes files (name -> content, "{{dir}}" replaced by the
@@ -226,6 +228,63 @@ func TestResolveAgainstOpenSSH(t *testing.T) {
 	}
 }
 
+// TestAlgorithmsAgainstOpenSSH resolves KexAlgorithms, HostKeyAlgorithms,
+// Ciphers and MACs written in OpenSSH's syntax (+, -, ^, patterns) and
+// compares the lists with ssh -G's, where both implement the algorithms.
+func TestAlgorithmsAgainstOpenSSH(t *testing.T) {
+	requireSSH(t)
+	var xcrypto []string // every algorithm x/crypto/ssh implements
+	for _, k := range sshalgo.Kinds {
+		xcrypto = append(xcrypto, sshalgo.Known(k)...)
+	}
+	tests := []struct {
+		name, config string
+	}{
+		{"defaults", ""},
+		{"append", "HostKeyAlgorithms +ssh-rsa\n  KexAlgorithms +diffie-hellman-group14-sha1,diffie-hellman-group1-sha1\n  MACs +hmac-sha1-96\n  Ciphers +aes128-cbc\n"},
+		{"remove with patterns", "HostKeyAlgorithms -*-cert-v01@openssh.com\n  KexAlgorithms -ecdh-*\n  MACs -*-etm@openssh.com\n  Ciphers -aes*-ctr\n"},
+		{"first", "HostKeyAlgorithms ^ssh-rsa,ssh-ed25519\n  KexAlgorithms ^diffie-hellman-group14-sha1\n  MACs ^hmac-sha1\n  Ciphers ^aes128-cbc\n"},
+		{"replace", "HostKeyAlgorithms ssh-ed25519,rsa-sha2-256\n  KexAlgorithms curve25519-sha256,diffie-hellman-group14-sha1\n  MACs hmac-sha2-256\n  Ciphers aes256-ctr,3des-cbc\n"},
+		{"replace with a pattern", "HostKeyAlgorithms ecdsa-sha2-*\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(writeFiles(t, map[string]string{"config": "Host *\n  " + tt.config}), "config")
+			c, err := Load(Options{UserFile: file, LocalUser: "me"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Resolve("x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := sshG(t, file, "x", Override{})
+			for _, k := range sshalgo.Kinds {
+				spec := [][]string{got.KexAlgorithms, got.HostKeyAlgorithms, got.Ciphers, got.MACs}[k]
+				ours, err := sshalgo.Resolve(k, spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q, err := exec.Command("ssh", "-Q", k.Option()).Output()
+				if err != nil {
+					t.Fatalf("ssh -Q %s: %v", k.Option(), err)
+				}
+				sshKnows := strings.Fields(string(q))
+				ours = slices.DeleteFunc(ours, func(a string) bool { return !slices.Contains(sshKnows, a) })
+				theirs := slices.DeleteFunc(strings.Split(one(want, strings.ToLower(k.Option())), ","), func(a string) bool { return !slices.Contains(xcrypto, a) })
+				if k == sshalgo.Cipher {
+					// pssh orders its default ciphers by CPU: compare sets.
+					slices.Sort(ours)
+					slices.Sort(theirs)
+				}
+				if !slices.Equal(ours, theirs) {
+					t.Errorf("%s %q: pssh %v, ssh -G %v", k.Option(), spec, ours, theirs)
+				}
+			}
+		})
+	}
+}
+
 // TestIdentityFileTokensAsAgent checks the IdentityFile expansion against
 // ssh -G, which prints IdentityFile unexpanded but IdentityAgent expanded
 // with the same tokens.
@@ -320,6 +379,7 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 		{"match canonical", "Match canonical\n", "x", "", "config:1:"},
 		{"unknown token", "Host *\n  IdentityFile ~/id_%z\n", "x", "", "config:2:"},
 		{"bad strict", "Host *\n  StrictHostKeyChecking maybe\n", "x", "", "config:2:"},
+		{"unknown algorithm", "Host *\n  User u\n  HostKeyAlgorithms +ssh-rsa,rot13\n", "x", "", "config:3:"},
 		{"error in included file", "Include {{dir}}/inc\n", "x", "Host *\n  User u\n  Port 0\n", "inc:3:"},
 		{"unterminated include nest", "Include {{dir}}/config\n", "x", "", "config"},
 	}
