@@ -147,7 +147,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 		defer cancel()
 	}
 
-	p := newPrinter(ios)
+	p := newPrinter(s.ios)
 	prog := newCopyProgress(p, len(s.hosts))
 	copt := &pssh.CopyOptions{
 		Recursive:        o.recursive,

@@ -114,7 +114,7 @@ func runForward(o *forwardOptions, ios *ioStreams) error {
 		return err
 	}
 	defer s.close()
-	host, stdout := s.hosts[0], ios.Out
+	host, stdout := s.hosts[0], s.ios.Out
 
 	ended := make(chan *pssh.Forward, len(specs))
 	for _, sp := range specs {

@@ -158,6 +158,9 @@ type session struct {
 	client *pssh.Client
 	ctx    context.Context
 	stop   context.CancelCauseFunc
+	// ios are the streams to report on: startup's, with a standard output
+	// whose closing (EPIPE) ends ctx.
+	ios *ioStreams
 }
 
 // close stops catching signals and closes the client.
@@ -184,7 +187,7 @@ type startup struct {
 // configuration, prepares, gathers the secrets (see loadSecrets), opens
 // the client, warning when the open file limit is too low for the hosts
 // even after the client raised it, and catches Ctrl-C, SIGTERM, SIGHUP
-// and a closed standard output (s.ios.Out is then watched for EPIPE).
+// and a closed standard output (written through the session's ios).
 func connect(o *options, s startup) (*session, error) {
 	hosts, err := loadHosts(o)
 	if err != nil {
@@ -219,8 +222,9 @@ func connect(o *options, s startup) (*session, error) {
 			l.Hosts, l.Need, l.Soft, l.Hard)
 	}
 	ctx, stop := interruptible()
-	s.ios.Out = watchClosed(s.ios.Out, func() { stop(errStdoutClosed) })
-	return &session{hosts: hosts, client: client, ctx: ctx, stop: stop}, nil
+	ios := *s.ios
+	ios.Out = watchClosed(ios.Out, func() { stop(errStdoutClosed) })
+	return &session{hosts: hosts, client: client, ctx: ctx, stop: stop, ios: &ios}, nil
 }
 
 // needHosts refuses an empty host list.
@@ -264,7 +268,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	}
 
 	hosts := s.hosts
-	p := newPrinter(ios)
+	p := newPrinter(s.ios)
 	if o.raw {
 		p.escOut, p.escErr = false, false
 	}
