@@ -93,7 +93,7 @@ func (c *Client) hostAlgorithms(s *sshconfig.Settings) (algorithms, error) {
 		if len(f.explicit) > 0 || len(f.file) == 0 {
 			continue
 		}
-		list, err := sshalgo.Resolve(f.kind, f.file)
+		list, err := sshalgo.ResolveSSHConfig(f.kind, f.file)
 		if err != nil {
 			return a, fmt.Errorf("ssh_config: %s: %w", f.kind.Option(), err)
 		}

@@ -348,7 +348,7 @@ func TestSSHConfigAlgorithms(t *testing.T) {
 			}
 		})
 	}
-	bad := writeFile(t, "ssh_config", "Host *\n  MACs +hmac-md5\n")
+	bad := writeFile(t, "ssh_config", "Host *\n  MACs +hmac-rot13\n")
 	if _, err := pssh.New([]string{"h"}, &pssh.Config{SSHConfigFile: bad, User: "u", NoAgent: true}); err == nil || !strings.Contains(err.Error(), bad+":2") {
 		t.Errorf("ssh_config with an unknown MAC: %v, want an error naming %s:2", err, bad)
 	}

@@ -215,10 +215,22 @@ func Weakness(name string) string {
 // are the list. An item may hold several names separated by commas, as
 // OpenSSH writes them ("+ssh-rsa,ssh-rsa-cert-v01@openssh.com"), and names
 // may be patterns with '*' and '?', matched against every algorithm
-// x/crypto/ssh implements. A name it does not implement, an empty name or
-// an empty result is an error (naming neither the kind nor the option: the
-// caller says where the list comes from).
+// x/crypto/ssh implements (a pattern may match none). A name it does not
+// implement, an empty name or an empty result is an error (naming neither
+// the kind nor the option: the caller says where the list comes from).
 func Resolve(k Kind, spec []string) ([]string, error) {
+	return resolve(k, spec, false)
+}
+
+// ResolveSSHConfig is Resolve for a list read from ssh_config, which
+// OpenSSH reads too: names OpenSSH knows but x/crypto/ssh does not
+// implement ("sntrup761x25519-sha512", "umac-64@openssh.com", ...) are left
+// out rather than refused.
+func ResolveSSHConfig(k Kind, spec []string) ([]string, error) {
+	return resolve(k, spec, true)
+}
+
+func resolve(k Kind, spec []string, skipOpenSSHOnly bool) ([]string, error) {
 	defaults := Defaults(k)
 	if len(spec) == 0 {
 		return defaults, nil
@@ -242,7 +254,10 @@ func Resolve(k Kind, spec []string) ([]string, error) {
 				named = append(named, a)
 			}
 		}
-		if !matched {
+		switch {
+		case matched, strings.ContainsAny(it, "*?"):
+		case skipOpenSSHOnly && slices.Contains(opensshOnly[k], it):
+		default:
 			return nil, fmt.Errorf("unknown algorithm %q (known: %s)", it, strings.Join(known, ","))
 		}
 	}
@@ -262,6 +277,27 @@ func Resolve(k Kind, spec []string) ([]string, error) {
 		return nil, fmt.Errorf("%q: %w", strings.Join(spec, ","), errEmpty)
 	}
 	return list, nil
+}
+
+// opensshOnly are the names OpenSSH 9.9 knows (ssh -Q) that x/crypto/ssh
+// does not implement.
+var opensshOnly = [...][]string{
+	KeyExchange: {
+		"diffie-hellman-group18-sha512", "curve25519-sha256@libssh.org",
+		"sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com",
+	},
+	HostKey: {
+		"ssh-dss", "ssh-dss-cert-v01@openssh.com",
+		"sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
+		"sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+		"webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+	},
+	Cipher: {"aes192-cbc", "aes256-cbc"},
+	MAC: {
+		"hmac-md5", "hmac-md5-96", "umac-64@openssh.com", "umac-128@openssh.com",
+		"hmac-sha1-etm@openssh.com", "hmac-sha1-96-etm@openssh.com", "hmac-md5-etm@openssh.com",
+		"hmac-md5-96-etm@openssh.com", "umac-64-etm@openssh.com", "umac-128-etm@openssh.com",
+	},
 }
 
 var errEmpty = errors.New("no algorithm left")

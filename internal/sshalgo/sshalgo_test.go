@@ -1,6 +1,8 @@
 package sshalgo
 
 import (
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -33,6 +35,8 @@ func TestResolve(t *testing.T) {
 		{"wrong kind", Cipher, []string{"ssh-rsa"}, nil, `unknown algorithm "ssh-rsa"`},
 		{"empty name", MAC, []string{"hmac-sha1,,hmac-sha2-256"}, nil, "empty algorithm name"},
 		{"nothing left", MAC, []string{"-*"}, nil, "no algorithm left"},
+		{"a pattern matching nothing", MAC, []string{"-umac-*"}, mac, ""},
+		{"a name only OpenSSH knows", KeyExchange, []string{"sntrup761x25519-sha512", "curve25519-sha256"}, nil, `unknown algorithm "sntrup761x25519-sha512"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +72,46 @@ func TestDefaultsAreNotWeak(t *testing.T) {
 	for _, a := range slices.Concat(insecure.KeyExchanges, insecure.HostKeys, insecure.Ciphers, insecure.MACs) {
 		if Weakness(a) == "" {
 			t.Errorf("x/crypto deems %s insecure, but Weakness gives no reason", a)
+		}
+	}
+}
+
+// TestResolveSSHConfig: in ssh_config, which OpenSSH reads too, names only
+// OpenSSH implements are left out rather than refused.
+func TestResolveSSHConfig(t *testing.T) {
+	got, err := ResolveSSHConfig(KeyExchange, []string{"sntrup761x25519-sha512@openssh.com,curve25519-sha256"})
+	if err != nil || !slices.Equal(got, []string{"curve25519-sha256"}) {
+		t.Errorf("ResolveSSHConfig = %v, %v; want [curve25519-sha256]", got, err)
+	}
+	if got, err := ResolveSSHConfig(MAC, []string{"-umac-64@openssh.com"}); err != nil || !slices.Equal(got, Defaults(MAC)) {
+		t.Errorf("removing a MAC only OpenSSH has: %v, %v", got, err)
+	}
+	for _, spec := range []string{"sntrup761x25519-sha512", "+rot13"} {
+		if _, err := ResolveSSHConfig(KeyExchange, []string{spec}); err == nil {
+			t.Errorf("ResolveSSHConfig(%q): no error", spec)
+		}
+	}
+}
+
+// TestEveryOpenSSHNameKnown checks the names of the installed OpenSSH
+// (ssh -Q): each is implemented by x/crypto/ssh or listed as OpenSSH's
+// only, so that an ssh_config written for it is read.
+func TestEveryOpenSSHNameKnown(t *testing.T) {
+	if _, err := exec.LookPath("ssh"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ssh is missing; .ci/run installs openssh-client")
+		}
+		t.Skip("ssh is not installed")
+	}
+	for _, k := range Kinds {
+		out, err := exec.Command("ssh", "-Q", k.Option()).Output()
+		if err != nil {
+			t.Fatalf("ssh -Q %s: %v", k.Option(), err)
+		}
+		for _, a := range strings.Fields(string(out)) {
+			if !slices.Contains(Known(k), a) && !slices.Contains(opensshOnly[k], a) {
+				t.Errorf("%s: OpenSSH's %s is neither implemented by x/crypto/ssh nor in opensshOnly", k.Option(), a)
+			}
 		}
 	}
 }

@@ -32,7 +32,8 @@
 // Include paths; HostKeyAlias in %k (the alias is used). Keywords other than
 // those in Settings are read but not interpreted. KexAlgorithms,
 // HostKeyAlgorithms, Ciphers and MACs are checked with package sshalgo (an
-// unknown algorithm is an error naming file and line).
+// algorithm neither OpenSSH nor x/crypto/ssh knows is an error naming
+// file and line; one only OpenSSH implements is left out).
 package sshconfig
 
 import (
@@ -353,8 +354,8 @@ type Settings struct {
 	StrictHostKeyChecking string
 	UserKnownHostsFiles   []string
 	// KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs are the lists as
-	// written, '+', '-' or '^' first included (see sshalgo.Resolve, which
-	// has checked them); nil when not set.
+	// written, '+', '-' or '^' first included (see
+	// sshalgo.ResolveSSHConfig, which has checked them); nil when not set.
 	KexAlgorithms     []string
 	HostKeyAlgorithms []string
 	Ciphers           []string
@@ -572,7 +573,7 @@ func (r *resolver) settings() (Settings, error) {
 	} {
 		if v, ok := r.first[strings.ToLower(a.kind.Option())]; ok {
 			spec := []string{v.value}
-			if _, err := sshalgo.Resolve(a.kind, spec); err != nil {
+			if _, err := sshalgo.ResolveSSHConfig(a.kind, spec); err != nil {
 				return s, &Error{File: v.file, Line: v.line, Err: fmt.Errorf("%s: %w", a.kind.Option(), err)}
 			}
 			*a.dst = spec

@@ -246,6 +246,7 @@ func TestAlgorithmsAgainstOpenSSH(t *testing.T) {
 		{"first", "HostKeyAlgorithms ^ssh-rsa,ssh-ed25519\n  KexAlgorithms ^diffie-hellman-group14-sha1\n  MACs ^hmac-sha1\n  Ciphers ^aes128-cbc\n"},
 		{"replace", "HostKeyAlgorithms ssh-ed25519,rsa-sha2-256\n  KexAlgorithms curve25519-sha256,diffie-hellman-group14-sha1\n  MACs hmac-sha2-256\n  Ciphers aes256-ctr,3des-cbc\n"},
 		{"replace with a pattern", "HostKeyAlgorithms ecdsa-sha2-*\n"},
+		{"names only OpenSSH implements", "KexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256\n  MACs -umac-64@openssh.com,hmac-sha1\n  HostKeyAlgorithms +ssh-dss\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -261,7 +262,7 @@ func TestAlgorithmsAgainstOpenSSH(t *testing.T) {
 			want := sshG(t, file, "x", Override{})
 			for _, k := range sshalgo.Kinds {
 				spec := [][]string{got.KexAlgorithms, got.HostKeyAlgorithms, got.Ciphers, got.MACs}[k]
-				ours, err := sshalgo.Resolve(k, spec)
+				ours, err := sshalgo.ResolveSSHConfig(k, spec)
 				if err != nil {
 					t.Fatal(err)
 				}
