@@ -138,8 +138,10 @@ func malformedExitBed(t *testing.T, n int) *bed {
 // bound.
 func TestMalformedExitTimeout(t *testing.T) {
 	b := malformedExitBed(t, 2)
+	begin := time.Now()
 	p := startPssh(t, nil, append(b.flags(), "-t", "3", "-i", "echo hello")...)
 	code, out, stderr := p.wait(t, 3*time.Second+stopBound)
+	t.Logf("pssh -t 3 exited %d after %v", code, time.Since(begin).Round(time.Millisecond))
 	if code != exitKilled {
 		t.Fatalf("exit status %d, want %d; stdout %q, stderr %q", code, exitKilled, out, stderr)
 	}
