@@ -73,7 +73,7 @@ func (r *reporter) finished(res *result) {
 	switch {
 	case r.o.json:
 		r.p.writeWith(r.p.stdout, func(w io.Writer) error { return writeJSONLine(w, res) })
-	case r.o.gather:
+	case r.o.gather || r.o.byHost:
 	default:
 		r.statusLine(n, res)
 	}
@@ -198,7 +198,11 @@ func (r *reporter) finish() {
 		<-r.tickDone
 		r.p.endProgress()
 	}
-	if r.o.gather && !r.o.json {
+	switch {
+	case r.o.json:
+	case r.o.byHost:
+		r.byHostLines()
+	case r.o.gather:
 		r.gathered()
 	}
 	if r.p.progress {

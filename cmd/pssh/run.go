@@ -31,6 +31,8 @@ type runOptions struct {
 	inlineOut bool   // --inline-stdout
 	print     bool   // -P
 	gather    bool   // -b
+	gatherAll bool   // -B: -b with stderr gathered with stdout
+	byHost    bool   // -L
 	raw       bool   // --raw: the output as it is, on a terminal too
 	outDir    string // -o
 	errDir    string // -e
@@ -60,6 +62,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.switchFlag(&o.inlineOut, "inline-stdout", "", "the same, stdout only")
 	g.switchFlag(&o.print, "print", "P", `print lines as they arrive, as "host: line"`)
 	g.switchFlag(&o.gather, "gather", "b", "print each distinct output once under its hosts, folded: web[01-18,20] (19)")
+	addHabitOutputFlags(g, o)
 	g.switchFlag(&o.raw, "raw", "", "on a terminal too, show the output as it is, escape sequences and all")
 	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
@@ -237,6 +240,9 @@ func needHosts(hosts []string) error {
 
 // runCommand runs command on the hosts of o and reports as o asks.
 func runCommand(o *runOptions, command string, ios *ioStreams) error {
+	if o.gatherAll {
+		o.gather = true // -B is -b, stderr and all
+	}
 	var input []byte
 	s, err := connect(&o.options, startup{
 		ios:       ios,
