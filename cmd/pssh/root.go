@@ -96,6 +96,9 @@ ahead of 3, 4 and 5.`},
 				}
 				args = cmd.Flags().Args()
 			}
+			if err := applyDefaults(cmd, ios.getenv); err != nil {
+				return err
+			}
 			if len(args) > 0 {
 				o.command = args
 			}
@@ -105,6 +108,14 @@ ahead of 3, 4 and 5.`},
 			return runRoot(o, ios)
 		}),
 	}
+	// The subcommands' flag defaults; the root command's are applied
+	// once it has parsed its flags itself.
+	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if c.DisableFlagParsing {
+			return nil
+		}
+		return applyDefaults(c, ios.getenv)
+	}
 	cmd.SetIn(ios.In)
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
@@ -113,6 +124,7 @@ ahead of 3, 4 and 5.`},
 
 	cmd.PersistentFlags().SortFlags = false
 	addHelpFlag(cmd.PersistentFlags())
+	addColorFlag(cmd.PersistentFlags(), ios)
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	fs.SetInterspersed(false)
@@ -147,7 +159,7 @@ ahead of 3, 4 and 5.`},
 // runRoot is "pssh [flags] COMMAND...".
 func runRoot(o *rootOptions, ios *ioStreams) error {
 	if o.version {
-		fmt.Fprintln(ios.Out, "pssh", version)
+		fmt.Fprint(ios.Out, versionText())
 		return nil
 	}
 	if len(o.command) == 0 {
