@@ -18,7 +18,7 @@ type ioStreams struct {
 	stdinTTY  bool
 	stdoutTTY bool
 	stderrTTY bool
-	noColor   bool // NO_COLOR is set: no colour, progress line or summary
+	noColor   bool   // NO_COLOR is set: no colour, progress line or summary
 	color     string // --color: "auto" (or ""), "always", "never"
 	// errWidth is the width of the terminal on stderr, 0 if unknown.
 	errWidth func() int

@@ -271,6 +271,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		Sudo:             o.sudo,
 		UsePTY:           o.pty,
 		Env:              o.env,
+		NodeEnv:          true, // PSSH_NODENUM and PSSH_HOST, as the classic pssh
 	}
 
 	hosts := s.hosts
