@@ -60,8 +60,9 @@ func isSubcommand(root *cobra.Command, name string) bool {
 // rootOptions are the options of "pssh [flags] COMMAND...".
 type rootOptions struct {
 	runOptions
-	version bool     // -V
-	command []string // the remote command, its words
+	version     bool     // -V
+	interactive bool     // --interactive
+	command     []string // the remote command, its words
 }
 
 // newCmdRoot returns the pssh command, with its subcommands. It runs
@@ -129,6 +130,7 @@ ahead of 3, 4 and 5.`},
 	fs.SortFlags = false
 	fs.SetInterspersed(false)
 	addRunFlags(fs, &o.runOptions)
+	addInteractiveFlag(fs, &o.interactive)
 	flagGroup{fs, otherGroup}.switchFlag(&o.version, "version", "V", "print the version")
 	registerCompletions(cmd)
 
@@ -161,6 +163,12 @@ func runRoot(o *rootOptions, ios *ioStreams) error {
 	if o.version {
 		fmt.Fprint(ios.Out, versionText())
 		return nil
+	}
+	if o.interactive && len(o.command) > 0 {
+		return usagef("--interactive takes no COMMAND: each line typed at its prompt is one")
+	}
+	if o.interactive || (len(o.command) == 0 && ios.stdinTTY) {
+		return runInteractive(&o.runOptions, ios)
 	}
 	if len(o.command) == 0 {
 		return usagef("no command given: pssh [flags] COMMAND...")

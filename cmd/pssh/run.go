@@ -159,6 +159,7 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 type session struct {
 	hosts  []string
 	client *pssh.Client
+	cfg    *pssh.Config // the client's, for more clients of the same hosts' kind
 	ctx    context.Context
 	stop   context.CancelCauseFunc
 	// ios are the streams to report on: startup's, with a standard output
@@ -183,6 +184,9 @@ type startup struct {
 	// prepare, if set, runs once the configuration is made, before any
 	// secret is asked for.
 	prepare func() error
+	// ownSignals: the command catches Ctrl-C itself (interactive mode);
+	// SIGTERM and SIGHUP still end the session's context.
+	ownSignals bool
 }
 
 // connect is how every command that reaches hosts starts: it loads the
@@ -224,10 +228,10 @@ func connect(o *options, s startup) (*session, error) {
 		fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
 			l.Hosts, l.Need, l.Soft, l.Hard)
 	}
-	ctx, stop := interruptible()
+	ctx, stop := interruptible(s.ownSignals)
 	ios := *s.ios
 	ios.Out = watchClosed(ios.Out, func() { stop(errStdoutClosed) })
-	return &session{hosts: hosts, client: client, ctx: ctx, stop: stop, ios: &ios}, nil
+	return &session{hosts: hosts, client: client, cfg: cfg, ctx: ctx, stop: stop, ios: &ios}, nil
 }
 
 // needHosts refuses an empty host list.
@@ -284,19 +288,12 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		r.fileNames = outputNames(hosts)
 	}
 	r.startProgress()
-	// As the classic pssh: at most -p commands run at once, each host
-	// starting as another finishes, all on the one client.
-	results := make(chan *result)
-	go workpool.Each(len(hosts), o.par, func(i int) {
+	runHosts(len(hosts), o.par, func(i int) *pssh.HostOutput {
 		hopt := *ropt
 		hopt.Hosts = []int{i}
 		outputs, _ := s.client.Run(s.ctx, command, &hopt) // errors are on the output
-		go feedInput(outputs[0], input)
-		results <- r.collect(outputs[0])
-	})
-	for range hosts {
-		r.finished(<-results)
-	}
+		return outputs[0]
+	}, input, r)
 	r.p.endProgress()
 	interrupted := s.ctx.Err() != nil
 	if interrupted {
@@ -308,6 +305,21 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		status = exitKilled
 	}
 	return exitCode(status)
+}
+
+// runHosts runs n hosts as the classic pssh: at most par at once, each
+// host starting as another finishes. start starts host i; each host gets
+// input, and is reported to r as it finishes.
+func runHosts(n, par int, start func(i int) *pssh.HostOutput, input []byte, r *reporter) {
+	results := make(chan *result)
+	go workpool.Each(n, par, func(i int) {
+		out := start(i)
+		go feedInput(out, input)
+		results <- r.collect(out)
+	})
+	for range n {
+		r.finished(<-results)
+	}
 }
 
 // feedInput sends input (read once from pssh's stdin with -I) to one host,
