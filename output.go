@@ -208,6 +208,9 @@ func (o *HostOutput) startFailed(err error) {
 	o.mu.Unlock()
 	o.Stdout.buf.CloseWithError(nil)
 	o.Stderr.buf.CloseWithError(nil)
+	if late, ok := o.Stdin.(*lateStdin); ok {
+		late.attach(nil)
+	}
 	o.closeDone()
 }
 
