@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/internal/opensshd"
 	"github.com/gopssh/pssh/sshtest"
 )
 
@@ -259,5 +260,26 @@ func TestRolloutInvalid(t *testing.T) {
 		if _, err := c.Run(ctxT(t), "true", &pssh.RunOptions{Rollout: &r}); !errors.Is(err, pssh.ErrInvalidRollout) {
 			t.Errorf("%+v: %v, want ErrInvalidRollout", r, err)
 		}
+	}
+}
+
+// Against a real sshd: a canary, batches of two, and max-fail stopping
+// the fleet in its third batch, one host at a time.
+func TestOpenSSHRollout(t *testing.T) {
+	s, cfg := openSSH(t, opensshd.Options{Addrs: []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"}})
+	c := newClient(t, s.Addrs, cfg)
+	log := newBatchLog(t)
+	r := &pssh.Rollout{Canary: 1, BatchSize: 2, MaxFail: 2, Running: 1, OnBatch: log.onBatch}
+	outs, err := c.Run(ctxT(t), "exit %s", &pssh.RunOptions{HostArgs: exitArgs(0, 1, 0, 0, 1, 0), Rollout: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := kinds(t, c, outs), []string{"none", "command", "none", "none", "command", "not_started"}; !slices.Equal(got, want) {
+		t.Errorf("kinds %v, want %v", got, want)
+	}
+	want := []string{"start 1/4 [0] canary", "end 1/4 failed 0", "start 2/4 [1 2]", "end 2/4 failed 1",
+		"start 3/4 [3 4]", "end 3/4 failed 2 stop: max-fail reached"}
+	if got := log.shape(); !slices.Equal(got, want) {
+		t.Errorf("batches:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
