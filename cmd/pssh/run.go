@@ -38,6 +38,7 @@ type runOptions struct {
 	verbose   bool // -v
 
 	rollout rolloutOptions // --batch, --canary, --max-fail, --pause (rollout.go)
+	diff    bool           // --diff (diff.go)
 }
 
 // Defaults, as the classic pssh CLI.
@@ -62,6 +63,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.switchFlag(&o.inlineOut, "inline-stdout", "", "the same, stdout only")
 	g.switchFlag(&o.print, "print", "P", `print lines as they arrive, as "host: line"`)
 	g.switchFlag(&o.gather, "gather", "b", "print each distinct output once under its hosts, folded: web[01-18,20] (19)")
+	addDiffFlag(g, &o.diff)
 	g.switchFlag(&o.raw, "raw", "", "on a terminal too, show the output as it is, escape sequences and all")
 	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
