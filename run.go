@@ -101,6 +101,9 @@ type RunOptions struct {
 //
 // Every host appears in the result, with its output or its error. Unless
 // opt.ContinueOnErrors is set, Run also returns the first host's error.
+//
+// With opt.Rollout, the hosts run in batches and Run returns at once,
+// before any host started: see RunOptions.Rollout.
 func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*HostOutput, error) {
 	if opt == nil {
 		opt = &RunOptions{}

@@ -93,13 +93,7 @@ func (v *variant) text() (string, bool) {
 // grouped by why, as -b lists them.
 func (r *reporter) diffed() {
 	res := r.byIndex()
-	for _, stream := range []struct {
-		get func(*result) *capture
-		out io.Writer
-	}{
-		{func(x *result) *capture { return x.stdout }, r.p.stdout},
-		{func(x *result) *capture { return x.stderr }, r.p.stderr},
-	} {
+	for _, stream := range r.streams() {
 		vs := variants(res, stream.get, true)
 		if len(vs) == 0 || len(vs) == 1 && !r.o.gather {
 			for _, v := range vs {
@@ -110,13 +104,11 @@ func (r *reporter) diffed() {
 		ref, refOK := vs[0].text()
 		esc := r.p.escapes(stream.out)
 		if r.o.gather && ref != "" {
-			header := vs[0].names()
-			rule := strings.Repeat("-", min(max(len(header), 15), 79))
 			text := ref
 			if !strings.HasSuffix(text, "\n") {
 				text += "\n"
 			}
-			r.p.write(stream.out, []byte(rule+"\n"+header+"\n"+rule+"\n"+escaped(text, esc)))
+			r.p.write(stream.out, []byte(banner(vs[0].names())+escaped(text, esc)))
 		}
 		for _, v := range vs[1:] {
 			text, ok := v.text()
