@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -34,5 +35,26 @@ func TestRolloutFromFlags(t *testing.T) {
 	}
 	if !o.rolling() || (&rolloutOptions{}).rolling() {
 		t.Error("rolling() wrong")
+	}
+}
+
+// Ctrl-C during --pause ends the wait and the run: the hosts of the later
+// batches are not started, as interrupted, and pssh exits 3.
+func TestRolloutInterruptedPause(t *testing.T) {
+	b := newBed(t, 3)
+	p := startPssh(t, nil, append(b.flags(), "--batch", "1", "--pause", "600", "echo hello")...)
+	p.waitLines(t, "", 1)
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := p.wait(t, stopBound)
+	if code != exitKilled {
+		t.Fatalf("exit status %d, want %d; stdout %q, stderr %q", code, exitKilled, out, stderr)
+	}
+	if n := strings.Count(strings.Join(out, "\n"), "not started (interrupted)"); n != 2 {
+		t.Errorf("want 2 hosts not started; stdout %q", out)
+	}
+	if !strings.Contains(stderr, "pssh: rollout: 1 of 3 batches done; 2 hosts not started (interrupted): ") {
+		t.Errorf("stderr %q", stderr)
 	}
 }
