@@ -22,6 +22,9 @@ type result struct {
 	// files, the views' temporary files), stdout's first; nil when
 	// everything was kept.
 	lost []*outputError
+	// variant numbers the host's stdout among the distinct ones, 1 for
+	// the most common, with --diff --json (see numberVariants); 0: none.
+	variant int
 }
 
 // collect reads one host's output to its end, writing it where the
@@ -30,11 +33,11 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 	res := &result{out: out, name: displayName(out.Host)}
 	// The views that show output once the host has finished keep it;
 	// --inline-stdout shows no stderr.
-	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json || r.o.byHost {
-		res.stdout = newCapture(r.o.gather)
+	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json || r.o.diff || r.o.byHost {
+		res.stdout = newCapture(r.o.gather || r.o.diff)
 	}
-	if r.o.inline || r.o.gather || r.o.json || r.o.byHost {
-		res.stderr = newCapture(r.o.gather)
+	if r.o.inline || r.o.gather || r.o.json || r.o.diff || r.o.byHost {
+		res.stderr = newCapture(r.o.gather || r.o.diff)
 	}
 	stderrKeep := res.stderr
 	var keepMu sync.Mutex // -B: both streams write to one capture

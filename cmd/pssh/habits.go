@@ -7,7 +7,6 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -61,13 +60,7 @@ func pickHosts(hosts []string, n int) []string {
 func (r *reporter) byHostLines() {
 	res := r.byIndex()
 	slices.SortStableFunc(res, func(a, b *result) int { return naturalCompare(a.name, b.name) })
-	for _, stream := range []struct {
-		get func(*result) *capture
-		out io.Writer
-	}{
-		{func(x *result) *capture { return x.stdout }, r.p.stdout},
-		{func(x *result) *capture { return x.stderr }, r.p.stderr},
-	} {
+	for _, stream := range r.streams() {
 		for _, x := range res {
 			c := stream.get(x)
 			if c.empty() {
