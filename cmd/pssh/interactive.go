@@ -56,6 +56,9 @@ func runInteractive(o *runOptions, ios *ioStreams) error {
 	if o.sendInput {
 		return usagef("-I and --interactive both read standard input: give one")
 	}
+	if o.rollout.rolling() || o.diff || o.byHost {
+		return usagef("--batch, --canary, --max-fail, --pause, --diff and -L are for one command, not --interactive")
+	}
 	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY, ownSignals: true})
 	if err != nil {
 		return err

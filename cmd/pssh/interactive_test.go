@@ -155,7 +155,7 @@ func TestInteractivePiped(t *testing.T) {
 	if strings.Contains(r.stdout, "pssh> ") || strings.Contains(r.stdout, "never") || !strings.Contains(r.stderr, "unknown command :nope") {
 		t.Errorf("stdout %q stderr %q", r.stdout, r.stderr)
 	}
-	for _, args := range [][]string{{"--interactive", "uptime"}, {"--interactive", "-I"}} {
+	for _, args := range [][]string{{"--interactive", "uptime"}, {"--interactive", "-I"}, {"--interactive", "--batch", "1"}} {
 		r := runPssh(t, append(b.flags(), args...)...)
 		wantCode(t, r, exitUsage)
 	}
