@@ -132,7 +132,7 @@ ahead of 6, 3, 4 and 5.`},
 	fs.SetInterspersed(false)
 	addRunFlags(fs, &o.runOptions)
 	addInteractiveFlag(fs, &o.interactive)
-	flagGroup{fs, otherGroup}.switchFlag(&o.version, "version", "V", "print the version")
+	flagGroup{fs, otherGroup}.switchFlag(&o.version, "version", "V", "print the version, the VCS revision built from, and the Go version")
 	registerCompletions(cmd)
 
 	cmd.AddCommand(
