@@ -214,3 +214,28 @@ func ExampleClassify() {
 	// host 0: none
 	// host 1: unknown_host
 }
+
+// Each command sees its host's index and name, as under the classic pssh,
+// where the server accepts them (OpenSSH: AcceptEnv PSSH_*).
+func ExampleRunOptions_nodeEnv() {
+	fleet, cfg := exampleFleet(2)
+	defer fleet.Close()
+	client, err := pssh.New(fleet.Addrs(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	outputs, err := client.Run(context.Background(), `echo "node $PSSH_NODENUM is $PSSH_HOST"`, &pssh.RunOptions{NodeEnv: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, out := range outputs {
+		for line := range out.Stdout.Lines() {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// node 0 is 127.0.0.1
+	// node 1 is 127.0.0.2
+}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/gopssh/pssh/internal/hostspec"
 	"github.com/gopssh/pssh/internal/workpool"
 	"golang.org/x/crypto/ssh"
 )
@@ -40,6 +42,14 @@ type RunOptions struct {
 	// IgnoreRefusedEnv runs the command without the variables the server
 	// refuses, instead of failing the host with an *EnvError.
 	IgnoreRefusedEnv bool
+	// NodeEnv sets PSSH_NODENUM (the host's index in the host list) and
+	// PSSH_HOST (its name, without user and port) in each command's
+	// environment, as the classic pssh does; Env's own values of them win.
+	// They are sent
+	// without asking for a reply: a server that does not accept them
+	// (OpenSSH without "AcceptEnv PSSH_*") runs the command without them,
+	// and the host does not fail.
+	NodeEnv bool
 
 	// HostArgs, if not nil, has one argument list per host, formatted into
 	// the command for that host: %s inserts an argument as it is, %q inserts
@@ -315,6 +325,13 @@ func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, 
 // prepareAndStart sets the environment, requests the pty and starts the
 // command, or the login shell; it returns the step that failed.
 func prepareAndStart(h *host, sess *session, command string, opt *RunOptions, shell bool) (string, error) {
+	if opt.NodeEnv {
+		for _, v := range nodeEnv(h) {
+			if _, err := sess.ch.SendRequest("env", false, ssh.Marshal(struct{ Name, Value string }{v[0], v[1]})); err != nil {
+				return "set environment", err
+			}
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(opt.Env)) {
 		ok, err := sess.ch.SendRequest("env", true, ssh.Marshal(struct{ Name, Value string }{name, opt.Env[name]}))
 		if err != nil {
@@ -335,6 +352,16 @@ func prepareAndStart(h *host, sess *session, command string, opt *RunOptions, sh
 		return "start shell", sess.start("shell", nil)
 	}
 	return "start command", sess.start("exec", ssh.Marshal(struct{ Command string }{command}))
+}
+
+// nodeEnv is what RunOptions.NodeEnv sets for h: PSSH_NODENUM and
+// PSSH_HOST.
+func nodeEnv(h *host) [][2]string {
+	name := h.name
+	if spec, err := hostspec.Parse(h.name); err == nil {
+		name = spec.Host
+	}
+	return [][2]string{{"PSSH_NODENUM", strconv.Itoa(h.index)}, {"PSSH_HOST", name}}
 }
 
 // orDefault returns n, or def when n is not positive.

@@ -33,11 +33,18 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 	res := &result{out: out, name: displayName(out.Host)}
 	// The views that show output once the host has finished keep it;
 	// --inline-stdout shows no stderr.
-	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json || r.o.diff {
+	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json || r.o.diff || r.o.byHost {
 		res.stdout = newCapture(r.o.gather || r.o.diff)
 	}
-	if r.o.inline || r.o.gather || r.o.json || r.o.diff {
+	if r.o.inline || r.o.gather || r.o.json || r.o.diff || r.o.byHost {
 		res.stderr = newCapture(r.o.gather || r.o.diff)
+	}
+	stderrKeep := res.stderr
+	var keepMu sync.Mutex // -B: both streams write to one capture
+	if r.o.gatherAll {
+		stderrKeep = res.stdout
+		res.stderr.discard()
+		res.stderr = nil
 	}
 	var lost [2][]*outputError // by stream, each written by its goroutine
 	var wg sync.WaitGroup
@@ -49,7 +56,7 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 		dst    io.Writer
 	}{
 		{"stdout", out.Stdout, r.o.outDir, res.stdout, r.p.stdout},
-		{"stderr", out.Stderr, r.o.errDir, res.stderr, r.p.stderr},
+		{"stderr", out.Stderr, r.o.errDir, stderrKeep, r.p.stderr},
 	} {
 		wg.Go(func() {
 			var f *outFile
@@ -71,7 +78,9 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 					chunk := buf[:n]
 					f.write(chunk)
 					if s.keep != nil && keepErr == nil {
+						keepMu.Lock()
 						keepErr = s.keep.write(chunk)
+						keepMu.Unlock()
 					}
 					if lp != nil {
 						lp.write(chunk)
@@ -84,18 +93,23 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 			if lp != nil {
 				lp.flush()
 			}
-			if s.keep != nil {
-				s.keep.close()
-			}
 			if err := f.close(); err != nil {
 				lost[i] = append(lost[i], err)
 			}
 			if keepErr != nil {
-				lost[i] = append(lost[i], &outputError{Host: out.Host, Stream: s.name, Kept: s.keep.n, Err: keepErr})
+				keepMu.Lock()
+				kept := s.keep.n
+				keepMu.Unlock()
+				lost[i] = append(lost[i], &outputError{Host: out.Host, Stream: s.name, Kept: kept, Err: keepErr})
 			}
 		})
 	}
 	wg.Wait()
+	for _, c := range []*capture{res.stdout, res.stderr} {
+		if c != nil {
+			c.close()
+		}
+	}
 	<-out.Done()
 	res.lost = append(lost[0], lost[1]...)
 	res.outcome, res.text, res.kind = hostStatus(out)

@@ -19,6 +19,7 @@ type options struct {
 	hostLists []string // -H
 	excludes  []string // --exclude
 	globs     []string // -g
+	pick      int      // --pick
 
 	user         string   // -l
 	port         int      // --port
@@ -43,6 +44,7 @@ func addHostFlags(fs *pflag.FlagSet, o *options) {
 	g.strings(&o.hostLists, "host", "H", "HOSTS", "hosts, repeatable, separated by spaces or commas")
 	g.strings(&o.excludes, "exclude", "", "HOSTS", `hosts to leave out (ranges allowed); "!host" inside a list or a hosts file does the same`)
 	g.strings(&o.globs, "host-glob", "g", "GLOB", "keep only hosts matching GLOB (repeatable)")
+	addHabitHostFlags(fs, o)
 }
 
 // addConnectionFlags defines the flags that say how to connect and log in.
@@ -227,13 +229,17 @@ func flagError(cmd *cobra.Command, err error) error {
 	switch {
 	case errors.As(err, &ne):
 		name, short := ne.GetSpecifiedName(), ne.GetSpecifiedShortnames() != ""
+		flag := "--" + name
+		if short {
+			flag = "-" + name
+		}
 		if msg := misplaced(cmd, name, short); msg != "" {
 			return usagef("%s", msg)
 		}
-		if short {
-			return usagef("unknown flag -%s", name)
+		if hint := suggestFlag(cmd.Flags(), name, short); hint != "" {
+			return usagef("unknown flag %s; %s", flag, hint)
 		}
-		return usagef("unknown flag --%s", name)
+		return usagef("unknown flag %s", flag)
 	case errors.As(err, &ve):
 		if ve.GetSpecifiedShortnames() != "" {
 			return usagef("flag -%s needs a value", ve.GetSpecifiedName())
@@ -260,7 +266,7 @@ func misplaced(cmd *cobra.Command, name string, short bool) string {
 		return fs.Lookup(name)
 	}
 	if lookup(func(fs *pflag.FlagSet) { addForwardFlags(fs, &forwardOptions{}) }) != nil {
-		return "-L, -R and -D are for pssh forward"
+		return forwardHint(name, short)
 	}
 	f := lookup(func(fs *pflag.FlagSet) { addRunFlags(fs, &runOptions{}) })
 	if f != nil && lookup(func(fs *pflag.FlagSet) { addCopyFlags(fs, &copyOptions{}) }) == nil {

@@ -115,7 +115,7 @@ func TestForwardUsage(t *testing.T) {
 		{"forward", "-H", "a"},                   // no spec
 		{"forward", "-H", "a,b", "-L", "1:x:2"},  // two hosts
 		{"forward", "-H", "a", "-L", "nonsense"}, // bad spec
-		{"-H", "a", "-L", "1:x:2", "true"},       // -L outside forward
+		{"-H", "a", "-R", "1:x:2", "true"},       // -R outside forward (-L is clush's -L there)
 		{"-H", "a", "--env", "novalue", "true"},  // bad --env
 	} {
 		r := runPssh(t, args...)

@@ -90,7 +90,7 @@ func loadHosts(o *options) ([]string, error) {
 			return nil, usagef("-g %q: %v", g, err)
 		}
 	}
-	return hosts, nil
+	return pickHosts(hosts, o.pick), nil
 }
 
 // excludeSet returns the hosts of list to exclude: those named exactly,

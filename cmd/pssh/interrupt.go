@@ -41,8 +41,8 @@ var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP
 // brokenPipes makes pssh survive writing to a closed pipe, once.
 var brokenPipes sync.Once
 
-// interruptible returns a context that the first Ctrl-C, SIGTERM or SIGHUP
-// ends, its cause a *signalError naming the signal, so that the run stops
+// interruptible returns a context that the first Ctrl-C (unless
+// keepCtrlC: the caller catches it itself), SIGTERM or SIGHUP ends, its cause a *signalError naming the signal, so that the run stops
 // cleanly (the remote commands are stopped, what they sent is kept); a
 // second one kills pssh at once. Calling stop ends it too, with stop's
 // cause, and stops catching the signals. A signal ignored when pssh started
@@ -51,11 +51,14 @@ var brokenPipes sync.Once
 //
 // From then on, a write to a closed standard output or error fails with
 // EPIPE instead of killing pssh with SIGPIPE (see watchClosed).
-func interruptible() (ctx context.Context, stop context.CancelCauseFunc) {
+func interruptible(keepCtrlC bool) (ctx context.Context, stop context.CancelCauseFunc) {
 	brokenPipes.Do(func() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) })
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	for _, sig := range interruptSignals {
+		if keepCtrlC && sig == os.Interrupt {
+			continue
+		}
 		if !signal.Ignored(sig) {
 			signal.Notify(sigs, sig)
 		}

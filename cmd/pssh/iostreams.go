@@ -18,7 +18,13 @@ type ioStreams struct {
 	stdinTTY  bool
 	stdoutTTY bool
 	stderrTTY bool
-	noColor   bool // NO_COLOR is set: no colour, progress line or summary
+	noColor   bool   // NO_COLOR is set: no colour, progress line or summary
+	color     string // --color: "auto" (or ""), "always", "never"
+	// errWidth is the width of the terminal on stderr, 0 if unknown.
+	errWidth func() int
+	// getenv reads pssh's environment (defaults of flags, see
+	// applyDefaults); nil reads none.
+	getenv func(string) string
 }
 
 // systemStreams returns the streams with their terminals detected, and
@@ -30,7 +36,22 @@ func systemStreams(in io.Reader, out, errOut io.Writer) *ioStreams {
 		stdoutTTY: isTerminal(out),
 		stderrTTY: isTerminal(errOut),
 		noColor:   os.Getenv("NO_COLOR") != "",
+		errWidth:  func() int { return terminalWidth(errOut) },
+		getenv:    os.Getenv,
 	}
+}
+
+// terminalWidth is the width of the terminal f is, or 0.
+func terminalWidth(f any) int {
+	file, ok := f.(*os.File)
+	if !ok {
+		return 0
+	}
+	w, _, err := term.GetSize(int(file.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // isTerminal reports whether f is a terminal.
@@ -40,9 +61,26 @@ func isTerminal(f any) bool {
 }
 
 // colourOut reports whether statuses on standard output are coloured: a
-// terminal, and NO_COLOR unset.
-func (s *ioStreams) colourOut() bool { return s.stdoutTTY && !s.noColor }
+// terminal, and NO_COLOR unset; or --color always.
+func (s *ioStreams) colourOut() bool {
+	switch s.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return s.stdoutTTY && !s.noColor
+}
 
 // fancyErr reports whether standard error gets the progress line and the
-// summary, coloured: a terminal, and NO_COLOR unset.
-func (s *ioStreams) fancyErr() bool { return s.stderrTTY && !s.noColor }
+// summary, coloured: a terminal, and NO_COLOR unset (or --color always);
+// never with --color never.
+func (s *ioStreams) fancyErr() bool {
+	switch s.color {
+	case "always":
+		return s.stderrTTY
+	case "never":
+		return false
+	}
+	return s.stderrTTY && !s.noColor
+}

@@ -156,9 +156,9 @@ func psshWrapped(t *testing.T, wrap, env []string, stdin string, args ...string)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	// A home of its own: the machine's ~/.ssh/config and known_hosts must
-	// not change what the tests see.
-	cmd.Env = append(append(os.Environ(), "NO_COLOR=", "HOME="+t.TempDir()), env...)
+	// A home of its own: the machine's ~/.ssh/config, known_hosts and
+	// pssh config file must not change what the tests see.
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="), env...)
 	begin := time.Now()
 	err := cmd.Run()
 	r := runResult{stdout: out.String(), stderr: errb.String(), took: time.Since(begin)}

@@ -24,12 +24,18 @@ type ptyRun struct {
 
 func startPty(t *testing.T, env []string, args ...string) *ptyRun {
 	t.Helper()
+	return startPtySize(t, 200, env, args...)
+}
+
+// startPtySize is startPty on a terminal cols columns wide.
+func startPtySize(t *testing.T, cols uint16, env []string, args ...string) *ptyRun {
+	t.Helper()
 	cmd := exec.Command(psshBin, args...)
 	cmd.Env = append(os.Environ(), "TERM=xterm")
 	for _, e := range env {
 		cmd.Env = append(cmd.Env, e)
 	}
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: cols})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func (r *reporter) finished(res *result) {
 	case r.o.json && r.o.diff: // once every host is numbered (finish)
 	case r.o.json:
 		r.p.writeWith(r.p.stdout, func(w io.Writer) error { return writeJSONLine(w, res) })
-	case r.o.gather, r.o.diff:
+	case r.o.gather, r.o.diff, r.o.byHost:
 	default:
 		r.statusLine(n, res)
 	}
@@ -206,7 +206,10 @@ func (r *reporter) finish() {
 		r.diffJSON()
 	case r.o.diff:
 		r.diffed()
-	case r.o.gather && !r.o.json:
+	case r.o.json:
+	case r.o.byHost:
+		r.byHostLines()
+	case r.o.gather:
 		r.gathered()
 	}
 	if r.p.progress {

@@ -60,8 +60,9 @@ func isSubcommand(root *cobra.Command, name string) bool {
 // rootOptions are the options of "pssh [flags] COMMAND...".
 type rootOptions struct {
 	runOptions
-	version bool     // -V
-	command []string // the remote command, its words
+	version     bool     // -V
+	interactive bool     // --interactive
+	command     []string // the remote command, its words
 }
 
 // newCmdRoot returns the pssh command, with its subcommands. It runs
@@ -97,6 +98,9 @@ ahead of 6, 3, 4 and 5.`},
 				}
 				args = cmd.Flags().Args()
 			}
+			if err := applyDefaults(cmd, ios.getenv); err != nil {
+				return err
+			}
 			if len(args) > 0 {
 				o.command = args
 			}
@@ -106,6 +110,14 @@ ahead of 6, 3, 4 and 5.`},
 			return runRoot(o, ios)
 		}),
 	}
+	// The subcommands' flag defaults; the root command's are applied
+	// once it has parsed its flags itself.
+	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if c.DisableFlagParsing {
+			return nil
+		}
+		return applyDefaults(c, ios.getenv)
+	}
 	cmd.SetIn(ios.In)
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
@@ -114,11 +126,13 @@ ahead of 6, 3, 4 and 5.`},
 
 	cmd.PersistentFlags().SortFlags = false
 	addHelpFlag(cmd.PersistentFlags())
+	addColorFlag(cmd.PersistentFlags(), ios)
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	fs.SetInterspersed(false)
 	addRunFlags(fs, &o.runOptions)
-	flagGroup{fs, otherGroup}.switchFlag(&o.version, "version", "V", "print the version")
+	addInteractiveFlag(fs, &o.interactive)
+	flagGroup{fs, otherGroup}.switchFlag(&o.version, "version", "V", "print the version, the VCS revision built from, and the Go version")
 	registerCompletions(cmd)
 
 	cmd.AddCommand(
@@ -148,8 +162,14 @@ ahead of 6, 3, 4 and 5.`},
 // runRoot is "pssh [flags] COMMAND...".
 func runRoot(o *rootOptions, ios *ioStreams) error {
 	if o.version {
-		fmt.Fprintln(ios.Out, "pssh", version)
+		fmt.Fprint(ios.Out, versionText())
 		return nil
+	}
+	if o.interactive && len(o.command) > 0 {
+		return usagef("--interactive takes no COMMAND: each line typed at its prompt is one")
+	}
+	if o.interactive || (len(o.command) == 0 && ios.stdinTTY) {
+		return runInteractive(&o.runOptions, ios)
 	}
 	if len(o.command) == 0 {
 		return usagef("no command given: pssh [flags] COMMAND...")

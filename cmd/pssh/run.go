@@ -31,6 +31,8 @@ type runOptions struct {
 	inlineOut bool   // --inline-stdout
 	print     bool   // -P
 	gather    bool   // -b
+	gatherAll bool   // -B: -b with stderr gathered with stdout
+	byHost    bool   // -L
 	raw       bool   // --raw: the output as it is, on a terminal too
 	outDir    string // -o
 	errDir    string // -e
@@ -64,6 +66,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.switchFlag(&o.print, "print", "P", `print lines as they arrive, as "host: line"`)
 	g.switchFlag(&o.gather, "gather", "b", "print each distinct output once under its hosts, folded: web[01-18,20] (19)")
 	addDiffFlag(g, &o.diff)
+	addHabitOutputFlags(g, o)
 	g.switchFlag(&o.raw, "raw", "", "on a terminal too, show the output as it is, escape sequences and all")
 	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
@@ -161,6 +164,7 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 type session struct {
 	hosts  []string
 	client *pssh.Client
+	cfg    *pssh.Config // the client's, for more clients of the same hosts' kind
 	ctx    context.Context
 	stop   context.CancelCauseFunc
 	// ios are the streams to report on: startup's, with a standard output
@@ -185,6 +189,9 @@ type startup struct {
 	// prepare, if set, runs once the configuration is made, before any
 	// secret is asked for.
 	prepare func() error
+	// ownSignals: the command catches Ctrl-C itself (interactive mode);
+	// SIGTERM and SIGHUP still end the session's context.
+	ownSignals bool
 }
 
 // connect is how every command that reaches hosts starts: it loads the
@@ -226,10 +233,10 @@ func connect(o *options, s startup) (*session, error) {
 		fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
 			l.Hosts, l.Need, l.Soft, l.Hard)
 	}
-	ctx, stop := interruptible()
+	ctx, stop := interruptible(s.ownSignals)
 	ios := *s.ios
 	ios.Out = watchClosed(ios.Out, func() { stop(errStdoutClosed) })
-	return &session{hosts: hosts, client: client, ctx: ctx, stop: stop, ios: &ios}, nil
+	return &session{hosts: hosts, client: client, cfg: cfg, ctx: ctx, stop: stop, ios: &ios}, nil
 }
 
 // needHosts refuses an empty host list.
@@ -242,6 +249,9 @@ func needHosts(hosts []string) error {
 
 // runCommand runs command on the hosts of o and reports as o asks.
 func runCommand(o *runOptions, command string, ios *ioStreams) error {
+	if o.gatherAll {
+		o.gather = true // -B is -b, stderr and all
+	}
 	var input []byte
 	s, err := connect(&o.options, startup{
 		ios:       ios,
@@ -270,6 +280,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		Sudo:             o.sudo,
 		UsePTY:           o.pty,
 		Env:              o.env,
+		NodeEnv:          true, // PSSH_NODENUM and PSSH_HOST, as the classic pssh
 	}
 
 	hosts := s.hosts
@@ -318,6 +329,21 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		status = exitKilled
 	}
 	return exitCode(status)
+}
+
+// runHosts runs n hosts as the classic pssh: at most par at once, each
+// host starting as another finishes. start starts host i; each host gets
+// input, and is reported to r as it finishes.
+func runHosts(n, par int, start func(i int) *pssh.HostOutput, input []byte, r *reporter) {
+	results := make(chan *result)
+	go workpool.Each(n, par, func(i int) {
+		out := start(i)
+		go feedInput(out, input)
+		results <- r.collect(out)
+	})
+	for range n {
+		r.finished(<-results)
+	}
 }
 
 // feedInput sends input (read once from pssh's stdin with -I) to one host,

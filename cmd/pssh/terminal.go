@@ -25,6 +25,7 @@ type printer struct {
 	escOut, escErr bool
 	line           string
 	shown          bool
+	width          func() int // of the terminal the progress line is on; nil or 0: unknown
 }
 
 // newPrinter returns the printer for the streams: colour on a terminal
@@ -32,7 +33,7 @@ type printer struct {
 // the hosts' output escaped on whichever of the two is a terminal.
 func newPrinter(s *ioStreams) *printer {
 	return &printer{stdout: s.Out, stderr: s.ErrOut, colour: s.colourOut(), progress: s.fancyErr(),
-		escOut: s.stdoutTTY, escErr: s.stderrTTY}
+		escOut: s.stdoutTTY, escErr: s.stderrTTY, width: s.errWidth}
 }
 
 // escapes reports whether the hosts' output is escaped on its way to w,
@@ -118,7 +119,7 @@ func (p *printer) clearLocked() {
 
 func (p *printer) drawLocked() {
 	if p.progress && p.line != "" {
-		io.WriteString(p.stderr, p.line)
+		io.WriteString(p.stderr, fitWidth(p.line, p.width))
 		p.shown = true
 	}
 }
@@ -135,6 +136,19 @@ func (p *printer) paint(colour, s string) string {
 		return s
 	}
 	return colour + s + reset
+}
+
+// fitWidth cuts the progress line s to the terminal's width less one
+// column, so that it never wraps (a wrapped line would not be erased
+// whole). s is ASCII.
+func fitWidth(s string, width func() int) string {
+	if width == nil {
+		return s
+	}
+	if w := width(); w > 1 && len(s) > w-1 {
+		return s[:w-1]
+	}
+	return s
 }
 
 // progressText is the live line: done, failed, running, elapsed.

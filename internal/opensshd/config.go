@@ -11,6 +11,7 @@ type sshdConfig struct {
 	authorizedKeysFile string
 	pidFile            string
 	password           bool
+	noAcceptEnv        bool
 	version            sshdVersion
 	extra              []string
 }
@@ -78,9 +79,11 @@ func (c sshdConfig) render() string {
 		"PrintMotd no",
 		"PrintLastLog no",
 		"Subsystem sftp internal-sftp",
-		"AcceptEnv PSSH_*",
 		"PermitUserEnvironment no",
 	)
+	if !c.noAcceptEnv {
+		add("AcceptEnv PSSH_*")
+	}
 	if c.version.atLeast(9, 8) {
 		// OpenSSH 9.8 penalises addresses that fail to authenticate or
 		// drop connections; tests do both on purpose, from one address.

@@ -33,6 +33,11 @@ type Options struct {
 	// KbdInteractiveAuthentication. By default only public-key
 	// authentication is accepted.
 	Password bool
+
+	// NoAcceptEnv leaves out the default "AcceptEnv PSSH_*": the server
+	// then refuses every environment variable a client sends, unless
+	// ExtraConfig accepts some (a Match block may, for some addresses).
+	NoAcceptEnv bool
 }
 
 // listenIPs returns the validated, canonical listen addresses of o.

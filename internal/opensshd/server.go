@@ -160,6 +160,7 @@ func start(path string, version sshdVersion, opts Options, ips []string, port in
 		authorizedKeysFile: authorizedKeys,
 		pidFile:            filepath.Join(dir, "sshd.pid"),
 		password:           opts.Password,
+		noAcceptEnv:        opts.NoAcceptEnv,
 		version:            version,
 		extra:              opts.ExtraConfig,
 	}
