@@ -17,7 +17,7 @@
 // "!host" items.
 //
 // Groups come from sources, searched in this order for a name without a
-// source:
+// source, after those the caller gives ([Options.Sources]):
 //
 //  1. ClusterShell's configuration, so clush users bring their groups
 //     unchanged: groups.conf and the files it names (confdir, autodir),
@@ -28,7 +28,6 @@
 //     ansible_host, ansible_port and ansible_user of each host (see
 //     [Resolver.Vars]).
 //  3. Group files: YAML mapping each name to hosts.
-//  4. Sources the caller adds ([Options.Sources]).
 //
 // [New] reads the sources; [Resolver.Expand] expands a list.
 package groups
@@ -87,7 +86,9 @@ type Options struct {
 	// or a sequence of them, merged into one source named "file".
 	GroupFiles []string
 
-	// Sources are searched after the others.
+	// Sources are the caller's own, searched before the others: a
+	// program's groups of its own (pssh's @failed) cannot be shadowed by
+	// a configuration's.
 	Sources []Source
 
 	// Shell runs ClusterShell's external commands; default /bin/sh.
@@ -127,6 +128,9 @@ func New(ctx context.Context, opts Options) (*Resolver, error) {
 			r.defaults = append(r.defaults, s)
 		}
 	}
+	for _, s := range opts.Sources {
+		add(s, true)
+	}
 	if !opts.NoClusterShell {
 		cs, def, err := loadClusterShell(opts)
 		if err != nil {
@@ -153,14 +157,16 @@ func New(ctx context.Context, opts Options) (*Resolver, error) {
 		}
 		add(f, true)
 	}
-	for _, s := range opts.Sources {
-		add(s, true)
-	}
 	return r, nil
 }
 
 // Sources returns the sources in the order they are searched.
 func (r *Resolver) Sources() []Source { return slices.Clone(r.sources) }
+
+// Searched returns the sources searched for a group named without a
+// source, in order: the caller's, ClusterShell's default source, the
+// inventories and the group files.
+func (r *Resolver) Searched() []Source { return slices.Clone(r.defaults) }
 
 // Vars returns the connection settings an inventory gives host, named as
 // in the inventory; ok is false when it gives none.

@@ -145,9 +145,16 @@ func TestSources(t *testing.T) {
 	for _, s := range r.Sources() {
 		names = append(names, s.Name())
 	}
-	want := []string{"local", "broken", "rackA", "rackB", "roles", "ansible", "file", "last"}
+	want := []string{"last", "local", "broken", "rackA", "rackB", "roles", "ansible", "file"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("sources %q, want %q", names, want)
+	}
+	names = names[:0]
+	for _, s := range r.Searched() {
+		names = append(names, s.Name())
+	}
+	if want := []string{"last", "local", "ansible", "file"}; !slices.Equal(names, want) {
+		t.Errorf("searched %q, want %q", names, want)
 	}
 	lists := map[string]string{
 		"local":   "db front web",
