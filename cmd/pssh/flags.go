@@ -19,6 +19,7 @@ type options struct {
 	hostLists []string // -H
 	excludes  []string // --exclude
 	globs     []string // -g
+	groupOptions
 
 	user         string   // -l
 	port         int      // --port
@@ -43,6 +44,7 @@ func addHostFlags(fs *pflag.FlagSet, o *options) {
 	g.strings(&o.hostLists, "host", "H", "HOSTS", "hosts, repeatable, separated by spaces or commas")
 	g.strings(&o.excludes, "exclude", "", "HOSTS", `hosts to leave out (ranges allowed); "!host" inside a list or a hosts file does the same`)
 	g.strings(&o.globs, "host-glob", "g", "GLOB", "keep only hosts matching GLOB (repeatable)")
+	addGroupFlags(g, &o.groupOptions)
 }
 
 // addConnectionFlags defines the flags that say how to connect and log in.

@@ -205,6 +205,7 @@ func connect(o *options, s startup) (*session, error) {
 		return nil, err
 	}
 	cfg.PoolSize = s.poolSize
+	cfg.HostConfig = o.hostConfigs(hosts)
 	if s.prepare != nil {
 		if err := s.prepare(); err != nil {
 			return nil, err
@@ -296,6 +297,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
 	}
 	r.finish()
+	r.record(&o.groupOptions, ios.ErrOut)
 	status := r.exitStatus()
 	if interrupted && status == exitOK {
 		status = exitKilled
