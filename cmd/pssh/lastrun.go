@@ -75,24 +75,39 @@ func lastRunSource() (groups.Source, error) {
 	}), nil
 }
 
-// record keeps the hosts of a finished run in the state file, and in the
-// --failed-to file if asked, without failing the run: a problem is
-// warned about on errOut.
+// hostEnd is how one host of a run ended, for the record.
+type hostEnd struct {
+	entry string // the host's entry, [user@]host[:port]
+	ok    bool
+	err   error // the host's error, if any (a non-zero exit has none)
+}
+
+// record keeps the hosts of a finished run (see recordRun), in host-list
+// order.
 func (r *reporter) record(o *groupOptions, errOut io.Writer) {
-	lr := lastRun{Time: time.Now().UTC()}
 	r.mu.Lock()
-	// In host-list order, not in order of finishing.
 	results := slices.SortedFunc(slices.Values(r.results), func(a, b *result) int { return a.out.Index - b.out.Index })
 	r.mu.Unlock()
-	for _, res := range results {
-		host := res.out.Host
+	ends := make([]hostEnd, len(results))
+	for i, res := range results {
+		ends[i] = hostEnd{res.out.Host, res.outcome == succeeded, res.out.Err()}
+	}
+	recordRun(o, ends, errOut)
+}
+
+// recordRun keeps the hosts of a finished run in the state file, and in
+// the --failed-to file if asked, without failing the run: a problem is
+// warned about on errOut.
+func recordRun(o *groupOptions, ends []hostEnd, errOut io.Writer) {
+	lr := lastRun{Time: time.Now().UTC()}
+	for _, e := range ends {
 		switch {
-		case res.outcome == succeeded:
-			lr.Succeeded = append(lr.Succeeded, host)
-		case pssh.Unreached(res.out.Err()):
-			lr.Unreached = append(lr.Unreached, host)
+		case e.ok:
+			lr.Succeeded = append(lr.Succeeded, e.entry)
+		case pssh.Unreached(e.err):
+			lr.Unreached = append(lr.Unreached, e.entry)
 		default:
-			lr.Failed = append(lr.Failed, host)
+			lr.Failed = append(lr.Failed, e.entry)
 		}
 	}
 	if err := writeLastRun(&lr); err != nil {
