@@ -81,7 +81,7 @@ func TestHostConfigOverrides(t *testing.T) {
 			{User: "bea", Port: b.Port(), Key: keyB.PEM, Alias: "beta"},
 			{Port: c.Port(), Key: encC, Passphrase: []byte("pass-c")},
 			{}, // client-wide settings
-			{User: "alice", Password: "pw-a", Port: 1}, // the host entry's user and port win
+			{User: "alice", Password: "pw-a", Port: 1},             // the host entry's user and port win
 			{HostName: "127.0.0.2", Port: b.Port(), Key: keyB.PEM}, // a name, and the address to reach it at
 		},
 		HostKeyCallback: anyHostKey(a, b, c, d),

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gopssh/pssh/internal/shellwords"
 )
 
 // inventory is Ansible inventories merged: the source "ansible".
@@ -124,7 +126,7 @@ func (inv *inventory) readINI(path string, data []byte) error {
 			inv.group(section)
 			continue
 		}
-		words, err := shellWords(line)
+		words, err := shellwords.SplitComment(line)
 		if err != nil {
 			return &FileError{path, n, err}
 		}
@@ -454,45 +456,6 @@ func expandAnsible(pattern string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// shellWords splits an inventory line into words as Python's shlex does
-// for ansible: white space separates, quotes group.
-func shellWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	in, quote := false, byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else {
-				cur.WriteByte(c)
-			}
-		case c == '\'' || c == '"':
-			quote, in = c, true
-		case c == ' ' || c == '\t':
-			if in {
-				words = append(words, cur.String())
-				cur.Reset()
-				in = false
-			}
-		case c == '#' && !in:
-			i = len(s) // a comment to the end of the line
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if quote != 0 {
-		return nil, fmt.Errorf("unterminated %c quote", quote)
-	}
-	if in {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }
 
 func unquote(s string) string {

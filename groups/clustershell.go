@@ -113,34 +113,28 @@ func loadClusterShell(opts Options) ([]Source, string, error) {
 	for _, f := range mains {
 		addUpcalls(f)
 	}
-	for _, d := range dirList(main["confdir"], mainDir["confdir"]) {
-		files, _ := filepath.Glob(filepath.Join(d, "*.conf"))
-		for _, p := range files {
-			f, err := readConf(p)
-			if errors.Is(err, fs.ErrPermission) {
-				continue // as clush: unreadable files are skipped
-			}
-			if err != nil {
-				return nil, "", err
-			}
-			addUpcalls(f)
+	for _, p := range dirFiles(main["confdir"], mainDir["confdir"], "*.conf") {
+		f, err := readConf(p)
+		if errors.Is(err, fs.ErrPermission) {
+			continue // as clush: unreadable files are skipped
 		}
+		if err != nil {
+			return nil, "", err
+		}
+		addUpcalls(f)
 	}
-	for _, d := range dirList(main["autodir"], mainDir["autodir"]) {
-		files, _ := filepath.Glob(filepath.Join(d, "*.yaml"))
-		for _, p := range files {
-			ys, err := readYAMLSources(p)
-			if errors.Is(err, fs.ErrPermission) {
-				continue
-			}
-			if err != nil {
-				return nil, "", err
-			}
-			for _, s := range ys {
-				if !seen[s.name] {
-					seen[s.name] = true
-					sources = append(sources, s)
-				}
+	for _, p := range dirFiles(main["autodir"], mainDir["autodir"], "*.yaml") {
+		ys, err := readYAMLSources(p)
+		if errors.Is(err, fs.ErrPermission) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		for _, s := range ys {
+			if !seen[s.name] {
+				seen[s.name] = true
+				sources = append(sources, s)
 			}
 		}
 	}
@@ -151,17 +145,21 @@ func loadClusterShell(opts Options) ([]Source, string, error) {
 	return sources, def, nil
 }
 
-// dirList splits a confdir or autodir setting into directories, $CFGDIR
-// replaced by cfgdir.
-func dirList(setting, cfgdir string) []string {
-	var out []string
+// dirFiles returns the files matching pattern in the directories of a
+// confdir or autodir setting, $CFGDIR replaced by cfgdir; each directory
+// once, its files sorted.
+func dirFiles(setting, cfgdir, pattern string) []string {
+	var dirs, files []string
 	for _, d := range strings.Fields(setting) {
 		d = substitute(d, map[string]string{"CFGDIR": cfgdir})
-		if !slices.Contains(out, d) {
-			out = append(out, d)
+		if slices.Contains(dirs, d) {
+			continue
 		}
+		dirs = append(dirs, d)
+		matches, _ := filepath.Glob(filepath.Join(d, pattern))
+		files = append(files, matches...)
 	}
-	return out
+	return files
 }
 
 // readConf reads a file in the style of Python's configparser, as
