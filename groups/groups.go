@@ -19,15 +19,19 @@
 // Groups come from sources, searched in this order for a name without a
 // source, after those the caller gives ([Options.Sources]):
 //
-//  1. ClusterShell's configuration, so clush users bring their groups
+//  1. Ansible inventories, static INI and YAML: groups, children, and the
+//     ansible_host, ansible_port and ansible_user of each host (see
+//     [Resolver.Vars]).
+//  2. Group files: YAML mapping each name to hosts.
+//  3. ClusterShell's configuration, so clush users bring their groups
 //     unchanged: groups.conf and the files it names (confdir, autodir),
 //     YAML group files, and external-command sources (map, list, all)
 //     run through the shell as clush runs them. Only the default source
 //     answers names without a source; "@source:name" reaches the others.
-//  2. Ansible inventories, static INI and YAML: groups, children, and the
-//     ansible_host, ansible_port and ansible_user of each host (see
-//     [Resolver.Vars]).
-//  3. Group files: YAML mapping each name to hosts.
+//
+// Files the caller names come before the machine's configuration: a group
+// of ClusterShell's (Debian's package ships example groups such as @all
+// and @compute) does not shadow one of an inventory given on purpose.
 //
 // [New] reads the sources; [Resolver.Expand] expands a list.
 package groups
@@ -131,15 +135,6 @@ func New(ctx context.Context, opts Options) (*Resolver, error) {
 	for _, s := range opts.Sources {
 		add(s, true)
 	}
-	if !opts.NoClusterShell {
-		cs, def, err := loadClusterShell(opts)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range cs {
-			add(s, s.Name() == def)
-		}
-	}
 	if len(opts.Inventories) > 0 {
 		inv, err := loadInventories(opts.Inventories)
 		if err != nil {
@@ -157,6 +152,15 @@ func New(ctx context.Context, opts Options) (*Resolver, error) {
 		}
 		add(f, true)
 	}
+	if !opts.NoClusterShell {
+		cs, def, err := loadClusterShell(opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range cs {
+			add(s, s.Name() == def)
+		}
+	}
 	return r, nil
 }
 
@@ -164,8 +168,8 @@ func New(ctx context.Context, opts Options) (*Resolver, error) {
 func (r *Resolver) Sources() []Source { return slices.Clone(r.sources) }
 
 // Searched returns the sources searched for a group named without a
-// source, in order: the caller's, ClusterShell's default source, the
-// inventories and the group files.
+// source, in order: the caller's, the inventories, the group files and
+// ClusterShell's default source.
 func (r *Resolver) Searched() []Source { return slices.Clone(r.defaults) }
 
 // Vars returns the connection settings an inventory gives host, named as

@@ -39,16 +39,19 @@ func TestExpand(t *testing.T) {
 		list string
 		want string // hosts, space-separated
 	}{
-		// The default source, "local": commands over a flat file.
-		{"@web", "web01 web02 web03 web04"},
+		// Named files come before ClusterShell: @web is the inventory's.
+		{"@web", "web01.example.com web02.example.com web03.example.com web09.example.com"},
+		// ClusterShell's default source, "local": commands over a flat
+		// file. Its groups name others of the same source first.
+		{"@local:web", "web01 web02 web03 web04"},
 		{"@local:db", "db1 db2 db9"},
 		{"@front", "web01 web02 web03 web04 proxy1"},
 		{"@local:*", "web01 web02 web03 web04 db1 db2 db9 proxy1"},
 		// Exclusion, in an item and as an item, applies to the whole list.
-		{"@web!web02", "web01 web03 web04"},
-		{"@web,@db!@local:web", "db1 db2 db9"},
-		{"@web,!web0[1-3]", "web04"},
-		{"!web01 @web", "web02 web03 web04"},
+		{"@local:web!web02", "web01 web03 web04"},
+		{"@local:web,@local:db!@local:web", "db1 db2 db9"},
+		{"@local:web,!web0[1-3]", "web04"},
+		{"!web01 @local:web", "web02 web03 web04"},
 		// Ranges in host names and in group names.
 		{"@roles:cpu", "node01 node02 node03 node04 node05 node06 node07 node08"},
 		{"@roles:racks,extra[1-2]", "r1n1 r1n2 r2n1 extra1 extra2"},
@@ -96,7 +99,7 @@ func TestExpandErrors(t *testing.T) {
 		{"@nosrc:web", `unknown group source "nosrc"`, new(*groups.UnknownGroupError)},
 		{"@roles:loop1", "group cycle: @roles:loop1 -> @roles:loop2 -> @roles:loop1", new(*groups.CycleError)},
 		{"@broken:x", "no such database", new(*groups.CommandError)},
-		{"@web!", `"!" with no host after it`, new(*hostlist.SyntaxError)},
+		{"@local:web!", `"!" with no host after it`, new(*hostlist.SyntaxError)},
 		{"web[1-", "'[' without ']'", new(*hostlist.SyntaxError)},
 		{"@local:a;rm", "characters the shell would read", nil},
 	}
@@ -145,7 +148,7 @@ func TestSources(t *testing.T) {
 	for _, s := range r.Sources() {
 		names = append(names, s.Name())
 	}
-	want := []string{"last", "local", "broken", "rackA", "rackB", "roles", "ansible", "file"}
+	want := []string{"last", "ansible", "file", "local", "broken", "rackA", "rackB", "roles"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("sources %q, want %q", names, want)
 	}
@@ -153,7 +156,7 @@ func TestSources(t *testing.T) {
 	for _, s := range r.Searched() {
 		names = append(names, s.Name())
 	}
-	if want := []string{"last", "local", "ansible", "file"}; !slices.Equal(names, want) {
+	if want := []string{"last", "ansible", "file", "local"}; !slices.Equal(names, want) {
 		t.Errorf("searched %q, want %q", names, want)
 	}
 	lists := map[string]string{

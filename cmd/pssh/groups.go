@@ -126,9 +126,9 @@ func newCmdGroups(ios *ioStreams, runF func(*groupsCmdOptions) error) *cobra.Com
 		Short: "list the groups of hosts, or expand some",
 		Long: `Without arguments, list the groups of each source, in the order a name
 without a source is looked up: pssh's own (@failed, @unreached and
-@succeeded, from the last run), ClusterShell's default source, the
---inventory files, the --groups files; then ClusterShell's other sources,
-reached as @source:name. With arguments, print the hosts of each group
+@succeeded, from the last run), the --inventory files, the --groups files,
+ClusterShell's default source; ClusterShell's other sources are reached as
+@source:name. With arguments, print the hosts of each group
 NAME (the "@" may be left out) or host LIST (-H's syntax), one a line.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: runE(func(_ *cobra.Command, args []string) error {
