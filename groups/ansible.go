@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gopssh/pssh/hostlist"
 	"github.com/gopssh/pssh/internal/shellwords"
 )
 
@@ -27,6 +28,7 @@ type inventory struct {
 
 type invGroup struct {
 	hosts    []string
+	member   map[string]bool // hosts, as a set
 	children []string
 	vars     map[string]string
 }
@@ -34,23 +36,29 @@ type invGroup struct {
 func (inv *inventory) group(name string) *invGroup {
 	g := inv.groups[name]
 	if g == nil {
-		g = &invGroup{vars: map[string]string{}}
+		g = &invGroup{member: map[string]bool{}, vars: map[string]string{}}
 		inv.groups[name] = g
 	}
 	return g
 }
 
-// addHost puts host in group with its own variables.
-func (inv *inventory) addHost(group, host string, vars map[string]string) {
+// addHost puts host in group with its own variables. An inventory of more
+// than hostlist.MaxHosts hosts is refused, as a host list of as many.
+func (inv *inventory) addHost(group, host string, vars map[string]string) error {
 	if _, ok := inv.hvars[host]; !ok {
+		if len(inv.hosts) >= hostlist.MaxHosts {
+			return fmt.Errorf("more than %d hosts", hostlist.MaxHosts)
+		}
 		inv.hosts = append(inv.hosts, host)
 		inv.hvars[host] = map[string]string{}
 	}
 	maps.Copy(inv.hvars[host], vars)
 	g := inv.group(group)
-	if !slices.Contains(g.hosts, host) {
+	if !g.member[host] {
+		g.member[host] = true
 		g.hosts = append(g.hosts, host)
 	}
+	return nil
 }
 
 func (inv *inventory) addChild(parent, child string) {
@@ -157,7 +165,9 @@ func (inv *inventory) readINI(path string, data []byte) error {
 				return &FileError{path, n, err}
 			}
 			for _, h := range hosts {
-				inv.addHost(section, h, vars)
+				if err := inv.addHost(section, h, vars); err != nil {
+					return &FileError{path, n, err}
+				}
 			}
 		}
 	}
@@ -213,7 +223,9 @@ func (inv *inventory) yamlGroup(path, name string, n *yaml.Node) error {
 					return &FileError{path, val.Content[j].Line, err}
 				}
 				for _, h := range hosts {
-					inv.addHost(name, h, vars)
+					if err := inv.addHost(name, h, vars); err != nil {
+						return &FileError{path, val.Content[j].Line, err}
+					}
 				}
 			case "children":
 				inv.addChild(name, k)
@@ -254,25 +266,35 @@ func scalarMap(path string, n *yaml.Node) (map[string]string, error) {
 // the variables of "all", then of the other groups from the least to the
 // most nested (by name among equals), then the host's own.
 func (inv *inventory) computeVars() {
-	depth := map[string]int{}
-	var walk func(g string, d int, seen map[string]bool)
-	walk = func(g string, d int, seen map[string]bool) {
-		if seen[g] {
-			return
+	// A group's depth: one more than its deepest parent's; "all" and
+	// groups without a parent are 0 and 1. Cycles count once.
+	parents := map[string][]string{}
+	for g, grp := range inv.groups {
+		for _, c := range grp.children {
+			parents[c] = append(parents[c], g)
 		}
-		if d > depth[g] {
-			depth[g] = d
+	}
+	depth := map[string]int{"all": 0}
+	var depthOf func(g string, seen map[string]bool) int
+	depthOf = func(g string, seen map[string]bool) int {
+		if d, ok := depth[g]; ok {
+			return d
+		}
+		if seen[g] {
+			return 0
 		}
 		seen[g] = true
-		for _, c := range inv.groups[g].children {
-			walk(c, d+1, seen)
+		d := 1
+		for _, p := range parents[g] {
+			if p != "all" {
+				d = max(d, depthOf(p, seen)+1)
+			}
 		}
-		delete(seen, g)
+		depth[g] = d
+		return d
 	}
 	for g := range inv.groups {
-		if g != "all" {
-			walk(g, 1, map[string]bool{})
-		}
+		depthOf(g, map[string]bool{})
 	}
 	order := slices.SortedFunc(maps.Keys(inv.groups), func(a, b string) int {
 		if depth[a] != depth[b] {
@@ -280,19 +302,26 @@ func (inv *inventory) computeVars() {
 		}
 		return strings.Compare(a, b)
 	})
+	merged := map[string]map[string]string{}
+	for _, h := range inv.hosts {
+		merged[h] = maps.Clone(inv.groups["all"].vars)
+	}
+	for _, g := range order {
+		if g == "all" || len(inv.groups[g].vars) == 0 {
+			continue
+		}
+		for h := range inv.members(g, map[string]bool{}, map[string]bool{}) {
+			maps.Copy(merged[h], inv.groups[g].vars)
+		}
+	}
 	inv.vars = map[string]Vars{}
 	for _, h := range inv.hosts {
-		merged := map[string]string{}
-		for _, g := range order {
-			if g == "all" || inv.inGroup(h, g, map[string]bool{}) {
-				maps.Copy(merged, inv.groups[g].vars)
-			}
-		}
-		maps.Copy(merged, inv.hvars[h])
+		m := merged[h]
+		maps.Copy(m, inv.hvars[h])
 		var v Vars
-		v.Address = first(merged, "ansible_host", "ansible_ssh_host")
-		v.User = first(merged, "ansible_user", "ansible_ssh_user")
-		if p, err := strconv.Atoi(first(merged, "ansible_port", "ansible_ssh_port")); err == nil && p > 0 && p < 65536 {
+		v.Address = first(m, "ansible_host", "ansible_ssh_host")
+		v.User = first(m, "ansible_user", "ansible_ssh_user")
+		if p, err := strconv.Atoi(first(m, "ansible_port", "ansible_ssh_port")); err == nil && p > 0 && p < 65536 {
 			v.Port = p
 		}
 		if v != (Vars{}) {
@@ -301,22 +330,21 @@ func (inv *inventory) computeVars() {
 	}
 }
 
-// inGroup reports whether host is in group g or one of its children.
-func (inv *inventory) inGroup(host, g string, seen map[string]bool) bool {
-	if seen[g] {
-		return false
+// members adds to out (and returns) the hosts of group g and of its
+// children, each group visited once.
+func (inv *inventory) members(g string, visited, out map[string]bool) map[string]bool {
+	if visited[g] {
+		return out
 	}
-	seen[g] = true
+	visited[g] = true
 	grp := inv.groups[g]
-	if slices.Contains(grp.hosts, host) {
-		return true
+	for _, h := range grp.hosts {
+		out[h] = true
 	}
 	for _, c := range grp.children {
-		if inv.inGroup(host, c, seen) {
-			return true
-		}
+		inv.members(c, visited, out)
 	}
-	return false
+	return out
 }
 
 func first(m map[string]string, keys ...string) string {
@@ -425,7 +453,7 @@ func expandAnsible(pattern string) ([]string, error) {
 	lo, hi := parts[0], parts[1]
 	if a, err := strconv.Atoi(lo); err == nil {
 		b, err := strconv.Atoi(hi)
-		if err != nil || b < a || (b-a)/step > 1<<20 {
+		if err != nil || b < a || (b-a)/step >= hostlist.MaxHosts {
 			return nil, fmt.Errorf("host pattern %q: bad range %s:%s", pattern, lo, hi)
 		}
 		width := 0
