@@ -308,8 +308,9 @@ func (e *HostArgsError) Error() string {
 }
 
 // NotStartedError is set on the hosts that were not started because Run
-// stopped at another host's error (the default, see RunOptions.ContinueOnErrors)
-// or because the context ended first.
+// stopped at another host's error (the default, see RunOptions.ContinueOnErrors),
+// because the context ended first, or because a rollout stopped (Err is
+// then a *RolloutStopError).
 type NotStartedError struct {
 	Host string
 	Err  error // the error that stopped the run
@@ -557,3 +558,36 @@ func toAddr(prep, host, addr string) string {
 	}
 	return " " + prep + " " + addr
 }
+
+// Why a rollout (RunOptions.Rollout) stopped, the Reason of a
+// *RolloutStopError: match with errors.Is.
+var (
+	// ErrCanaryFailed: a host of the canary batch failed.
+	ErrCanaryFailed = errors.New("canary failed")
+	// ErrMaxFailReached: Rollout.MaxFail (or MaxFailPercent) hosts failed.
+	ErrMaxFailReached = errors.New("max-fail reached")
+	// ErrInvalidRollout: the Rollout's settings are out of range; Run
+	// returns it, wrapped, before anything runs.
+	ErrInvalidRollout = errors.New("invalid rollout")
+)
+
+// RolloutStopError says why a rollout stopped starting hosts. The hosts
+// it never started carry it inside their *NotStartedError (so they
+// classify as FailureNotStarted), and Batch.Stop reports it as the batch
+// it stopped in ends.
+type RolloutStopError struct {
+	Reason error    // ErrCanaryFailed or ErrMaxFailReached
+	Batch  int      // the batch it stopped in or after, from 1
+	Limit  int      // the failure limit reached, with ErrMaxFailReached
+	Failed []string // the hosts that had failed, in host-list order
+}
+
+func (e *RolloutStopError) Error() string {
+	if errors.Is(e.Reason, ErrMaxFailReached) {
+		return fmt.Sprintf("rollout stopped in batch %d: %v: %d hosts failed (limit %d): %s",
+			e.Batch, e.Reason, len(e.Failed), e.Limit, abbreviate(e.Failed, 10))
+	}
+	return fmt.Sprintf("rollout stopped in batch %d: %v: %s", e.Batch, e.Reason, abbreviate(e.Failed, 10))
+}
+
+func (e *RolloutStopError) Unwrap() error { return e.Reason }

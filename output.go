@@ -32,7 +32,9 @@ type HostOutput struct {
 	Stderr *Stream // the command's standard error (empty with UsePTY)
 	// Stdin writes to the command's standard input; Close sends EOF. It
 	// stays open until closed, so a command that reads its input waits for
-	// it. Nil for a host that failed before its command started.
+	// it. Nil for a host that failed before its command started; in a
+	// rollout (RunOptions.Rollout) never nil: writes wait until the host
+	// starts, and fail with ErrNotRunning if it never does.
 	Stdin io.WriteCloser
 
 	done chan struct{}
@@ -208,6 +210,9 @@ func (o *HostOutput) startFailed(err error) {
 	o.mu.Unlock()
 	o.Stdout.buf.CloseWithError(nil)
 	o.Stderr.buf.CloseWithError(nil)
+	if late, ok := o.Stdin.(*lateStdin); ok {
+		late.attach(nil)
+	}
 	o.closeDone()
 }
 

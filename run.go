@@ -71,6 +71,15 @@ type RunOptions struct {
 	// expired, and gets a *TimeoutError. Hosts waiting for a free slot of
 	// the pool are not counted.
 	HostTimeout time.Duration
+
+	// Rollout, if not nil, runs the hosts in batches, with canaries and a
+	// failure limit (see Rollout). Run then returns at once, before any
+	// host started, with every host's output: each fills as its host
+	// runs, Wait and Join wait for hosts not yet started too, and Stdin
+	// writes wait until the host has started. Hosts the rollout never
+	// starts fail with a *NotStartedError wrapping a *RolloutStopError.
+	// Run returns no host's error then (ContinueOnErrors is implied).
+	Rollout *Rollout
 }
 
 // Run runs command on every host in parallel and returns one output per
@@ -92,6 +101,9 @@ type RunOptions struct {
 //
 // Every host appears in the result, with its output or its error. Unless
 // opt.ContinueOnErrors is set, Run also returns the first host's error.
+//
+// With opt.Rollout, the hosts run in batches and Run returns at once,
+// before any host started: see RunOptions.Rollout.
 func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*HostOutput, error) {
 	if opt == nil {
 		opt = &RunOptions{}
@@ -104,9 +116,18 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 	if err != nil {
 		return nil, err
 	}
+	if opt.Rollout != nil {
+		if err := opt.Rollout.check(); err != nil {
+			return nil, err
+		}
+	}
 	outputs := make([]*HostOutput, len(hosts))
 	for i, h := range hosts {
 		outputs[i] = newHostOutput(h, commands[h.index], &c.cfg, opt.ReadTimeout, c.hostLog)
+	}
+	if opt.Rollout != nil {
+		c.startRollout(ctx, hosts, outputs, opt)
+		return outputs, nil
 	}
 	return outputs, c.startAll(ctx, hosts, outputs, opt, false)
 }
@@ -201,7 +222,11 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		o.startFailed(err)
 		return
 	}
-	o.Stdin = sess.stdin()
+	if late, ok := o.Stdin.(*lateStdin); ok {
+		late.attach(sess.stdin())
+	} else {
+		o.Stdin = sess.stdin()
+	}
 	o.mu.Lock()
 	o.session, o.pty, o.requestTimeout = sess, opt.UsePTY, h.connectTimeout
 	o.mu.Unlock()

@@ -22,6 +22,9 @@ type result struct {
 	// files, the views' temporary files), stdout's first; nil when
 	// everything was kept.
 	lost []*outputError
+	// variant numbers the host's stdout among the distinct ones, 1 for
+	// the most common, with --diff --json (see numberVariants); 0: none.
+	variant int
 }
 
 // collect reads one host's output to its end, writing it where the
@@ -30,11 +33,11 @@ func (r *reporter) collect(out *pssh.HostOutput) *result {
 	res := &result{out: out, name: displayName(out.Host)}
 	// The views that show output once the host has finished keep it;
 	// --inline-stdout shows no stderr.
-	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json {
-		res.stdout = newCapture(r.o.gather)
+	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json || r.o.diff {
+		res.stdout = newCapture(r.o.gather || r.o.diff)
 	}
-	if r.o.inline || r.o.gather || r.o.json {
-		res.stderr = newCapture(r.o.gather)
+	if r.o.inline || r.o.gather || r.o.json || r.o.diff {
+		res.stderr = newCapture(r.o.gather || r.o.diff)
 	}
 	var lost [2][]*outputError // by stream, each written by its goroutine
 	var wg sync.WaitGroup

@@ -20,12 +20,13 @@ const (
 	exitKilled   = 3 // a host was killed by a signal, timed out or was interrupted
 	exitConnect  = 4 // a host could not connect or authenticate
 	exitNonZero  = 5 // every host ran, one exited non-zero
+	exitStopped  = 6 // a rollout stopped (--canary, --max-fail): hosts were not started
 	exitNotFound = exitUsage
 )
 
 // outcome is how one host ended, from best to worst for the exit status
-// (which takes the worst: output lost, then killed, then connect, then
-// non-zero).
+// (which takes the worst: output lost, then a stopped rollout, then
+// killed, then connect, then non-zero).
 type outcome int
 
 const (
@@ -33,6 +34,7 @@ const (
 	nonZero
 	connectFailed
 	killed
+	stopped    // not started: the rollout stopped before it (a *pssh.RolloutStopError)
 	outputLost // pssh could not keep the host's output whole
 )
 
@@ -103,7 +105,13 @@ func errOutcome(err error, kind pssh.FailureKind) outcome {
 			return connectFailed
 		}
 		return killed
-	case pssh.FailureInterrupted, pssh.FailureNotStarted:
+	case pssh.FailureNotStarted:
+		var stop *pssh.RolloutStopError
+		if errors.As(err, &stop) {
+			return stopped
+		}
+		return killed
+	case pssh.FailureInterrupted:
 		return killed
 	case pssh.FailureTransfer, pssh.FailureCommand:
 		return nonZero
@@ -129,6 +137,10 @@ func errText(err error, kind pssh.FailureKind) string {
 		}
 		return "timed out"
 	case pssh.FailureNotStarted:
+		var stop *pssh.RolloutStopError
+		if errors.As(err, &stop) {
+			return fmt.Sprintf("not started (%v)", stop.Reason)
+		}
 		return "not started (interrupted)"
 	case pssh.FailureInterrupted:
 		return "interrupted"
@@ -188,6 +200,8 @@ func exitStatus(outcomes []outcome) int {
 	switch worst {
 	case outputLost:
 		return exitMisc
+	case stopped:
+		return exitStopped
 	case killed:
 		return exitKilled
 	case connectFailed:

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -85,9 +84,7 @@ type hostEnd struct {
 // record keeps the hosts of a finished run (see recordRun), in host-list
 // order.
 func (r *reporter) record(o *groupOptions, errOut io.Writer) {
-	r.mu.Lock()
-	results := slices.SortedFunc(slices.Values(r.results), func(a, b *result) int { return a.out.Index - b.out.Index })
-	r.mu.Unlock()
+	results := r.byIndex()
 	ends := make([]hostEnd, len(results))
 	for i, res := range results {
 		ends[i] = hostEnd{res.out.Host, res.outcome == succeeded, res.out.Err()}

@@ -71,9 +71,10 @@ func (r *reporter) finished(res *result) {
 	n := len(r.results)
 	r.mu.Unlock()
 	switch {
+	case r.o.json && r.o.diff: // once every host is numbered (finish)
 	case r.o.json:
 		r.p.writeWith(r.p.stdout, func(w io.Writer) error { return writeJSONLine(w, res) })
-	case r.o.gather:
+	case r.o.gather, r.o.diff:
 	default:
 		r.statusLine(n, res)
 	}
@@ -139,6 +140,7 @@ type jsonHost struct {
 	Start      time.Time  `json:"start"`
 	End        time.Time  `json:"end"`
 	DurationMS int64      `json:"duration_ms"`
+	Variant    int        `json:"variant,omitempty"`
 	Stdout     string     `json:"stdout,omitempty"`
 	Stderr     string     `json:"stderr,omitempty"`
 }
@@ -159,6 +161,7 @@ func writeJSONLine(w io.Writer, res *result) error {
 	j := jsonHost{
 		Host: o.Host, Alias: o.Alias, Index: o.Index, User: o.User, Addr: o.Addr,
 		Signal: o.ExitSignal(), Start: start, End: end, DurationMS: end.Sub(start).Milliseconds(),
+		Variant: res.variant,
 	}
 	if code, ok := o.ExitCode(); ok {
 		j.ExitCode = &code
@@ -198,7 +201,12 @@ func (r *reporter) finish() {
 		<-r.tickDone
 		r.p.endProgress()
 	}
-	if r.o.gather && !r.o.json {
+	switch {
+	case r.o.diff && r.o.json:
+		r.diffJSON()
+	case r.o.diff:
+		r.diffed()
+	case r.o.gather && !r.o.json:
 		r.gathered()
 	}
 	if r.p.progress {

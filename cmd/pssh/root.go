@@ -82,9 +82,10 @@ first argument that is not a flag (or at --): "pssh -H h1 ls -l /" runs
   0 every host succeeded    3 a host was killed, timed out or interrupted
   1 pssh itself failed      4 a host could not connect or authenticate
   2 usage error             5 all connected; a command exited non-zero
+  6 a rollout stopped (--canary failed, --max-fail reached): hosts not started
 A host whose output pssh could not keep whole (-o/-e files, the temporary
 files of -i, -b, --json: full disk, file size limit) fails, with status 1,
-ahead of 3, 4 and 5.`},
+ahead of 6, 3, 4 and 5.`},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			if cmd.DisableFlagParsing { // see execute: the flags are parsed here
 				cmd.DisableFlagParsing = false

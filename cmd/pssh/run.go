@@ -36,6 +36,9 @@ type runOptions struct {
 	errDir    string // -e
 	json      bool
 	verbose   bool // -v
+
+	rollout rolloutOptions // --batch, --canary, --max-fail, --pause (rollout.go)
+	diff    bool           // --diff (diff.go)
 }
 
 // Defaults, as the classic pssh CLI.
@@ -60,10 +63,12 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.switchFlag(&o.inlineOut, "inline-stdout", "", "the same, stdout only")
 	g.switchFlag(&o.print, "print", "P", `print lines as they arrive, as "host: line"`)
 	g.switchFlag(&o.gather, "gather", "b", "print each distinct output once under its hosts, folded: web[01-18,20] (19)")
+	addDiffFlag(g, &o.diff)
 	g.switchFlag(&o.raw, "raw", "", "on a terminal too, show the output as it is, escape sequences and all")
 	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
 	addReportFlags(g, &o.json, &o.verbose)
+	addRolloutFlags(fs, &o.rollout)
 }
 
 // addReportFlags defines the flags that runs and copies report with.
@@ -277,16 +282,25 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	if o.outDir != "" || o.errDir != "" {
 		r.fileNames = outputNames(hosts)
 	}
-	r.startProgress()
+	var tracker *rolloutTracker
+	if o.rollout.rolling() {
+		tracker = &rolloutTracker{p: p, quiet: o.json}
+	}
 	// As the classic pssh: at most -p commands run at once, each host
-	// starting as another finishes, all on the one client.
+	// starting as another finishes, all on the one client; in batches with
+	// the rollout flags (see rollout.go).
+	ropt.Rollout = o.rollout.rollout(o.par, tracker)
+	outputs, err := s.client.Run(s.ctx, command, ropt) // the hosts' errors are on their outputs
+	if err != nil {
+		return err
+	}
+	r.startProgress()
+	// The hosts start in order, at most -p at once: -p collectors taking
+	// them in order drain every running host.
 	results := make(chan *result)
-	go workpool.Each(len(hosts), o.par, func(i int) {
-		hopt := *ropt
-		hopt.Hosts = []int{i}
-		outputs, _ := s.client.Run(s.ctx, command, &hopt) // errors are on the output
-		go feedInput(outputs[0], input)
-		results <- r.collect(outputs[0])
+	go workpool.Each(len(outputs), o.par, func(i int) {
+		go feedInput(outputs[i], input)
+		results <- r.collect(outputs[i])
 	})
 	for range hosts {
 		r.finished(<-results)
@@ -297,6 +311,9 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
 	}
 	r.finish()
+	if tracker != nil {
+		r.p.write(r.p.stderr, []byte(tracker.summary(r.byIndex())))
+	}
 	r.record(&o.groupOptions, ios.ErrOut)
 	status := r.exitStatus()
 	if interrupted && status == exitOK {

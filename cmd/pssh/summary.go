@@ -25,13 +25,7 @@ func (r *reporter) byIndex() []*result {
 // stderr on stderr, then the hosts that failed, grouped by why.
 func (r *reporter) gathered() {
 	res := r.byIndex()
-	for _, stream := range []struct {
-		get func(*result) *capture
-		out io.Writer
-	}{
-		{func(x *result) *capture { return x.stdout }, r.p.stdout},
-		{func(x *result) *capture { return x.stderr }, r.p.stderr},
-	} {
+	for _, stream := range r.streams() {
 		type group struct {
 			hosts  []string
 			output *capture // the first host's; the others' are dropped
@@ -55,9 +49,8 @@ func (r *reporter) gathered() {
 		}
 		for _, g := range groups {
 			header := fmt.Sprintf("%s (%d)", shown(hostlist.Fold(g.hosts)), len(g.hosts))
-			rule := strings.Repeat("-", min(max(len(header), 15), 79))
 			r.p.writeWith(stream.out, func(w io.Writer) error {
-				if _, err := fmt.Fprintf(w, "%s\n%s\n%s\n", rule, header, rule); err != nil {
+				if _, err := io.WriteString(w, banner(header)); err != nil {
 					return err
 				}
 				return g.output.writeLines(w, r.p.escapes(w))
@@ -68,6 +61,27 @@ func (r *reporter) gathered() {
 	for _, f := range failures(res) {
 		r.p.errf("pssh: %s: %s\n", shown(hostlist.Fold(f.hosts)), f.text)
 	}
+}
+
+// outputStream is one of the streams the views show: how to get a host's
+// capture of it, and where it goes.
+type outputStream struct {
+	get func(*result) *capture
+	out io.Writer
+}
+
+// streams are stdout then stderr, each shown on pssh's own.
+func (r *reporter) streams() []outputStream {
+	return []outputStream{
+		{func(x *result) *capture { return x.stdout }, r.p.stdout},
+		{func(x *result) *capture { return x.stderr }, r.p.stderr},
+	}
+}
+
+// banner is a group's header between rules, as -b prints it.
+func banner(header string) string {
+	rule := strings.Repeat("-", min(max(len(header), 15), 79))
+	return rule + "\n" + header + "\n" + rule + "\n"
 }
 
 type failure struct {

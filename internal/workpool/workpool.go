@@ -12,11 +12,27 @@ import (
 // the next index as soon as its call returns. Each returns once every call
 // has returned.
 func Each(n, workers int, fn func(i int)) {
+	EachUntil(n, workers, nil, fn)
+}
+
+// EachUntil is Each, except that it asks stop (when not nil) before
+// handing out each index, and hands out no more once stop returns true:
+// the calls under way finish. It returns how many indices were handed out;
+// fn was called for exactly those, [0, handed), and for none after.
+func EachUntil(n, workers int, stop func() bool, fn func(i int)) (handed int) {
 	var next atomic.Int64
+	var stopped atomic.Bool
 	var wg sync.WaitGroup
 	for range min(max(workers, 1), n) {
 		wg.Go(func() {
 			for {
+				if stopped.Load() {
+					return
+				}
+				if stop != nil && stop() {
+					stopped.Store(true)
+					return
+				}
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
@@ -26,4 +42,5 @@ func Each(n, workers int, fn func(i int)) {
 		})
 	}
 	wg.Wait()
+	return min(int(next.Load()), n)
 }

@@ -50,3 +50,42 @@ func TestEach(t *testing.T) {
 		}
 	}
 }
+
+func TestEachUntil(t *testing.T) {
+	tests := []struct {
+		name               string
+		n, workers, stopAt int // stop once stopAt calls have returned; -1: never
+		want               int
+	}{
+		{"never stops", 5, 2, -1, 5},
+		{"stops at once", 5, 2, 0, 0},
+		{"stops after two, one worker", 5, 1, 2, 2},
+		{"stops after the last", 3, 1, 3, 3},
+		{"nothing to do", 0, 3, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var returned atomic.Int64
+			var mu sync.Mutex
+			var called []int
+			stop := func() bool { return tt.stopAt >= 0 && returned.Load() >= int64(tt.stopAt) }
+			got := EachUntil(tt.n, tt.workers, stop, func(i int) {
+				mu.Lock()
+				called = append(called, i)
+				mu.Unlock()
+				returned.Add(1)
+			})
+			if got != tt.want {
+				t.Errorf("handed out %d, want %d", got, tt.want)
+			}
+			if len(called) != got {
+				t.Errorf("called %v, but reported %d handed out", called, got)
+			}
+			for _, i := range called {
+				if i >= got {
+					t.Errorf("index %d called, beyond the %d handed out", i, got)
+				}
+			}
+		})
+	}
+}
