@@ -98,13 +98,14 @@ func (r *reporter) record(o *groupOptions, errOut io.Writer) {
 func recordRun(o *groupOptions, ends []hostEnd, errOut io.Writer) {
 	lr := lastRun{Time: time.Now().UTC()}
 	for _, e := range ends {
+		entry := recordable(e.entry)
 		switch {
 		case e.ok:
-			lr.Succeeded = append(lr.Succeeded, e.entry)
+			lr.Succeeded = append(lr.Succeeded, entry)
 		case pssh.Unreached(e.err):
-			lr.Unreached = append(lr.Unreached, e.entry)
+			lr.Unreached = append(lr.Unreached, entry)
 		default:
-			lr.Failed = append(lr.Failed, e.entry)
+			lr.Failed = append(lr.Failed, entry)
 		}
 	}
 	if err := writeLastRun(&lr); err != nil {
@@ -119,6 +120,17 @@ func recordRun(o *groupOptions, ends []hostEnd, errOut io.Writer) {
 			fmt.Fprintf(errOut, "pssh: warning: --failed-to: %v\n", err)
 		}
 	}
+}
+
+// recordable is a host entry as it may be recorded: a user written
+// "user:password@host", as in a URL, loses what follows the colon.
+func recordable(entry string) string {
+	at := strings.LastIndexByte(entry, '@')
+	if at < 0 {
+		return entry
+	}
+	user, _, _ := strings.Cut(entry[:at], ":")
+	return user + entry[at:]
 }
 
 // writeLastRun replaces the state file, in a directory only the user can

@@ -100,6 +100,7 @@ func TestRecordRun(t *testing.T) {
 		{"bad", false, nil}, // a non-zero exit: no error
 		{"gone", false, &pssh.ConnectionError{Host: "gone", Err: errors.New("refused")}},
 		{"ok2", true, nil},
+		{"bob:secret@db[1]:22", false, nil}, // no password is ever recorded
 	}, &errOut)
 	if errOut.Len() > 0 {
 		t.Fatal(errOut.String())
@@ -112,7 +113,7 @@ func TestRecordRun(t *testing.T) {
 		t.Errorf("recorded in %s", path)
 	}
 	got, _ := json.Marshal([][]string{lr.Failed, lr.Unreached, lr.Succeeded})
-	if string(got) != `[["bad"],["gone"],["ok1","ok2"]]` {
+	if string(got) != `[["bad","bob@db[1]:22"],["gone"],["ok1","ok2"]]` {
 		t.Errorf("recorded %s", got)
 	}
 	for p, mode := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700 | os.ModeDir, failedTo: 0o600} {
