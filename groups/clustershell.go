@@ -85,6 +85,9 @@ func loadClusterShell(opts Options) ([]Source, string, error) {
 		for _, s := range mains[i].sections {
 			if strings.EqualFold(s.name, "Main") {
 				for k, v := range s.settings {
+					if k == "groupsdir" { // ClusterShell 1.6's name for confdir
+						k = "confdir"
+					}
 					main[k], mainDir[k] = v, mains[i].dir
 				}
 			}

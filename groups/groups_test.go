@@ -236,6 +236,27 @@ func TestCommandsRunOnce(t *testing.T) {
 	}
 }
 
+// TestGroupsdir: ClusterShell 1.6 named confdir groupsdir; such a
+// configuration still reads its .conf files.
+func TestGroupsdir(t *testing.T) {
+	dir := t.TempDir()
+	conf := "[Main]\ngroupsdir: $CFGDIR/sources\n"
+	if err := os.WriteFile(filepath.Join(dir, "groups.conf"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sources"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sources", "old.conf"), []byte("[old]\nmap: echo n-$GROUP\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newResolver(t, groups.Options{ClusterShellDirs: []string{dir}})
+	got, err := r.Expand(context.Background(), "@g")
+	if err != nil || strings.Join(got, " ") != "n-g" {
+		t.Errorf("@g = %q, %v", got, err)
+	}
+}
+
 func TestBadFiles(t *testing.T) {
 	tests := []struct {
 		name, file, content string
