@@ -218,6 +218,12 @@ type HostConfig struct {
 	Passphrase []byte
 	Alias      string // a name for the host in outputs and logs
 
+	// HostName is the address to connect to instead of the entry's host
+	// name, as ssh_config's HostName and Ansible's ansible_host: the entry
+	// stays the host's name in outputs, and ssh_config and known_hosts
+	// are looked up for the address (as Ansible runs "ssh ADDRESS").
+	HostName string
+
 	ForwardAgent bool // forward the agent to this host (false keeps the client's setting)
 
 	// ProxyJump, Proxy and ProxyCommand replace the client's route for

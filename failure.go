@@ -119,3 +119,22 @@ func (o *HostOutput) Failure() FailureKind {
 	}
 	return NoFailure
 }
+
+// Unreached reports whether err, a host's error, means the command never
+// started on the host: the name did not resolve, the connection, host key
+// check or authentication failed, a time limit passed while connecting,
+// or the host was never started. A host that was reached and then failed
+// (a non-zero exit, a connection lost while the command ran, a timeout of
+// the command) is not unreached. nil is not.
+func Unreached(err error) bool {
+	switch Classify(err) {
+	case FailureUnknownHost, FailureHostKey, FailureAuthentication, FailureNotStarted:
+		return true
+	case FailureConnection:
+		return !errors.Is(err, ErrConnectionLost)
+	case FailureTimeout:
+		var te *TimeoutError
+		return errors.As(err, &te) && te.Phase.Connecting()
+	}
+	return false
+}

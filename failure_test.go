@@ -42,6 +42,33 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+func TestUnreached(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{&pssh.UnknownHostError{Host: "h"}, true},
+		{&pssh.ConnectionError{Host: "h", Err: errors.New("refused")}, true},
+		{&pssh.HostKeyError{Host: "h", Unknown: true}, true},
+		{&pssh.AuthenticationError{Host: "h"}, true},
+		{&pssh.TimeoutError{Host: "h", Phase: pssh.PhaseHandshake}, true},
+		{&pssh.NotStartedError{Host: "h", Err: context.Canceled}, true},
+		{&pssh.JumpError{Host: "h", Hop: "j", HopIndex: 1, Err: &pssh.AuthenticationError{Host: "j"}}, true},
+		// Reached, then failed.
+		{&pssh.TimeoutError{Host: "h", Phase: pssh.PhaseCommand, Deadline: true, Err: context.DeadlineExceeded}, false},
+		{&pssh.SessionError{Host: "h", Op: "run", Err: pssh.ErrConnectionLost}, false},
+		{&pssh.SessionError{Host: "h", Op: "open session", Err: errors.New("refused")}, false},
+		{&pssh.SessionError{Host: "h", Op: "run", Err: context.Canceled}, false},
+		{errors.New("something else"), false},
+	}
+	for _, tt := range tests {
+		if got := pssh.Unreached(tt.err); got != tt.want {
+			t.Errorf("Unreached(%T %v) = %t, want %t", tt.err, tt.err, got, tt.want)
+		}
+	}
+}
+
 func TestFailureKindString(t *testing.T) {
 	for k, want := range map[pssh.FailureKind]string{
 		pssh.NoFailure: "none", pssh.FailureHostKey: "host_key", pssh.FailureCommand: "command", pssh.FailureKind(99): "FailureKind(99)",

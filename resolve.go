@@ -123,15 +123,15 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	ex := &c.explicit
 	user := firstNonEmpty(spec.User, hc.User, ex.User)
 	port := firstNonZero(spec.Port, hc.Port, ex.Port)
+	target := firstNonEmpty(hc.HostName, spec.Host)
 	var s *sshconfig.Settings
 	if c.sshConfig != nil {
-		rs, err := c.sshConfig.ResolveWith(spec.Host, sshconfig.Override{User: user, Port: port})
+		rs, err := c.sshConfig.ResolveWith(target, sshconfig.Override{User: user, Port: port})
 		if err != nil {
 			return fmt.Errorf("ssh_config: %w", err)
 		}
 		s = &rs
 	}
-	target := spec.Host
 	if s != nil {
 		user, port = s.User, s.Port
 		if s.Has("HostName") {

@@ -67,7 +67,7 @@ func TestHostConfigOverrides(t *testing.T) {
 	c := startServer(t, "127.0.0.3:0", sshtest.Config{AuthorizedKeys: []ssh.PublicKey{keyC.PublicKey()}})
 	d := startServer(t, "127.0.0.4:0", sshtest.Config{Users: map[string]string{"bob": "pw-wide"}})
 
-	hosts := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", d.Addr, "carol@" + a.Addr}
+	hosts := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", d.Addr, "carol@" + a.Addr, "named-b"}
 	cfg := &pssh.Config{
 		IgnoreSSHConfig: true,
 		User:            "bob",
@@ -81,7 +81,8 @@ func TestHostConfigOverrides(t *testing.T) {
 			{User: "bea", Port: b.Port(), Key: keyB.PEM, Alias: "beta"},
 			{Port: c.Port(), Key: encC, Passphrase: []byte("pass-c")},
 			{}, // client-wide settings
-			{User: "alice", Password: "pw-a", Port: 1}, // the host entry's user and port win
+			{User: "alice", Password: "pw-a", Port: 1},             // the host entry's user and port win
+			{HostName: "127.0.0.2", Port: b.Port(), Key: keyB.PEM}, // a name, and the address to reach it at
 		},
 		HostKeyCallback: anyHostKey(a, b, c, d),
 		ConnectTimeout:  10 * time.Second,
@@ -100,6 +101,7 @@ func TestHostConfigOverrides(t *testing.T) {
 		{"bob", c.Addr, "", true},
 		{"bob", d.Addr, "", true},
 		{"carol", a.Addr, "", false}, // carol has no password on A
+		{"bob", b.Addr, "", true},
 	}
 	for i, w := range want {
 		o := outs[i]

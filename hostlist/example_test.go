@@ -66,3 +66,13 @@ func ExampleFold() {
 	// web[01-05],db[1-2].dc2,bastion
 	// [web[01-05] db[1-2].dc2 bastion]
 }
+
+func ExampleItems() {
+	for _, it := range hostlist.Items("web[1-3],!web2 db[1,2]") {
+		fmt.Println(it)
+	}
+	// Output:
+	// web[1-3]
+	// !web2
+	// db[1,2]
+}

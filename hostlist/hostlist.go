@@ -116,6 +116,20 @@ func Exclude(hosts, remove []string) []string {
 	return out
 }
 
+// Items splits expr into its items, at commas and white space outside
+// brackets, without expanding them: "web[1-3],!web2 db" gives "web[1-3]",
+// "!web2" and "db". Empty items are left out. Packages that extend the
+// syntax, such as package groups, read lists with it.
+func Items(expr string) []string {
+	var out []string
+	for _, it := range splitItems(expr) {
+		if it.text != "" {
+			out = append(out, it.text)
+		}
+	}
+	return out
+}
+
 // item is one item of a list: its text, and its byte offset in the list.
 type item struct {
 	text string

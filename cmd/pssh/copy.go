@@ -203,6 +203,11 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	if p.progress {
 		prog.summary(results, outcomes)
 	}
+	ends := make([]hostEnd, len(results))
+	for i, r := range results {
+		ends[i] = hostEnd{r.Host, outcomes[i] == succeeded, r.Err}
+	}
+	recordRun(&o.groupOptions, ends, ios.ErrOut)
 	status := exitStatus(outcomes)
 	if interrupted && status == exitOK {
 		status = exitKilled

@@ -36,7 +36,7 @@ var envDefaults = []struct{ env, flag string }{
 // hostChoosers are the flags that give the hosts: one of them on the
 // command line (or in the environment) sets aside the others' defaults, so
 // that "pssh -H web1 ..." runs on web1 alone whatever PSSH_HOSTS says.
-var hostChoosers = []string{"hosts", "host", "nodes"}
+var hostChoosers = []string{"hosts", "host", "nodes", "retry-failed"}
 
 // configPath is pssh's config file: $XDG_CONFIG_HOME/pssh/config, or
 // ~/.config/pssh/config; "" when neither can be told.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/gopssh/pssh/internal/shellwords"
 )
 
 // options are the flags every command that reaches hosts takes: which
@@ -20,6 +22,7 @@ type options struct {
 	excludes  []string // --exclude
 	globs     []string // -g
 	pick      int      // --pick
+	groupOptions
 
 	user         string   // -l
 	port         int      // --port
@@ -45,6 +48,7 @@ func addHostFlags(fs *pflag.FlagSet, o *options) {
 	g.strings(&o.excludes, "exclude", "", "HOSTS", `hosts to leave out (ranges allowed); "!host" inside a list or a hosts file does the same`)
 	g.strings(&o.globs, "host-glob", "g", "GLOB", "keep only hosts matching GLOB (repeatable)")
 	addHabitHostFlags(fs, o)
+	addGroupFlags(g, &o.groupOptions)
 }
 
 // addConnectionFlags defines the flags that say how to connect and log in.
@@ -277,48 +281,7 @@ func misplaced(cmd *cobra.Command, name string, short bool) string {
 
 // splitWords splits s into words as a shell would for -x: white space
 // separates, single and double quotes group, backslash escapes.
-func splitWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else if c == '\\' && quote == '"' && i+1 < len(s) {
-				i++
-				cur.WriteByte(s[i])
-			} else {
-				cur.WriteByte(c)
-			}
-		case c == '\'' || c == '"':
-			quote, inWord = c, true
-		case c == '\\' && i+1 < len(s):
-			i++
-			cur.WriteByte(s[i])
-			inWord = true
-		case c == ' ' || c == '\t' || c == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if quote != 0 {
-		return nil, fmt.Errorf("unterminated %c quote", quote)
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
-}
+func splitWords(s string) ([]string, error) { return shellwords.Split(s) }
 
 // registerCompletions gives the shells' completion the values of the
 // flags of cmd that take a fixed set; the others complete file names.

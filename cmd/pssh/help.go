@@ -22,7 +22,10 @@ type helpGroup struct {
 // The groups, in the order the help lists them.
 var (
 	hostsGroup = &helpGroup{key: "hosts", title: "Hosts",
-		after: "Ranges: web[01-20].example.com, db[1-3,7], rack[1-2]-n[1-4], n[1-10/3]"}
+		after: "Ranges: web[01-20].example.com, db[1-3,7], rack[1-2]-n[1-4], n[1-10/3]\n" +
+			"Groups: @web, @source:web, @web!@db, @rack[1-3] from ClusterShell's\n" +
+			"groups.conf, --inventory, --groups; @failed, @unreached, @succeeded: the\n" +
+			"last run's hosts. pssh groups lists them."}
 	connectionGroup = &helpGroup{key: "connection", title: "Connection"}
 	runningGroup    = &helpGroup{key: "running", title: "Running"}
 	copyingGroup    = &helpGroup{key: "copying", title: "Copying"}

@@ -22,7 +22,7 @@ func loadHosts(o *options) ([]string, error) {
 	// add expands one -h line or -H list. Its "!" hosts are excluded from
 	// the whole host list, not only from expr.
 	add := func(where, expr string) error {
-		include, exclude, err := hostlist.Parse(expr)
+		include, exclude, err := o.parseHosts(expr)
 		if err != nil {
 			return usagef("%s: %v", where, err)
 		}
@@ -63,12 +63,21 @@ func loadHosts(o *options) ([]string, error) {
 			return nil, err
 		}
 	}
+	if o.retryFailed {
+		before := len(hosts)
+		if err := add("--retry-failed", "@last:failed"); err != nil {
+			return nil, err
+		}
+		if len(hosts) == before {
+			return nil, usagef("--retry-failed: %v", errNoneFailed)
+		}
+	}
 	for _, list := range o.excludes {
-		got, err := hostlist.Expand(list)
+		include, exclude, err := o.parseHosts(list)
 		if err != nil {
 			return nil, usagef("--exclude: %v", err)
 		}
-		excluded = append(excluded, got...)
+		excluded = append(excluded, hostlist.Exclude(include, exclude)...)
 	}
 	hosts = hostlist.Exclude(hosts, excludeSet(hosts, excluded))
 	if len(o.globs) > 0 {
@@ -153,4 +162,7 @@ func expandHome(p string) string {
 	return p
 }
 
-var errNoHosts = errors.New("no hosts: give them with -h FILE or -H HOSTS")
+var (
+	errNoHosts    = errors.New("no hosts: give them with -h FILE or -H HOSTS")
+	errNoneFailed = errors.New("no host failed in the last run")
+)

@@ -68,6 +68,10 @@ func TestHostSyntaxErrors(t *testing.T) {
 		{[]string{"-H", "host:99999"}, `port "99999"`},
 		{[]string{"-h", filepath.Join(t.TempDir(), "missing")}, "no such file"},
 		{[]string{"-H", "a", "-g", "[x"}, "syntax error in pattern"},
+		{[]string{"-H", "a,@nosuch"}, "-H a,@nosuch: unknown group @nosuch"},
+		{[]string{"-H", "a", "--exclude", "@x:y"}, `--exclude: unknown group source "x" in @x:y`},
+		{[]string{"--groups", filepath.Join(t.TempDir(), "missing"), "-H", "a"}, "groups: " + t.TempDir()[:5]},
+		{[]string{"--inventory", file, "-H", "a"}, file + `:3: host pattern "web[01-03": '[' without ']'`},
 	}
 	for _, tt := range tests {
 		r := runPssh(t, append(tt.args, "true")...)

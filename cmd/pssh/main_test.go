@@ -40,6 +40,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	psshBin = filepath.Join(dir, "pssh")
+	// Runs record their failed hosts (see lastrun.go): never in the
+	// machine's own state directory. Tests of the record set their own.
+	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	args := []string{"build", "-o", psshBin}
 	if raceEnabled {
 		args = append(args, "-race")

@@ -140,6 +140,7 @@ ahead of 6, 3, 4 and 5.`},
 		newCmdSlurp(ios, nil),
 		newCmdNuke(ios, nil),
 		newCmdForward(ios, nil),
+		newCmdGroups(ios, nil),
 		newCmdTestbed(ios, nil),
 		newCmdMan(ios),
 	)

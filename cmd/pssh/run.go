@@ -217,6 +217,7 @@ func connect(o *options, s startup) (*session, error) {
 		return nil, err
 	}
 	cfg.PoolSize = s.poolSize
+	cfg.HostConfig = o.hostConfigs(hosts)
 	if s.prepare != nil {
 		if err := s.prepare(); err != nil {
 			return nil, err
@@ -324,6 +325,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	if tracker != nil {
 		r.p.write(r.p.stderr, []byte(tracker.summary(r.byIndex())))
 	}
+	r.record(&o.groupOptions, ios.ErrOut)
 	status := r.exitStatus()
 	if interrupted && status == exitOK {
 		status = exitKilled
