@@ -32,6 +32,9 @@ func (g *Budget) Used() int64 {
 	return g.used.Load()
 }
 
+// tight tells whether more than half the budget is used.
+func (g *Budget) tight() bool { return g.used.Load() > g.limit/2 }
+
 // take reserves n bytes, or reports that they do not fit.
 func (g *Budget) take(n int) bool {
 	for {

@@ -69,18 +69,28 @@ func TestBudgetSharedByBuffers(t *testing.T) {
 }
 
 // TestDrainedBufferGivesBackMemory checks that a buffer its reader has
-// caught up with keeps little memory from the budget.
+// caught up with keeps its memory for what comes next while the budget has
+// room, and gives back all but a little of it once the budget is more than
+// half used.
 func TestDrainedBufferGivesBackMemory(t *testing.T) {
-	g := NewBudget(4 << 20)
-	b := New(Options{Limit: 1 << 20, Budget: g})
-	if _, err := b.Write(make([]byte, 512<<10)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(b, make([]byte, 512<<10)); err != nil {
-		t.Fatal(err)
-	}
-	if g.Used() > keepCap {
-		t.Errorf("budget used %d by a drained buffer, want at most %d", g.Used(), keepCap)
+	for _, tc := range []struct {
+		budget int64
+		kept   bool // the 512 KiB it grew to
+	}{
+		{4 << 20, true},
+		{768 << 10, false},
+	} {
+		g := NewBudget(tc.budget)
+		b := New(Options{Limit: 1 << 20, Budget: g})
+		if _, err := b.Write(make([]byte, 512<<10)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(b, make([]byte, 512<<10)); err != nil {
+			t.Fatal(err)
+		}
+		if used := g.Used(); tc.kept && used != 512<<10 || !tc.kept && used > keepCap {
+			t.Errorf("budget %d: %d used by a drained buffer, want 512 KiB kept: %t (else at most %d)", tc.budget, used, tc.kept, keepCap)
+		}
 	}
 }
 

@@ -35,8 +35,9 @@ type Options struct {
 	Budget *Budget
 }
 
-// Memory sizes: what a drained Buffer keeps for the next bytes (more is
-// given back), and what a blocking Buffer may hold whatever its Budget says.
+// Memory sizes: what a drained Buffer keeps for the next bytes when its
+// Budget is half used (more is given back), and what a blocking Buffer may
+// hold whatever its Budget says.
 const (
 	keepCap    = 64 << 10
 	blockFloor = 32 << 10
@@ -283,9 +284,9 @@ func (b *Buffer) tryRead(p []byte) (n int, err error, ok bool) {
 		n = copy(p, b.mem[b.r:])
 		b.r += n
 		if b.r == len(b.mem) && !b.filling {
-			// Drained: keep a little memory for what comes next, unless
-			// nothing will.
-			if b.done || cap(b.mem) > keepCap {
+			// Drained: keep the memory for what comes next, unless
+			// nothing will, or others may need it.
+			if b.done || cap(b.mem) > keepCap && b.held != nil && b.held.budget.tight() {
 				b.release()
 			} else {
 				b.mem, b.r = b.mem[:0], 0
