@@ -126,11 +126,13 @@ func (d *dialer) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if err != nil {
 		return nil, false, err
 	}
+	activity := new(sshconn.Activity)
+	dial = wrapDial(dial, activity.Conn)
 	var gate *flow.Gate
 	if d.flow != nil {
-		dial = gatedDial(dial, func() *flow.Gate {
+		dial = wrapDial(dial, func(c net.Conn) net.Conn {
 			gate = d.flow.NewGate(&h.conn.unmetered) // one per attempt: a failed one closed its own
-			return gate
+			return gate.Conn(c)
 		})
 	}
 	client, err = d.dialSSH(ctx, h, dial)
@@ -152,7 +154,7 @@ func (d *dialer) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	h.conn.gate = gate
 	h.conn.stop = func() {}
 	if h.keepaliveInterval > 0 {
-		h.conn.stop = sshconn.StartKeepalive(client, h.keepaliveInterval, h.keepaliveCountMax)
+		h.conn.stop = sshconn.StartKeepalive(client, h.keepaliveInterval, h.keepaliveCountMax, activity)
 	}
 	return client, false, nil
 }
@@ -244,9 +246,9 @@ func (c *conn) attach(client *ssh.Client, sess *session, stdout, stderr io.Write
 	return g.Track()
 }
 
-// gatedDial returns dial with each connection it opens held back by the
-// gate newGate returns for it. A nil dial is a net.Dialer's.
-func gatedDial(dial func(context.Context, string, string) (net.Conn, error), newGate func() *flow.Gate) func(context.Context, string, string) (net.Conn, error) {
+// wrapDial returns dial with each connection it opens wrapped by wrap. A
+// nil dial is a net.Dialer's.
+func wrapDial(dial func(context.Context, string, string) (net.Conn, error), wrap func(net.Conn) net.Conn) func(context.Context, string, string) (net.Conn, error) {
 	if dial == nil {
 		var d net.Dialer
 		dial = d.DialContext
@@ -256,7 +258,7 @@ func gatedDial(dial func(context.Context, string, string) (net.Conn, error), new
 		if err != nil {
 			return nil, err
 		}
-		return newGate().Conn(c), nil
+		return wrap(c), nil
 	}
 }
 
