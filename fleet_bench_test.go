@@ -54,6 +54,9 @@ const (
 	fleetOutputEnv = "PSSH_BENCH_FLEET_OUTPUT_BYTES"
 )
 
+// fleetPattern is what the fleet's commands print, repeated.
+var fleetPattern = []byte("0123456789abcdef")
+
 // fleetServerConfig is the configuration of every server of the fleet.
 // Commands are answered in process, as `true` would (exit 0, no output), or
 // with output bytes of stdout as fast as the client takes them: forking a
@@ -61,7 +64,7 @@ const (
 func fleetServerConfig(key ssh.PublicKey, output int64) sshtest.Config {
 	h := sshtest.Output(nil, nil, sshtest.Exit{})
 	if output > 0 {
-		h = sshtest.Repeat([]byte("0123456789abcdef"), output)
+		h = sshtest.Repeat(fleetPattern, output)
 	}
 	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}, Handler: h}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -16,26 +17,37 @@ import (
 // fast as the client takes them, on many hosts (sshtest servers in a child
 // process, so that this process is the client alone), and reads nothing
 // until every host has finished: the reader is stalled for the whole run.
-// Then it reads every host's stdout and checks that every byte arrived.
-// Run it alone, so that the process's peak RSS is this benchmark's:
+// Then it reads every host's stdout and checks that every byte arrived,
+// in order.
+// The memlimit=200MiB cases run under a soft memory limit of 200 MiB
+// (debug.SetMemoryLimit, as GOMEMLIMIT=200MiB would set it), the others
+// under the process's own settings. Run each case in a process of its own,
+// so that the process's peak RSS is that case's:
 //
-//	go test -run XXX -bench 'StalledOutput/hosts=1000/' -benchtime 1x
+//	go test -run XXX -bench 'StalledOutput/hosts=1000/MB=20/memlimit=none$' -benchtime 1x
+//	go test -run XXX -bench 'StalledOutput/hosts=1000/MB=20/memlimit=200MiB$' -benchtime 1x
 //
 //	peak-rss-MiB   peak resident memory while the output sat unread,
 //	               sampled every 20 ms (/proc/self/statm)
-//	maxrss-MiB     the process's peak resident memory (getrusage), the
-//	               reading included
+//	maxrss-MiB     the process's peak resident memory (getrusage, as
+//	               VmHWM in /proc/self/status), the reading included
 //	peak-heap-MiB  peak Go heap in use, sampled likewise
 //	MB/s           output received per second of the stalled phase
 func BenchmarkStalledOutput(b *testing.B) {
 	for _, tc := range []struct {
-		hosts int
-		size  int64
+		hosts    int
+		size     int64
+		memLimit int64 // a soft memory limit for the run; 0 for none
 	}{
-		{200, 5_000_000},
-		{1000, 20_000_000},
+		{200, 5_000_000, 0},
+		{1000, 20_000_000, 0},
+		{1000, 20_000_000, 200 << 20},
 	} {
-		b.Run(fmt.Sprintf("hosts=%d/MB=%d", tc.hosts, tc.size/1e6), func(b *testing.B) {
+		limit := "none"
+		if tc.memLimit > 0 {
+			limit = fmt.Sprintf("%dMiB", tc.memLimit>>20)
+		}
+		b.Run(fmt.Sprintf("hosts=%d/MB=%d/memlimit=%s", tc.hosts, tc.size/1e6, limit), func(b *testing.B) {
 			key, err := sshtest.GenerateKey()
 			if err != nil {
 				b.Fatal(err)
@@ -43,6 +55,9 @@ func BenchmarkStalledOutput(b *testing.B) {
 			info := startFleetProcess(b, key, tc.size)
 			hosts, cfg := fleetClient(b, key, info, tc.hosts)
 			cfg.SpillDir = b.TempDir()
+			if tc.memLimit > 0 {
+				defer debug.SetMemoryLimit(debug.SetMemoryLimit(tc.memLimit))
+			}
 			for range b.N {
 				stalledOutput(b, hosts, cfg, tc.size)
 			}
@@ -75,9 +90,10 @@ func stalledOutput(b *testing.B, hosts []string, cfg *pssh.Config, size int64) {
 	close(stopSampling)
 	p := <-peaks
 	for _, o := range outs {
-		n, err := io.Copy(io.Discard, o.Stdout)
-		if err != nil || n != size {
-			b.Fatalf("%s: read %d bytes (%v), want %d", o.Host, n, err, size)
+		v := &patternChecker{pattern: fleetPattern}
+		n, err := io.Copy(v, o.Stdout)
+		if err != nil || n != size || v.err != nil {
+			b.Fatalf("%s: read %d bytes (%v), want %d: %v", o.Host, n, err, size, v.err)
 		}
 		if code, ok := o.ExitCode(); !ok || code != 0 {
 			b.Fatalf("%s: exit %d %t", o.Host, code, ok)

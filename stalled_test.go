@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,12 +15,15 @@ import (
 )
 
 // TestStalledOutputBoundedMemory runs a command printing 2 MB as fast as the
-// client takes it on 40 hosts, reads nothing until every host has finished,
-// then reads everything. Every byte arrives, in order, and the Go heap in
-// use (client and in-process servers together) stays far below what the
-// unread output took before Config.OutputMemoryTotal and the connections'
-// gates bounded it: 1 MiB of spool per stream plus up to the 2 MiB SSH
-// window that x/crypto/ssh buffered per session, about 100 MiB here.
+// client takes it on 40 hosts, under a client-wide budget of 4 MiB, reads
+// nothing until every host has finished, then reads everything. The output
+// past the budget went to spill files (open, unlinked, in SpillDir, while
+// it sat unread; closed once read), every byte arrives, in order, and the
+// Go heap in use (client and in-process servers together) stays far below
+// what the unread output took before Config.OutputMemoryTotal and the
+// connections' gates bounded it: 1 MiB of spool per stream plus up to the
+// 2 MiB SSH window that x/crypto/ssh buffered per session, about 100 MiB
+// here.
 func TestStalledOutputBoundedMemory(t *testing.T) {
 	const hosts, size = 40, 2_000_000
 	pattern := []byte("0123456789abcdefghijklmnopqrstuvwxyz\n")
@@ -56,6 +62,10 @@ func TestStalledOutputBoundedMemory(t *testing.T) {
 	}
 	close(stop)
 	grew := int64(<-peak) - int64(base)
+	spilled := spillFiles(t, cfg.SpillDir)
+	if spilled < hosts/2 {
+		t.Errorf("%d spill files open while %d hosts × %d bytes sat unread past a budget of %d bytes, want at least %d", spilled, hosts, size, cfg.OutputMemoryTotal, hosts/2)
+	}
 
 	for _, o := range outs {
 		v := &patternChecker{pattern: pattern}
@@ -66,10 +76,30 @@ func TestStalledOutputBoundedMemory(t *testing.T) {
 			t.Fatalf("%s: exit %d %t", o.Host, code, ok)
 		}
 	}
-	t.Logf("heap in use grew by %.1f MiB while %d hosts × %d bytes sat unread", float64(grew)/(1<<20), hosts, size)
+	if n := spillFiles(t, cfg.SpillDir); n != 0 {
+		t.Errorf("%d spill files still open once every host's output was read", n)
+	}
+	t.Logf("%d spill files; heap in use grew by %.1f MiB while %d hosts × %d bytes sat unread", spilled, float64(grew)/(1<<20), hosts, size)
 	if limit := int64(48 << 20); grew > limit {
 		t.Errorf("heap in use grew by %.1f MiB while the output sat unread, want at most %d MiB", float64(grew)/(1<<20), limit>>20)
 	}
+}
+
+// spillFiles counts the files of dir this process has open (spill files
+// are unlinked at once: their names end in " (deleted)").
+func spillFiles(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("needs /proc/self/fd")
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
+			n++
+		}
+	}
+	return n
 }
 
 // heapInUse is the Go heap in use now, garbage included.
