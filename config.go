@@ -111,7 +111,9 @@ type Config struct {
 	// with a keepalive@openssh.com request (OpenSSH's ServerAliveInterval);
 	// default 15s, negative to disable. After KeepaliveCountMax (default 3)
 	// unanswered checks in a row the connection is closed as dead: its
-	// commands end with ErrConnectionLost instead of waiting forever.
+	// commands end with ErrConnectionLost instead of waiting forever. As
+	// OpenSSH, a check during which anything arrived on the connection is
+	// not unanswered: its reply may wait behind output not yet read.
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 

@@ -246,7 +246,13 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 	o.mu.Unlock()
 
 	ended := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended) })
+	// letGo gives back what the session holds: its gate's tracking and its
+	// use of the connection (each once, whoever calls first).
+	letGo := func() {
+		detach()
+		done()
+	}
+	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended, letGo) })
 	go func() {
 		defer release()
 		waitErr := sess.wait()
@@ -254,7 +260,7 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		close(ended)
 		stop()
 		hostErr := c.waitError(h, client, waitErr)
-		done() // before the host is seen finished: with CloseConnections, its connection is closed by then
+		letGo() // before the host is seen finished: with CloseConnections, its connection is closed by then
 		o.finish(waitErr, hostErr)
 	}()
 }
@@ -275,8 +281,9 @@ const (
 // connection; and if even that has not ended the session after dropGrace
 // (a server or connection stuck in ways the SSH library cannot see past,
 // or output held back by Config.BlockOnFullBuffer that no one reads), the
-// host is finished regardless, its output ending with what was received.
-func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *session, o *HostOutput, ended <-chan struct{}) {
+// host is finished regardless, its output ending with what was received,
+// letGo called first (the session's end, if it ever comes, calls it too).
+func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *session, o *HostOutput, ended <-chan struct{}, letGo func()) {
 	err := ctxError(ctx, h, PhaseCommand)
 	o.setErr(err)
 	// Sending may block on a connection that does not drain: the grace
@@ -297,6 +304,7 @@ func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, ses
 	select {
 	case <-ended:
 	case <-t.C:
+		letGo()
 		o.finish(errNoExit, err)
 	}
 }

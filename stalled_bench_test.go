@@ -21,11 +21,14 @@ import (
 // in order.
 // The memlimit=200MiB cases run under a soft memory limit of 200 MiB
 // (debug.SetMemoryLimit, as GOMEMLIMIT=200MiB would set it), the others
-// under the process's own settings. Run each case in a process of its own,
-// so that the process's peak RSS is that case's:
+// under the process's own settings; the unbounded ones without a
+// client-wide bound (Config.OutputMemoryTotal -1), as before it existed.
+// Run each case in a process of its own, so that the process's peak RSS is
+// that case's:
 //
 //	go test -run XXX -bench 'StalledOutput/hosts=1000/MB=20/memlimit=none$' -benchtime 1x
 //	go test -run XXX -bench 'StalledOutput/hosts=1000/MB=20/memlimit=200MiB$' -benchtime 1x
+//	go test -run XXX -bench 'StalledOutput/hosts=1000/MB=20/unbounded$' -benchtime 1x
 //
 //	peak-rss-MiB   peak resident memory while the output sat unread,
 //	               sampled every 20 ms (/proc/self/statm)
@@ -35,19 +38,24 @@ import (
 //	MB/s           output received per second of the stalled phase
 func BenchmarkStalledOutput(b *testing.B) {
 	for _, tc := range []struct {
-		hosts    int
-		size     int64
-		memLimit int64 // a soft memory limit for the run; 0 for none
+		hosts     int
+		size      int64
+		memLimit  int64 // a soft memory limit for the run; 0 for none
+		unbounded bool  // Config.OutputMemoryTotal -1: no client-wide bound
 	}{
-		{200, 5_000_000, 0},
-		{1000, 20_000_000, 0},
-		{1000, 20_000_000, 200 << 20},
+		{200, 5_000_000, 0, false},
+		{1000, 20_000_000, 0, false},
+		{1000, 20_000_000, 200 << 20, false},
+		{1000, 20_000_000, 0, true},
 	} {
-		limit := "none"
-		if tc.memLimit > 0 {
-			limit = fmt.Sprintf("%dMiB", tc.memLimit>>20)
+		name := fmt.Sprintf("hosts=%d/MB=%d/memlimit=none", tc.hosts, tc.size/1e6)
+		switch {
+		case tc.memLimit > 0:
+			name = fmt.Sprintf("hosts=%d/MB=%d/memlimit=%dMiB", tc.hosts, tc.size/1e6, tc.memLimit>>20)
+		case tc.unbounded:
+			name = fmt.Sprintf("hosts=%d/MB=%d/unbounded", tc.hosts, tc.size/1e6)
 		}
-		b.Run(fmt.Sprintf("hosts=%d/MB=%d/memlimit=%s", tc.hosts, tc.size/1e6, limit), func(b *testing.B) {
+		b.Run(name, func(b *testing.B) {
 			key, err := sshtest.GenerateKey()
 			if err != nil {
 				b.Fatal(err)
@@ -55,6 +63,9 @@ func BenchmarkStalledOutput(b *testing.B) {
 			info := startFleetProcess(b, key, tc.size)
 			hosts, cfg := fleetClient(b, key, info, tc.hosts)
 			cfg.SpillDir = b.TempDir()
+			if tc.unbounded {
+				cfg.OutputMemoryTotal = -1
+			}
 			if tc.memLimit > 0 {
 				defer debug.SetMemoryLimit(debug.SetMemoryLimit(tc.memLimit))
 			}
