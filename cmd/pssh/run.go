@@ -192,6 +192,9 @@ type startup struct {
 	// ownSignals: the command catches Ctrl-C itself (interactive mode);
 	// SIGTERM and SIGHUP still end the session's context.
 	ownSignals bool
+	// keepConnections: the command runs several commands on the hosts
+	// (interactive mode), so their connections are kept between them.
+	keepConnections bool
 }
 
 // connect is how every command that reaches hosts starts: it loads the
@@ -221,7 +224,7 @@ func connect(o *options, s startup) (*session, error) {
 	// One command per run: a host's connection is closed as soon as the
 	// host is done, so that -p N hosts at a time need N connections'
 	// descriptors, not one per host until the end.
-	cfg.CloseConnections = true
+	cfg.CloseConnections = !s.keepConnections
 	if s.prepare != nil {
 		if err := s.prepare(); err != nil {
 			return nil, err
