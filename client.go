@@ -7,14 +7,16 @@ import (
 	"os/user"
 	"sync"
 
+	"github.com/gopssh/pssh/internal/flow"
 	"github.com/gopssh/pssh/internal/knownhosts"
+	"github.com/gopssh/pssh/internal/spool"
 	"github.com/gopssh/pssh/internal/sshauth"
 	"github.com/gopssh/pssh/internal/sshconfig"
 )
 
 // Client runs commands on a list of hosts. It keeps one connection per host
-// entry open between runs; Close closes them. A Client is safe for
-// concurrent use.
+// entry open between runs (unless Config.CloseConnections); Close closes
+// them. A Client is safe for concurrent use.
 type Client struct {
 	cfg       Config // with the defaults filled in
 	explicit  Config // as the caller gave it
@@ -38,6 +40,10 @@ type Client struct {
 	// (see hostContext).
 	closing   context.Context
 	closeRuns context.CancelFunc
+
+	// outputBudget is the memory all hosts' unread output may take
+	// (Config.OutputMemoryTotal); nil for no bound.
+	outputBudget *spool.Budget
 
 	mu       sync.Mutex
 	last     []*HostOutput
@@ -73,6 +79,17 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	}
 	if cfg.OutputMemoryLimit <= 0 {
 		cfg.OutputMemoryLimit = DefaultOutputMemoryLimit
+	}
+	if cfg.OutputMemoryTotal == 0 {
+		cfg.OutputMemoryTotal = DefaultOutputMemoryTotal
+	}
+	if cfg.OutputMemoryTotal > 0 {
+		// Half for the streams' buffers, half for what the connections
+		// received and the streams have not taken yet.
+		c.outputBudget = spool.NewBudget(cfg.OutputMemoryTotal / 2)
+		if !cfg.BlockOnFullBuffer {
+			c.dialer.flow = flow.NewBudget(cfg.OutputMemoryTotal / 2)
+		}
 	}
 	if cfg.Port == 0 {
 		cfg.Port = DefaultPort
@@ -119,6 +136,11 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	}
 	c.ensureFileLimit()
 	return c, nil
+}
+
+// spoolOptions are how the client keeps each stream's unread output.
+func (c *Client) spoolOptions() spool.Options {
+	return spool.Options{Limit: c.cfg.OutputMemoryLimit, Dir: c.cfg.SpillDir, Block: c.cfg.BlockOnFullBuffer, Budget: c.outputBudget}
 }
 
 // Hosts returns the host list as given to New.

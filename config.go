@@ -16,6 +16,7 @@ const (
 	DefaultConnectTimeout    = 10 * time.Second
 	DefaultRetryDelay        = 5 * time.Second
 	DefaultOutputMemoryLimit = 1 << 20
+	DefaultOutputMemoryTotal = 32 << 20
 	DefaultPort              = 22
 	DefaultKeepaliveInterval = 15 * time.Second
 	DefaultKeepaliveCountMax = 3
@@ -110,7 +111,9 @@ type Config struct {
 	// with a keepalive@openssh.com request (OpenSSH's ServerAliveInterval);
 	// default 15s, negative to disable. After KeepaliveCountMax (default 3)
 	// unanswered checks in a row the connection is closed as dead: its
-	// commands end with ErrConnectionLost instead of waiting forever.
+	// commands end with ErrConnectionLost instead of waiting forever. As
+	// OpenSSH, a check during which anything arrived on the connection is
+	// not unanswered: its reply may wait behind output not yet read.
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 
@@ -166,6 +169,21 @@ type Config struct {
 	// each host keeps in memory; beyond it, output spills to an unlinked
 	// temporary file in SpillDir (default os.TempDir()). Default 1 MiB.
 	OutputMemoryLimit int
+	// OutputMemoryTotal bounds the unread output that all hosts of the
+	// client together keep in memory. Half of it is for the streams: past
+	// it, a stream's further output spills to its file as past
+	// OutputMemoryLimit (with BlockOnFullBuffer, waits for its reader; each
+	// stream may still hold 32 KiB). The other half is for what the
+	// connections received and the streams have not taken in yet, which
+	// x/crypto/ssh would otherwise let grow to each session's 2 MiB window
+	// when the client falls behind its hosts: past a connection's share
+	// (at least 36 KiB), it is not read until its streams catch up, and the
+	// host waits (not with BlockOnFullBuffer, not for hosts behind a jump
+	// host, whose data waits in the jump connection, nor while a copy or a
+	// port forward uses the connection). Default 32 MiB
+	// (DefaultOutputMemoryTotal); negative for no bound but
+	// OutputMemoryLimit.
+	OutputMemoryTotal int64
 	SpillDir          string
 	// BlockOnFullBuffer, instead of spilling, stops reading from a host
 	// whose unread output reached OutputMemoryLimit: the SSH window then
@@ -173,6 +191,17 @@ type Config struct {
 	// stderr concurrently in this mode, or a command that fills the one
 	// while the caller waits on the other stalls.
 	BlockOnFullBuffer bool
+
+	// CloseConnections closes each host's connection as soon as nothing of
+	// this client uses it any more (its command or shell has ended, its
+	// copy or port forward is done), instead of keeping it for the next
+	// call, which then connects again. Use it when each host runs once, and
+	// hosts run a few at a time (RunOptions.Hosts, as slots free up: the
+	// pssh command does so): the client then holds about PoolSize
+	// connections, and their descriptors, at a time, rather than one per
+	// host until Close, and New sizes the open file limit for PoolSize
+	// connections, not for every host.
+	CloseConnections bool
 
 	// HostLogger receives every line read through Stream.Lines (and by
 	// Join with ConsumeOutput) as "[host]\tline", or "[host stderr]\tline".

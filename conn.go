@@ -3,13 +3,16 @@ package pssh
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
+	"github.com/gopssh/pssh/internal/flow"
 	"github.com/gopssh/pssh/internal/sshconn"
 )
 
@@ -21,7 +24,18 @@ type conn struct {
 	// release gives back the shared jump host connection client goes
 	// through; nil for a direct connection.
 	release func()
-	closed  bool // the Client was closed: no more connections
+	// gate holds back reading client's transport while the output of its
+	// commands waits to be taken; nil when the client has no such bound.
+	gate   *flow.Gate
+	closed bool // the Client was closed: no more connections
+
+	// users counts what uses the host's connection now: commands and
+	// shells running or starting, copies, port forwards (see Client.use).
+	users int
+	// unmetered counts the copies and port forwards among them: their
+	// channels are read without the gate's Readers, so the gate does not
+	// hold the connection back meanwhile.
+	unmetered atomic.Int32
 }
 
 var errClientClosed = errors.New("client closed")
@@ -112,6 +126,15 @@ func (d *dialer) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if err != nil {
 		return nil, false, err
 	}
+	activity := new(sshconn.Activity)
+	dial = wrapDial(dial, activity.Conn)
+	var gate *flow.Gate
+	if d.flow != nil {
+		dial = wrapDial(dial, func(c net.Conn) net.Conn {
+			gate = d.flow.NewGate(&h.conn.unmetered) // one per attempt: a failed one closed its own
+			return gate.Conn(c)
+		})
+	}
 	client, err = d.dialSSH(ctx, h, dial)
 	if err != nil {
 		if release != nil {
@@ -128,11 +151,45 @@ func (d *dialer) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	}
 	h.conn.release = release
 	h.conn.client = client
+	h.conn.gate = gate
 	h.conn.stop = func() {}
 	if h.keepaliveInterval > 0 {
-		h.conn.stop = sshconn.StartKeepalive(client, h.keepaliveInterval, h.keepaliveCountMax)
+		h.conn.stop = sshconn.StartKeepalive(client, h.keepaliveInterval, h.keepaliveCountMax, activity)
 	}
 	return client, false, nil
+}
+
+// use marks one more user of h's connection (a command or shell about to
+// start, a copy, a port forward; unmetered for the last two, see
+// conn.unmetered) and returns what marks it done. With
+// Config.CloseConnections, the connection is closed when its last user is
+// done; else it is kept for the next.
+func (c *Client) use(h *host, unmetered bool) (done func()) {
+	h.conn.mu.Lock()
+	h.conn.users++
+	h.conn.mu.Unlock()
+	if unmetered {
+		h.conn.unmetered.Add(1)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if unmetered {
+				h.conn.unmetered.Add(-1)
+			}
+			h.conn.mu.Lock()
+			h.conn.users--
+			client := h.conn.client
+			idle := h.conn.users == 0 && c.cfg.CloseConnections && client != nil
+			if idle {
+				h.conn.forget()
+			}
+			h.conn.mu.Unlock()
+			if idle {
+				client.Close()
+			}
+		})
+	}
 }
 
 // drop forgets client if it is still the kept connection, and closes it.
@@ -167,7 +224,42 @@ func (c *conn) forget() {
 	if c.release != nil {
 		c.release()
 	}
-	c.client, c.stop, c.release = nil, nil, nil
+	c.client, c.stop, c.release, c.gate = nil, nil, nil, nil
+}
+
+// attach makes stdout and stderr, two streams' spools, where sess, a
+// session on client not yet started, copies its output, counted at
+// client's gate if it has one (see package flow) from now on, and returns
+// what ends the counting once the session has ended.
+func (c *conn) attach(client *ssh.Client, sess *session, stdout, stderr io.Writer) (detach func()) {
+	c.mu.Lock()
+	g := c.gate
+	if c.client != client {
+		g = nil
+	}
+	c.mu.Unlock()
+	if g == nil {
+		sess.toStdout, sess.toStderr = stdout, stderr
+		return func() {}
+	}
+	sess.toStdout, sess.toStderr = g.Writer(stdout), g.Writer(stderr)
+	return g.Track()
+}
+
+// wrapDial returns dial with each connection it opens wrapped by wrap. A
+// nil dial is a net.Dialer's.
+func wrapDial(dial func(context.Context, string, string) (net.Conn, error), wrap func(net.Conn) net.Conn) func(context.Context, string, string) (net.Conn, error) {
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(c), nil
+	}
 }
 
 // waitError classifies the end of a session (session.wait's error): nil

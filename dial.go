@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/gopssh/pssh/internal/flow"
 	"github.com/gopssh/pssh/internal/jump"
 	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/sshconn"
@@ -18,6 +19,9 @@ type dialer struct {
 	cfg       *Config    // the client's, defaults filled in
 	jumps     jump.Pool  // connections to jump hosts, shared by hosts
 	fileLimit *FileLimit // the client's open file limit, for EMFILE errors
+	// flow bounds the output the hosts' connections may hold unread (see
+	// package flow); nil for no bound.
+	flow *flow.Budget
 }
 
 // Dialing: one SSH connection to a host or a jump host over a given

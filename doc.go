@@ -27,8 +27,10 @@
 // (HostKeyAcceptNew), appending them to known_hosts; a changed key is an
 // error under every policy.
 //
-// Connections are kept between runs and reused. Output is buffered per host
-// in bounded memory (see Config.OutputMemoryLimit), so neither reading nor
+// Connections are kept between runs and reused (unless
+// Config.CloseConnections). Output is buffered per host in bounded memory,
+// and within a budget for the whole client (see Config.OutputMemoryLimit
+// and Config.OutputMemoryTotal), the rest on disk, so neither reading nor
 // waiting requires the other.
 //
 // Package hostlist expands and folds host ranges (web[01-20]), which New

@@ -445,11 +445,11 @@ func (e *FileLimitError) Error() string {
 		return fmt.Sprintf("%v (the system's file table is full: raise fs.file-max or close files)", e.Err)
 	}
 	if !l.Known {
-		return fmt.Sprintf("%v (the client's %d hosts need about %d open files)", e.Err, l.Hosts, l.Need)
+		return fmt.Sprintf("%v (the client's %s need about %d open files)", e.Err, l.hostsAtOnce(), l.Need)
 	}
 	lim := fdlimit.Limit{Soft: l.Soft, Hard: l.Hard, Known: true}
-	return fmt.Sprintf("%v (open file limit: %s; the client's %d hosts need about %d: raise the hard limit, e.g. ulimit -Hn, or use fewer hosts per client)",
-		e.Err, lim, l.Hosts, l.Need)
+	return fmt.Sprintf("%v (open file limit: %s; the client's %s need about %d: raise the hard limit, e.g. ulimit -Hn, or use fewer hosts per client)",
+		e.Err, lim, l.hostsAtOnce(), l.Need)
 }
 
 func (e *FileLimitError) Unwrap() error { return e.Err }

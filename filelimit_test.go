@@ -34,15 +34,22 @@ func TestFdsNeeded(t *testing.T) {
 	for _, tc := range []struct {
 		hosts int
 		proxy string
+		close bool // Config.CloseConnections, PoolSize 8
 		want  uint64
 	}{
-		{0, "", fdMargin},
-		{1, "", fdMargin + 1},
-		{10000, "", fdMargin + 10000},
-		{10, "nc %h %p", fdMargin + 10*(1+3)},
+		{0, "", false, fdMargin},
+		{1, "", false, fdMargin + 1},
+		{10000, "", false, fdMargin + 10000},
+		{10, "nc %h %p", false, fdMargin + 10*(1+3)},
+		{10000, "", true, fdMargin + 8},
+		{5, "", true, fdMargin + 5},
+		{10, "nc %h %p", true, fdMargin + 8*(1+3)},
 	} {
 		cfg := testConfig()
 		cfg.ProxyCommand = tc.proxy
+		if tc.close {
+			cfg.CloseConnections, cfg.PoolSize = true, 8
+		}
 		hosts := make([]string, tc.hosts)
 		for i := range hosts {
 			hosts[i] = "127.0.0.1"
@@ -52,7 +59,7 @@ func TestFdsNeeded(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := c.fdsNeeded(); got != tc.want {
-			t.Errorf("%d hosts, ProxyCommand %q: fdsNeeded() = %d, want %d", tc.hosts, tc.proxy, got, tc.want)
+			t.Errorf("%d hosts, ProxyCommand %q, CloseConnections %t: fdsNeeded() = %d, want %d", tc.hosts, tc.proxy, tc.close, got, tc.want)
 		}
 		if l := c.FileLimit(); l.Need != tc.want || l.Hosts != tc.hosts {
 			t.Errorf("FileLimit() = %+v, want Need %d for %d hosts", l, tc.want, tc.hosts)

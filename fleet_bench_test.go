@@ -49,14 +49,24 @@ const (
 	// serve a fleet for BenchmarkFleet10k instead of running tests: the
 	// value is the client's authorized key.
 	fleetServerEnv = "PSSH_BENCH_FLEET_AUTHORIZED_KEY"
+	// fleetOutputEnv, set beside fleetServerEnv, makes every command of
+	// the fleet print that many bytes of stdout instead of none.
+	fleetOutputEnv = "PSSH_BENCH_FLEET_OUTPUT_BYTES"
 )
 
+// fleetPattern is what the fleet's commands print, repeated.
+var fleetPattern = []byte("0123456789abcdef")
+
 // fleetServerConfig is the configuration of every server of the fleet.
-// Commands are answered in process, as `true` would (exit 0, no output):
-// forking a shell per command would make the servers, not the client, the
-// bottleneck.
-func fleetServerConfig(key ssh.PublicKey) sshtest.Config {
-	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}, Handler: sshtest.Output(nil, nil, sshtest.Exit{})}
+// Commands are answered in process, as `true` would (exit 0, no output), or
+// with output bytes of stdout as fast as the client takes them: forking a
+// shell per command would make the servers, not the client, the bottleneck.
+func fleetServerConfig(key ssh.PublicKey, output int64) sshtest.Config {
+	h := sshtest.Output(nil, nil, sshtest.Exit{})
+	if output > 0 {
+		h = sshtest.Repeat(fleetPattern, output)
+	}
+	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}, Handler: h}
 }
 
 // fleetInfo is what the fleet's process tells the benchmark.
@@ -66,14 +76,21 @@ type fleetInfo struct {
 }
 
 // serveFleet starts the fleet, prints its fleetInfo as one JSON line, and
-// serves until stdin closes.
+// serves until stdin closes. Its commands print $fleetOutputEnv bytes.
 func serveFleet(authorizedKey string) int {
 	pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fleet, err := sshtest.NewFleet(fleetServers, fleetServerConfig(pub))
+	var output int64
+	if v := os.Getenv(fleetOutputEnv); v != "" {
+		if output, err = strconv.ParseInt(v, 10, 64); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	fleet, err := sshtest.NewFleet(fleetServers, fleetServerConfig(pub, output))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -87,11 +104,13 @@ func serveFleet(authorizedKey string) int {
 	return 0
 }
 
-// startFleetProcess starts the fleet in a child process accepting key.
-func startFleetProcess(b *testing.B, key *sshtest.Key) fleetInfo {
+// startFleetProcess starts the fleet in a child process accepting key,
+// whose commands print output bytes each.
+func startFleetProcess(b *testing.B, key *sshtest.Key, output int64) fleetInfo {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), fleetServerEnv+"="+strings.TrimSpace(string(key.AuthorizedKey())))
+	cmd.Env = append(os.Environ(), fleetServerEnv+"="+strings.TrimSpace(string(key.AuthorizedKey())),
+		fleetOutputEnv+"="+strconv.FormatInt(output, 10))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -139,21 +158,19 @@ func rss() uint64 {
 	return pages * uint64(os.Getpagesize())
 }
 
-func BenchmarkFleet10k(b *testing.B) {
-	key, err := sshtest.GenerateKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	info := startFleetProcess(b, key)
+// fleetClient returns n host entries spread over the fleet's servers, and
+// a client configuration that logs in to them with key.
+func fleetClient(b *testing.B, key *sshtest.Key, info fleetInfo, n int) ([]string, *pssh.Config) {
+	b.Helper()
 	knownHosts := filepath.Join(b.TempDir(), "known_hosts")
 	if err := os.WriteFile(knownHosts, []byte(info.KnownHosts), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	hosts := make([]string, fleetHosts)
+	hosts := make([]string, n)
 	for i := range hosts {
 		hosts[i] = info.Addrs[i%len(info.Addrs)]
 	}
-	cfg := &pssh.Config{
+	return hosts, &pssh.Config{
 		IgnoreSSHConfig: true,
 		User:            "bench",
 		Key:             key.PEM,
@@ -162,6 +179,15 @@ func BenchmarkFleet10k(b *testing.B) {
 		KnownHostsFiles: []string{knownHosts},
 		ConnectTimeout:  2 * time.Minute,
 	}
+}
+
+func BenchmarkFleet10k(b *testing.B) {
+	key, err := sshtest.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	info := startFleetProcess(b, key, 0)
+	hosts, cfg := fleetClient(b, key, info, fleetHosts)
 	ctx := context.Background()
 	for range b.N {
 		heap0, rss0, gor0 := memInUse(), rss(), runtime.NumGoroutine()

@@ -54,6 +54,9 @@ type Forward struct {
 
 	wg   sync.WaitGroup // the tunnels
 	done chan struct{}  // closed when the accept loop and every tunnel ended
+	// unuse marks the forward's use of the host's connection done (see
+	// Client.use).
+	unuse func()
 }
 
 // Addr returns the address the forward listens on: local for ForwardLocal
@@ -124,6 +127,7 @@ func (f *Forward) untrack(c net.Conn) {
 
 func (f *Forward) serve() {
 	defer close(f.done)
+	defer f.unuse()
 	defer f.wg.Wait()
 	go func() {
 		<-f.ctx.Done()
@@ -183,11 +187,12 @@ func closeWrite(c net.Conn) {
 	}
 }
 
-// start runs a forward over ln, registered with the client.
-func (c *Client) startForward(ctx context.Context, h *host, ln net.Listener, o *ForwardOptions, dial func(context.Context, net.Conn) (net.Conn, error)) (*Forward, error) {
+// start runs a forward over ln, registered with the client; unuse marks
+// its use of the host's connection done once it has stopped.
+func (c *Client) startForward(ctx context.Context, h *host, ln net.Listener, o *ForwardOptions, unuse func(), dial func(context.Context, net.Conn) (net.Conn, error)) (*Forward, error) {
 	fctx, cancel := context.WithCancel(ctx)
 	f := &Forward{host: h.name, ln: ln, dial: dial, onError: o.OnError, client: c, ctx: fctx, cancel: cancel,
-		conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+		conns: map[net.Conn]struct{}{}, done: make(chan struct{}), unuse: unuse}
 	c.mu.Lock()
 	if c.forwards == nil {
 		c.forwards = map[*Forward]struct{}{}
@@ -300,16 +305,19 @@ func (c *Client) forwardLocal(ctx context.Context, hostIndex int, local string, 
 	if err != nil {
 		return nil, err
 	}
+	unuse := c.use(h, true)
 	// Connect first, so that a host that cannot be reached fails here.
 	if _, _, err := c.dialer.connect(ctx, h); err != nil {
+		unuse()
 		return nil, err
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
+		unuse()
 		return nil, &SessionError{Host: h.name, Op: "forward", Err: err}
 	}
-	return c.startForward(ctx, h, ln, opt, func(ctx context.Context, in net.Conn) (net.Conn, error) {
+	return c.startForward(ctx, h, ln, opt, unuse, func(ctx context.Context, in net.Conn) (net.Conn, error) {
 		return dial(ctx, h, in)
 	})
 }
@@ -361,8 +369,10 @@ func (c *Client) ForwardRemote(ctx context.Context, hostIndex int, remote, local
 	if err != nil {
 		return nil, err
 	}
+	unuse := c.use(h, true)
 	client, reused, err := c.dialer.connect(ctx, h)
 	if err != nil {
+		unuse()
 		return nil, err
 	}
 	ln, err := listenRemote(ctx, client, addr, h)
@@ -370,14 +380,16 @@ func (c *Client) ForwardRemote(ctx context.Context, hostIndex int, remote, local
 		// The kept connection died since it was last used: dial anew.
 		h.conn.drop(client)
 		if client, _, err = c.dialer.connect(ctx, h); err != nil {
+			unuse()
 			return nil, err
 		}
 		ln, err = listenRemote(ctx, client, addr, h)
 	}
 	if err != nil {
+		unuse()
 		return nil, &SessionError{Host: h.name, Op: "forward", Err: fmt.Errorf("listen on %s: %w", addr, err)}
 	}
-	return c.startForward(ctx, h, ln, opt, func(ctx context.Context, in net.Conn) (net.Conn, error) {
+	return c.startForward(ctx, h, ln, opt, unuse, func(ctx context.Context, in net.Conn) (net.Conn, error) {
 		var d net.Dialer
 		ctx, cancel := context.WithTimeout(ctx, h.connectTimeout)
 		defer cancel()

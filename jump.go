@@ -58,7 +58,8 @@ func (d *dialer) jumpClient(ctx context.Context, hops []*host) (*ssh.Client, fun
 			dial, releasePrev = prev.DialContext, release
 		}
 		last := hops[len(hops)-1]
-		client, err := d.dialSSH(ctx, last, dial)
+		activity := new(sshconn.Activity)
+		client, err := d.dialSSH(ctx, last, wrapDial(dial, activity.Conn))
 		if err != nil {
 			if releasePrev != nil {
 				releasePrev()
@@ -67,7 +68,7 @@ func (d *dialer) jumpClient(ctx context.Context, hops []*host) (*ssh.Client, fun
 		}
 		stop := func() {}
 		if last.keepaliveInterval > 0 {
-			stop = sshconn.StartKeepalive(client, last.keepaliveInterval, last.keepaliveCountMax)
+			stop = sshconn.StartKeepalive(client, last.keepaliveInterval, last.keepaliveCountMax, activity)
 		}
 		return client, func() {
 			stop()

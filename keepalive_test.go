@@ -3,6 +3,8 @@ package pssh_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -106,5 +108,59 @@ func TestKeepaliveKeepsLiveConnection(t *testing.T) {
 	}
 	if fleet.Servers[0].Accepted() != 1 {
 		t.Fatalf("%d connections", fleet.Servers[0].Accepted())
+	}
+}
+
+// slowConn delivers at most 4 KiB per tick of its ticker: a slow link.
+type slowConn struct {
+	net.Conn
+	tick      *time.Ticker
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (c *slowConn) Read(p []byte) (int, error) {
+	select {
+	case <-c.tick.C:
+	case <-c.closed:
+	}
+	return c.Conn.Read(p[:min(len(p), 4<<10)])
+}
+
+func (c *slowConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed); c.tick.Stop() })
+	return c.Conn.Close()
+}
+
+// TestKeepaliveSlowLink checks that a connection still delivering output
+// is not dropped because the replies to its keepalive requests wait behind
+// that output: on a link of about 800 KB/s, a command printing 1.5 MB
+// keeps the reply to a keepalive about two seconds behind, far past 3
+// intervals of 20 ms; as OpenSSH, an interval in which anything arrived is
+// not missed. (Before, the connection was dropped: "connection lost".)
+func TestKeepaliveSlowLink(t *testing.T) {
+	fleet, cfg := testFleet(t, 1, sshtest.Faults{})
+	cfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &slowConn{Conn: c, tick: time.NewTicker(5 * time.Millisecond), closed: make(chan struct{})}, nil
+	}
+	cfg.KeepaliveInterval = 20 * time.Millisecond
+	cfg.KeepaliveCountMax = 3
+	c := newClient(t, fleet.Addrs(), cfg)
+	const size = 1_500_000
+	outs, err := c.Run(ctxT(t), fmt.Sprintf("head -c %d /dev/zero", size), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, outs[0].Stdout)
+	if err != nil || n != size {
+		t.Errorf("read %d bytes (%v), want %d", n, err, size)
+	}
+	if err := outs[0].Wait(ctxT(t)); err != nil {
+		t.Fatalf("Wait = %v, want the command's success", err)
 	}
 }

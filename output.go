@@ -58,8 +58,9 @@ type HostOutput struct {
 	finished       bool          // done is closed
 }
 
-func newHostOutput(h *host, command string, opt *Config, readTimeout time.Duration, log *hostLog) *HostOutput {
-	sopt := spool.Options{Limit: opt.OutputMemoryLimit, Dir: opt.SpillDir, Block: opt.BlockOnFullBuffer}
+// newHostOutput returns the output of a host about to run command, whose
+// streams are spooled as sopt says.
+func newHostOutput(h *host, command string, sopt spool.Options, readTimeout time.Duration, log *hostLog) *HostOutput {
 	return &HostOutput{
 		Host:    h.name,
 		Alias:   h.alias,

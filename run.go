@@ -97,9 +97,10 @@ type RunOptions struct {
 // reachable host: the commands are then running and their output streams in
 // while they run.
 //
-// Connections are opened on the first Run and kept for later ones; a
-// connection that died is opened again. At most Config.PoolSize hosts are
-// connected and started at once.
+// Connections are opened on the first Run and kept for later ones (with
+// Config.CloseConnections, closed as soon as a host is done); a connection
+// that died is opened again. At most Config.PoolSize hosts are connected
+// and started at once.
 //
 // ctx bounds the whole run: when it ends, unfinished hosts are stopped (a
 // TERM signal, then the session is closed) and get a TimeoutError or a
@@ -133,7 +134,7 @@ func (c *Client) Run(ctx context.Context, command string, opt *RunOptions) ([]*H
 	}
 	outputs := make([]*HostOutput, len(hosts))
 	for i, h := range hosts {
-		outputs[i] = newHostOutput(h, commands[h.index], &c.cfg, opt.ReadTimeout, c.hostLog)
+		outputs[i] = newHostOutput(h, commands[h.index], c.spoolOptions(), opt.ReadTimeout, c.hostLog)
 	}
 	if opt.Rollout != nil {
 		c.startRollout(ctx, hosts, outputs, opt)
@@ -208,28 +209,31 @@ func (c *Client) commands(command string, opt *RunOptions) ([]string, error) {
 // in the background.
 func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOptions, shell bool) {
 	ctx, release := c.hostContext(ctx, opt.HostTimeout)
-	started := false
-	defer func() {
-		if !started {
-			release()
-		}
-	}()
+	done := c.use(h, false)
+	// fail ends a host that did not start, its connection done with first
+	// (closed with CloseConnections) as at a command's end.
+	fail := func(err error) {
+		done()
+		release()
+		o.startFailed(err)
+	}
 	o.mu.Lock()
 	o.start = time.Now()
 	o.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		o.startFailed(&NotStartedError{Host: h.name, Err: err})
+		fail(&NotStartedError{Host: h.name, Err: err})
 		return
 	}
 	sess, client, err := c.dialer.session(ctx, h)
 	if err != nil {
-		o.startFailed(err)
+		fail(err)
 		return
 	}
-	sess.toStdout, sess.toStderr = o.Stdout.buf, o.Stderr.buf
+	detach := h.conn.attach(client, sess, o.Stdout.buf, o.Stderr.buf)
 	if err := c.startCommand(ctx, h, client, sess, o.Command, opt, shell); err != nil {
 		sess.close()
-		o.startFailed(err)
+		detach()
+		fail(err)
 		return
 	}
 	if late, ok := o.Stdin.(*lateStdin); ok {
@@ -242,14 +246,22 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 	o.mu.Unlock()
 
 	ended := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended) })
-	started = true
+	// letGo gives back what the session holds: its gate's tracking and its
+	// use of the connection (each once, whoever calls first).
+	letGo := func() {
+		detach()
+		done()
+	}
+	stop := context.AfterFunc(ctx, func() { c.interrupt(ctx, h, client, sess, o, ended, letGo) })
 	go func() {
 		defer release()
 		waitErr := sess.wait()
+		detach()
 		close(ended)
 		stop()
-		o.finish(waitErr, c.waitError(h, client, waitErr))
+		hostErr := c.waitError(h, client, waitErr)
+		letGo() // before the host is seen finished: with CloseConnections, its connection is closed by then
+		o.finish(waitErr, hostErr)
 	}()
 }
 
@@ -269,8 +281,9 @@ const (
 // connection; and if even that has not ended the session after dropGrace
 // (a server or connection stuck in ways the SSH library cannot see past,
 // or output held back by Config.BlockOnFullBuffer that no one reads), the
-// host is finished regardless, its output ending with what was received.
-func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *session, o *HostOutput, ended <-chan struct{}) {
+// host is finished regardless, its output ending with what was received,
+// letGo called first (the session's end, if it ever comes, calls it too).
+func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, sess *session, o *HostOutput, ended <-chan struct{}, letGo func()) {
 	err := ctxError(ctx, h, PhaseCommand)
 	o.setErr(err)
 	// Sending may block on a connection that does not drain: the grace
@@ -291,6 +304,7 @@ func (c *Client) interrupt(ctx context.Context, h *host, client *ssh.Client, ses
 	select {
 	case <-ended:
 	case <-t.C:
+		letGo()
 		o.finish(errNoExit, err)
 	}
 }

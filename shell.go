@@ -86,7 +86,7 @@ func (c *Client) OpenShell(ctx context.Context, opt *ShellOptions) ([]*Shell, er
 	outputs := make([]*HostOutput, len(c.hosts))
 	shells := make([]*Shell, len(c.hosts))
 	for i, h := range c.hosts {
-		outputs[i] = newHostOutput(h, "", &c.cfg, 0, c.hostLog)
+		outputs[i] = newHostOutput(h, "", c.spoolOptions(), 0, c.hostLog)
 		shells[i] = &Shell{HostOutput: outputs[i], pty: opt.UsePTY}
 	}
 	return shells, c.startAll(ctx, c.hosts, outputs, ropt, true)

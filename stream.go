@@ -14,9 +14,10 @@ import (
 //
 // It is filled as the remote command writes, whether or not anyone reads, so
 // reading never requires having waited and waiting never requires having
-// read. Unread output beyond Config.OutputMemoryLimit spills to an unlinked
-// temporary file (or, with Config.BlockOnFullBuffer, holds the remote command
-// back through the SSH window). Read it as lines with Lines or as raw bytes
+// read. Unread output beyond Config.OutputMemoryLimit, or beyond the
+// stream's part of the client's Config.OutputMemoryTotal, spills to an
+// unlinked temporary file (or, with Config.BlockOnFullBuffer, holds the
+// remote command back through the SSH window). Read it as lines with Lines or as raw bytes
 // with Read; both may be mixed and nothing is lost between them.
 //
 // A Stream is for one reader at a time.

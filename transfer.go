@@ -140,7 +140,9 @@ func (c *Client) transfer(ctx context.Context, opt *CopyOptions, local, remote s
 			return
 		}
 		p := &progress{fn: opt.Progress, host: h.name, index: i, total: -1}
+		done := c.use(h, true)
 		r.Err = fn(ctx, h, r, p)
+		done()
 		p.flush()
 		r.Elapsed = time.Since(start)
 	})

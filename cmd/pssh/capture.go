@@ -187,3 +187,27 @@ func writeJSONChunk(w io.Writer, b []byte) error {
 	_, err = w.Write(q[1 : len(q)-1])
 	return err
 }
+
+// keepDistinct keeps, for -b, one capture of each distinct output: a
+// host's stdout or stderr equal to one kept already is dropped (its spill
+// file closed) and replaced by that one, so that hosts printing the same
+// thing hold one copy, and one file, between them until the end.
+func (r *reporter) keepDistinct(res *result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.distinct == nil {
+		r.distinct = map[string]*capture{}
+	}
+	for i, c := range []**capture{&res.stdout, &res.stderr} {
+		if (*c).empty() {
+			continue
+		}
+		key := string(rune('0'+i)) + (*c).key()
+		if kept := r.distinct[key]; kept != nil {
+			(*c).discard()
+			*c = kept
+		} else {
+			r.distinct[key] = *c
+		}
+	}
+}

@@ -59,7 +59,7 @@ func runInteractive(o *runOptions, ios *ioStreams) error {
 	if o.rollout.rolling() || o.diff || o.byHost {
 		return usagef("--batch, --canary, --max-fail, --pause, --diff and -L are for one command, not --interactive")
 	}
-	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY, ownSignals: true})
+	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY, ownSignals: true, keepConnections: true})
 	if err != nil {
 		return err
 	}

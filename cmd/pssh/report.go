@@ -22,7 +22,8 @@ type reporter struct {
 	fileNames []string // -o/-e file name of each host, by index (outputNames)
 
 	mu       sync.Mutex
-	results  []*result // in order of finishing
+	results  []*result           // in order of finishing
+	distinct map[string]*capture // -b: the one capture kept of each output (see keepDistinct)
 	failed   int
 	stopTick chan struct{}
 	tickDone chan struct{}
@@ -74,6 +75,8 @@ func (r *reporter) finished(res *result) {
 	case r.o.json && r.o.diff: // once every host is numbered (finish)
 	case r.o.json:
 		r.p.writeWith(r.p.stdout, func(w io.Writer) error { return writeJSONLine(w, res) })
+	case r.o.gather && !r.o.diff && !r.o.byHost: // printed by gathered (finish)
+		r.keepDistinct(res)
 	case r.o.gather, r.o.diff, r.o.byHost:
 	default:
 		r.statusLine(n, res)

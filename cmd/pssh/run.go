@@ -192,6 +192,9 @@ type startup struct {
 	// ownSignals: the command catches Ctrl-C itself (interactive mode);
 	// SIGTERM and SIGHUP still end the session's context.
 	ownSignals bool
+	// keepConnections: the command runs several commands on the hosts
+	// (interactive mode), so their connections are kept between them.
+	keepConnections bool
 }
 
 // connect is how every command that reaches hosts starts: it loads the
@@ -218,6 +221,10 @@ func connect(o *options, s startup) (*session, error) {
 	}
 	cfg.PoolSize = s.poolSize
 	cfg.HostConfig = o.hostConfigs(hosts)
+	// One command per run: a host's connection is closed as soon as the
+	// host is done, so that -p N hosts at a time need N connections'
+	// descriptors, not one per host until the end.
+	cfg.CloseConnections = !s.keepConnections
 	if s.prepare != nil {
 		if err := s.prepare(); err != nil {
 			return nil, err
@@ -231,8 +238,12 @@ func connect(o *options, s startup) (*session, error) {
 		return nil, err
 	}
 	if l := client.FileLimit(); !l.Fits() {
-		fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
-			l.Hosts, l.Need, l.Soft, l.Hard)
+		hosts, fewer := fmt.Sprintf("%d hosts", l.Hosts), "give fewer hosts"
+		if l.AtOnce < l.Hosts {
+			hosts, fewer = fmt.Sprintf("%d hosts, %d at a time (-p),", l.Hosts, l.AtOnce), "lower -p"
+		}
+		fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %s need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or %s\n",
+			hosts, l.Need, l.Soft, l.Hard, fewer)
 	}
 	ctx, stop := interruptible(s.ownSignals)
 	ios := *s.ios

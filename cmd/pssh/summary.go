@@ -42,7 +42,7 @@ func (r *reporter) gathered() {
 				g = &group{output: o}
 				byOutput[o.key()] = g
 				groups = append(groups, g)
-			} else {
+			} else if o != g.output {
 				o.discard()
 			}
 			g.hosts = append(g.hosts, x.name)

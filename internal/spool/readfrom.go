@@ -3,20 +3,32 @@ package spool
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // minChunk is the least free space ReadFrom reads into.
 const minChunk = 512
 
+// Passing data on to the spill file: a reader that waits for data holds a
+// small buffer of its own; once it came back full, more is probably there,
+// and the rest is read into a larger one shared by every Buffer, so that
+// thousands of spilling streams that wait do not each hold the larger one.
+const (
+	waitChunk  = 2 << 10
+	spillChunk = 32 << 10
+)
+
+var spillBufs = sync.Pool{New: func() any { b := make([]byte, spillChunk); return &b }}
+
 // ReadFrom reads r to its end straight into the buffer's memory, without
 // an intermediate copy buffer: io.Copy (and so an SSH session copying a
 // channel into the Buffer) uses it. Memory grows with what arrives, from
 // nothing for a stream that stays empty, and never past the limit; past it,
-// data spills to disk through a scratch buffer (or, in blocking mode, the
-// reading waits for the reader).
+// data spills to disk (or, in blocking mode, the reading waits for the
+// reader).
 func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 	var total int64
-	var scratch []byte // for spilling and discarding
+	var small []byte // for spilling and discarding
 	for {
 		b.mu.Lock()
 		if b.done {
@@ -34,17 +46,12 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 		}
 		b.mu.Unlock()
 
-		if tail == nil { // spilling or discarding: go through scratch
-			if scratch == nil {
-				scratch = make([]byte, 32<<10)
+		if tail == nil { // spilling or discarding
+			if small == nil {
+				small = make([]byte, waitChunk)
 			}
-			n, err := r.Read(scratch)
-			if n > 0 {
-				if _, werr := b.Write(scratch[:n]); werr != nil {
-					return total, werr
-				}
-				total += int64(n)
-			}
+			n, err := b.passOn(r, small)
+			total += int64(n)
 			if err != nil {
 				return total, eofIsNil(err)
 			}
@@ -55,7 +62,7 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 		b.mu.Lock()
 		b.filling = false
 		if b.discard {
-			b.mem, b.r = nil, 0 // the reader went away: drop it all
+			b.release() // the reader went away: drop it all
 		} else {
 			b.mem = b.mem[:len(b.mem)+n]
 		}
@@ -69,6 +76,30 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 			return total, eofIsNil(err)
 		}
 	}
+}
+
+// passOn reads what r has into small, and if that fills it, the rest that
+// r has at once into a shared larger buffer, and writes it all with Write.
+func (b *Buffer) passOn(r io.Reader, small []byte) (int, error) {
+	n, err := r.Read(small)
+	if n < len(small) || err != nil {
+		if n > 0 {
+			if _, werr := b.Write(small[:n]); werr != nil {
+				return 0, werr
+			}
+		}
+		return n, err
+	}
+	bp := spillBufs.Get().(*[]byte)
+	defer spillBufs.Put(bp)
+	buf := *bp
+	copy(buf, small)
+	m, err := r.Read(buf[n:])
+	n += m
+	if _, werr := b.Write(buf[:n]); werr != nil {
+		return 0, werr
+	}
+	return n, err
 }
 
 func eofIsNil(err error) error {
@@ -85,20 +116,10 @@ func (b *Buffer) memTail() []byte {
 	if b.discard || b.f != nil {
 		return nil
 	}
-	unread := len(b.mem) - b.r
-	room := b.opt.Limit - unread
-	if room <= 0 {
+	room := b.space(minChunk)
+	if room == 0 {
 		return nil
 	}
-	if cap(b.mem)-len(b.mem) < minChunk && b.r > 0 {
-		k := copy(b.mem, b.mem[b.r:])
-		b.mem, b.r = b.mem[:k], 0
-	}
-	if free := cap(b.mem) - len(b.mem); free < minChunk && free < room {
-		grown := make([]byte, len(b.mem), min(max(2*cap(b.mem), minChunk), b.r+b.opt.Limit))
-		copy(grown, b.mem)
-		b.mem = grown
-	}
 	free := b.mem[len(b.mem):cap(b.mem)]
-	return free[:min(len(free), room)]
+	return free[:min(len(free), b.opt.Limit-(len(b.mem)-b.r))]
 }

@@ -1,16 +1,18 @@
 // Package spool holds one stream of a remote command's output between the
 // goroutine that receives it and the caller who reads it, whenever that is.
 //
-// A Buffer keeps up to a limit of unread bytes in memory. Past the limit it
-// either spills further bytes to an unlinked temporary file (the default), or,
-// in blocking mode, makes the writer wait until the reader catches up, which
-// holds the remote writer back through the SSH flow-control window.
+// A Buffer keeps up to a limit of unread bytes in memory, and no more than
+// a Budget shared with other Buffers allows. Past either it spills further
+// bytes to an unlinked temporary file (the default), or, in blocking mode,
+// makes the writer wait until the reader catches up, which holds the remote
+// writer back through the SSH flow-control window.
 package spool
 
 import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -27,11 +29,24 @@ type Options struct {
 	Limit int    // bytes kept in memory before spilling or blocking; <= 0 means 1 MiB
 	Dir   string // directory for spill files; "" means os.TempDir()
 	Block bool   // block the writer at the limit instead of spilling
+	// Budget, if not nil, is memory shared with other Buffers: memory
+	// grows only as far as it allows (a blocking Buffer may always hold
+	// blockFloor bytes, so that its writer is never stuck for good).
+	Budget *Budget
 }
+
+// Memory sizes: what a drained Buffer keeps for the next bytes when its
+// Budget is half used (more is given back), and what a blocking Buffer may
+// hold whatever its Budget says.
+const (
+	keepCap    = 64 << 10
+	blockFloor = 32 << 10
+)
 
 // Buffer is a FIFO byte buffer for one writer and one reader.
 type Buffer struct {
-	opt Options
+	opt  Options
+	held *holding // memory taken from opt.Budget; nil without one
 
 	mu     sync.Mutex
 	mem    []byte // unread bytes are mem[r:]
@@ -58,11 +73,29 @@ func New(opt Options) *Buffer {
 	if opt.Limit <= 0 {
 		opt.Limit = 1 << 20
 	}
-	return &Buffer{
+	b := &Buffer{
 		opt:      opt,
 		readable: make(chan struct{}, 1),
 		writable: make(chan struct{}, 1),
 	}
+	if opt.Budget != nil {
+		// A Buffer dropped unread gives its memory back when collected.
+		b.held = &holding{budget: opt.Budget}
+		runtime.AddCleanup(b, (*holding).giveBack, b.held)
+	}
+	return b
+}
+
+// holding is the memory a Buffer took from its Budget, apart from the
+// Buffer so that it can be given back once the Buffer is collected.
+type holding struct {
+	budget *Budget
+	n      int
+}
+
+func (h *holding) giveBack() {
+	h.budget.give(h.n)
+	h.n = 0
 }
 
 func signal(c chan struct{}) {
@@ -87,9 +120,12 @@ func (b *Buffer) Write(p []byte) (int, error) {
 			b.mu.Unlock()
 			return n, io.ErrClosedPipe
 		}
-		room := b.opt.Limit - (len(b.mem) - b.r)
-		if b.f == nil && room >= len(p) {
-			b.appendMem(p)
+		room := 0
+		if b.f == nil {
+			room = b.space(len(p))
+		}
+		if room == len(p) {
+			b.mem = append(b.mem, p...)
 			b.total += int64(len(p))
 			b.mu.Unlock()
 			signal(b.readable)
@@ -97,7 +133,7 @@ func (b *Buffer) Write(p []byte) (int, error) {
 		}
 		if b.opt.Block {
 			if room > 0 {
-				b.appendMem(p[:room])
+				b.mem = append(b.mem, p[:room]...)
 				b.total += int64(room)
 				n += room
 				p = p[room:]
@@ -128,20 +164,66 @@ func (b *Buffer) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// appendMem appends to the in-memory part, compacting consumed space first.
-func (b *Buffer) appendMem(p []byte) {
-	if b.r > 0 && len(b.mem)+len(p) > cap(b.mem) {
+// space makes room at the end of the in-memory part for up to want more
+// bytes, within the limit and the budget, compacting consumed space first
+// and growing by doubling, and returns how many fit. b.mu is held.
+func (b *Buffer) space(want int) int {
+	want = min(want, b.opt.Limit-(len(b.mem)-b.r))
+	if want <= 0 {
+		return 0
+	}
+	if cap(b.mem)-len(b.mem) >= want {
+		return want
+	}
+	b.compact()
+	if cap(b.mem)-len(b.mem) >= want {
+		return want
+	}
+	need := len(b.mem) + want // at most the limit, once compacted
+	if !b.grow(min(max(2*cap(b.mem), need, 512), b.opt.Limit)) && !b.grow(need) && b.opt.Block {
+		b.grow(min(need, blockFloor))
+	}
+	return min(want, cap(b.mem)-len(b.mem))
+}
+
+// compact moves the unread bytes to the front of mem. b.mu is held.
+func (b *Buffer) compact() {
+	if b.r > 0 {
 		k := copy(b.mem, b.mem[b.r:])
-		b.mem = b.mem[:k]
-		b.r = 0
+		b.mem, b.r = b.mem[:k], 0
 	}
-	if need := len(b.mem) + len(p); need > cap(b.mem) {
-		// Grow by doubling, but never past the limit: memory stays bounded.
-		grown := make([]byte, len(b.mem), min(max(2*cap(b.mem), need, 512), max(b.opt.Limit, need)))
-		copy(grown, b.mem)
-		b.mem = grown
+}
+
+// grow makes the capacity of mem newCap, taking what it adds from the
+// budget, and reports whether it could. b.mu is held, and mem is not being
+// filled by ReadFrom.
+func (b *Buffer) grow(newCap int) bool {
+	add := newCap - cap(b.mem)
+	if add <= 0 {
+		return true
 	}
-	b.mem = append(b.mem, p...)
+	if h := b.held; h != nil {
+		if !h.budget.take(add) {
+			if !b.opt.Block || newCap > blockFloor {
+				return false
+			}
+			h.budget.force(add)
+		}
+		h.n += add
+	}
+	grown := make([]byte, len(b.mem), newCap)
+	copy(grown, b.mem)
+	b.mem = grown
+	return true
+}
+
+// release frees mem, giving it back to the budget. b.mu is held, and mem
+// is not being filled by ReadFrom.
+func (b *Buffer) release() {
+	if b.held != nil {
+		b.held.giveBack()
+	}
+	b.mem, b.r = nil, 0
 }
 
 // CloseWithError marks the end of the stream. Readers get the buffered bytes
@@ -202,9 +284,12 @@ func (b *Buffer) tryRead(p []byte) (n int, err error, ok bool) {
 		n = copy(p, b.mem[b.r:])
 		b.r += n
 		if b.r == len(b.mem) && !b.filling {
-			b.mem, b.r = b.mem[:0], 0
-			if b.done {
-				b.mem = nil
+			// Drained: keep the memory for what comes next, unless
+			// nothing will, or others may need it.
+			if b.done || cap(b.mem) > keepCap && b.held != nil && b.held.budget.tight() {
+				b.release()
+			} else {
+				b.mem, b.r = b.mem[:0], 0
 			}
 		}
 		signal(b.writable)
@@ -272,7 +357,7 @@ func (b *Buffer) Discard() {
 	b.mu.Lock()
 	b.discard = true
 	if !b.filling {
-		b.mem, b.r = nil, 0
+		b.release()
 	} else {
 		b.r = len(b.mem) // ReadFrom owns the memory until it returns
 	}
