@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 	"time"
 )
@@ -53,9 +54,19 @@ func (c *Client) Join(ctx context.Context, outputs []*HostOutput, opt *JoinOptio
 	if d, ok := ctx.Deadline(); ok && (limit == 0 || time.Until(d) < limit) {
 		limit = time.Until(d)
 	}
+	// Every host, then, for hosts of a rollout, their batch's end report
+	// (Rollout.OnBatch), which comes after the batch's hosts finished.
+	var waits, schedules []<-chan struct{}
 	for _, o := range outputs {
+		waits = append(waits, o.done)
+		if o.scheduled != nil && !slices.Contains(schedules, o.scheduled) {
+			schedules = append(schedules, o.scheduled)
+		}
+	}
+	waits = append(waits, schedules...)
+	for _, done := range waits {
 		select {
-		case <-o.done:
+		case <-done:
 		case <-expired:
 			return joinTimeout(outputs, limit)
 		case <-ctx.Done():

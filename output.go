@@ -38,6 +38,10 @@ type HostOutput struct {
 	Stdin io.WriteCloser
 
 	done chan struct{}
+	// scheduled, for a host of a rollout, closes once the end of its
+	// batch was reported (Rollout.OnBatch returned), or once the rollout
+	// stopped before it; Join waits for it too. Nil otherwise.
+	scheduled <-chan struct{}
 
 	mu         sync.Mutex
 	err        error

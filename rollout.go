@@ -50,9 +50,10 @@ type Rollout struct {
 
 	// OnBatch, if set, is called as each batch starts and as it ends, in
 	// order, from the goroutine that schedules the rollout: the first call
-	// may come before Run returns, the last after Join returned (it is the
-	// one with Number == Of, or with Stop set). It must not block for
-	// long: the next batch waits for it.
+	// may come before Run returns; a batch's end is reported after its
+	// hosts finished but before Client.Join of any of them returns (the
+	// last report has Number == Of, or Stop set). It must not block for
+	// long: the next batch, and Join, wait for it.
 	OnBatch func(Batch)
 }
 
@@ -185,18 +186,40 @@ func (f *failures) hosts() []string {
 // startRollout prepares the outputs for hosts that start later (see
 // lateStdin) and schedules the batches in the background.
 func (c *Client) startRollout(ctx context.Context, hosts []*host, outputs []*HostOutput, opt *RunOptions) {
+	batches := opt.Rollout.plan(len(hosts))
+	reported := make([]chan struct{}, len(batches))
+	for n, batch := range batches {
+		reported[n] = make(chan struct{})
+		for _, i := range batch {
+			outputs[i].scheduled = reported[n]
+		}
+	}
 	for _, o := range outputs {
 		o.Stdin = &lateStdin{host: o.Host, ready: make(chan struct{})}
 	}
 	c.mu.Lock()
 	c.last = outputs
 	c.mu.Unlock()
-	go c.rollout(ctx, hosts, outputs, opt)
+	go func() {
+		// A batch's report is out once its end was reported; a batch
+		// never reached once the rollout stopped (its hosts then
+		// finished as not started).
+		ended := 0
+		defer func() {
+			for _, ch := range reported[ended:] {
+				close(ch)
+			}
+		}()
+		c.rollout(ctx, hosts, outputs, opt, batches, func(n int) {
+			close(reported[n])
+			ended = n + 1
+		})
+	}()
 }
 
 // rollout runs the batches of opt.Rollout one after another on the pool,
 // each host started as c.start starts any, and stops as the rollout says.
-func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutput, opt *RunOptions) {
+func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutput, opt *RunOptions, batches [][]int, reported func(n int)) {
 	r := opt.Rollout
 	fails := &failures{failed: map[int]string{}}
 	limit := r.failLimit(len(hosts))
@@ -205,7 +228,6 @@ func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutp
 	if r.Running > 0 {
 		workers = r.Running
 	}
-	batches := r.plan(len(hosts))
 	notify := func(b Batch) {
 		if r.OnBatch != nil {
 			r.OnBatch(b)
@@ -250,6 +272,9 @@ func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutp
 			b.Stop = &RolloutStopError{Reason: ErrMaxFailReached, Batch: b.Number, Limit: limit, Failed: fails.hosts()}
 		}
 		notify(b)
+		if b.Stop == nil {
+			reported(n)
+		}
 		if b.Stop != nil {
 			left := batch[handed:]
 			for _, later := range batches[n+1:] {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,5 +282,36 @@ func TestOpenSSHRollout(t *testing.T) {
 		"start 3/4 [3 4]", "end 3/4 failed 2 stop: max-fail reached"}
 	if got := log.shape(); !slices.Equal(got, want) {
 		t.Errorf("batches:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Join returns only once the end of each batch it waits for has been
+// reported, so that a summary made after Join counts every batch.
+func TestRolloutJoinAfterLastReport(t *testing.T) {
+	fleet, cfg := testFleet(t, 2, sshtest.Faults{})
+	c := newClient(t, fleet.Addrs(), cfg)
+	joining := make(chan struct{})
+	var reported atomic.Int32
+	r := &pssh.Rollout{BatchSize: 1, OnBatch: func(b pssh.Batch) {
+		if b.Ended && b.Number == b.Of {
+			<-joining // the report is still being made while Join is called
+		}
+		if b.Ended {
+			reported.Add(1)
+		}
+	}}
+	outs, err := c.Run(ctxT(t), "true", &pssh.RunOptions{Rollout: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outs {
+		<-o.Done()
+	}
+	close(joining)
+	if err := c.Join(ctxT(t), outs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := reported.Load(); got != 2 {
+		t.Errorf("Join returned with %d of 2 batch ends reported", got)
 	}
 }

@@ -334,6 +334,11 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	}
 	r.finish()
 	if tracker != nil {
+		// Every host finished; Join returns once the rollout's last
+		// batch report is in the tracker.
+		if err := s.client.Join(context.Background(), outputs, nil); err != nil {
+			return err
+		}
 		r.p.write(r.p.stderr, []byte(tracker.summary(r.byIndex())))
 	}
 	r.record(&o.groupOptions, ios.ErrOut)
