@@ -34,12 +34,15 @@ func TestClusterMatchesDirectRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opt := &pssh.RunOptions{HostTimeout: 30 * time.Second}
+			start := time.Now()
 			want := direct(t, hosts, cfg, tc.command, opt)
+			mid := time.Now()
 			run, err := c.submitter(c.key).Submit(ctxT(t), &cluster.Job{Hosts: jobHosts(hosts, ""), Command: tc.command, Options: *opt})
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := collect(t, run)
+			t.Logf("direct run %v, through the cluster %v", mid.Sub(start), time.Since(mid))
 			for i := range want {
 				if got[i] != want[i] {
 					t.Errorf("host %d:\n got %+v\nwant %+v", i, abbrev(got[i]), abbrev(want[i]))
@@ -201,7 +204,9 @@ func TestClusterNoWorker(t *testing.T) {
 func TestClusterWorkerLost(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Config{})
 	c := newCluster(t)
-	_, wnc := c.worker("w1", "default", srv.ClientConfig(), func(w *cluster.Worker) { w.Beat = 100 * time.Millisecond })
+	_, wnc := c.worker("w1", "default", srv.ClientConfig(), func(w *cluster.Worker) {
+		w.Beat, w.StopGrace = 100*time.Millisecond, 100*time.Millisecond
+	})
 	s := c.submitter(c.key)
 	s.LostAfter = time.Second
 	run, err := s.Submit(ctxT(t), &cluster.Job{Hosts: jobHosts([]string{srv.Addr}, ""), Command: "echo before; exec sleep 300"})
@@ -256,4 +261,3 @@ func abbrev(r hostResult) hostResult {
 	}
 	return r
 }
-

@@ -126,6 +126,8 @@ ahead of 3, 4 and 5.`},
 		newCmdNuke(ios, nil),
 		newCmdForward(ios, nil),
 		newCmdTestbed(ios, nil),
+		newCmdWorker(ios, nil),
+		newCmdCluster(ios, nil),
 		newCmdMan(ios),
 	)
 	// Cobra's completion and help commands, made now to word them as the

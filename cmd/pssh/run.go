@@ -36,6 +36,8 @@ type runOptions struct {
 	errDir    string // -e
 	json      bool
 	verbose   bool // -v
+
+	submitOptions // --nats and the rest
 }
 
 // Defaults, as the classic pssh CLI.
@@ -64,6 +66,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
 	addReportFlags(g, &o.json, &o.verbose)
+	addSubmitFlags(flagGroup{fs, clusterGroup}, &o.submitOptions)
 }
 
 // addReportFlags defines the flags that runs and copies report with.
@@ -237,6 +240,9 @@ func needHosts(hosts []string) error {
 
 // runCommand runs command on the hosts of o and reports as o asks.
 func runCommand(o *runOptions, command string, ios *ioStreams) error {
+	if o.urls() != "" {
+		return submitCommand(o, command, ios)
+	}
 	var input []byte
 	s, err := connect(&o.options, startup{
 		ios:       ios,
@@ -268,7 +274,26 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	}
 
 	hosts := s.hosts
-	p := newPrinter(s.ios)
+	// As the classic pssh: at most -p commands run at once, each host
+	// starting as another finishes, all on the one client.
+	return reportRun(o, s.ios, s.ctx, hosts, func(collect func(*pssh.HostOutput)) {
+		workpool.Each(len(hosts), o.par, func(i int) {
+			hopt := *ropt
+			hopt.Hosts = []int{i}
+			outputs, _ := s.client.Run(s.ctx, command, &hopt) // errors are on the output
+			go feedInput(outputs[0], input)
+			collect(outputs[0])
+		})
+	})
+}
+
+// reportRun shows a run's hosts as o asks and returns its exit status:
+// start hands each host's output, once, to collect, which returns when
+// the host has finished and been reported (a direct run calls it from
+// its pool; a run through workers as each host starts). ctx is the
+// run's: ended, the run was interrupted.
+func reportRun(o *runOptions, ios *ioStreams, ctx context.Context, hosts []string, start func(collect func(*pssh.HostOutput))) error {
+	p := newPrinter(ios)
 	if o.raw {
 		p.escOut, p.escErr = false, false
 	}
@@ -277,23 +302,15 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		r.fileNames = outputNames(hosts)
 	}
 	r.startProgress()
-	// As the classic pssh: at most -p commands run at once, each host
-	// starting as another finishes, all on the one client.
 	results := make(chan *result)
-	go workpool.Each(len(hosts), o.par, func(i int) {
-		hopt := *ropt
-		hopt.Hosts = []int{i}
-		outputs, _ := s.client.Run(s.ctx, command, &hopt) // errors are on the output
-		go feedInput(outputs[0], input)
-		results <- r.collect(outputs[0])
-	})
+	go start(func(out *pssh.HostOutput) { results <- r.collect(out) })
 	for range hosts {
 		r.finished(<-results)
 	}
 	r.p.endProgress()
-	interrupted := s.ctx.Err() != nil
+	interrupted := ctx.Err() != nil
 	if interrupted {
-		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
+		fmt.Fprintln(ios.ErrOut, interruptedText(ctx))
 	}
 	r.finish()
 	status := r.exitStatus()
