@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -103,7 +104,7 @@ func errOutcome(err error, kind pssh.FailureKind) outcome {
 			return connectFailed
 		}
 		return killed
-	case pssh.FailureInterrupted, pssh.FailureNotStarted:
+	case pssh.FailureInterrupted, pssh.FailureNotStarted, pssh.FailureWorkerLost:
 		return killed
 	case pssh.FailureTransfer, pssh.FailureCommand:
 		return nonZero
@@ -129,7 +130,13 @@ func errText(err error, kind pssh.FailureKind) string {
 		}
 		return "timed out"
 	case pssh.FailureNotStarted:
+		var nse *pssh.NotStartedError
+		if errors.As(err, &nse) && nse.Err != nil && !errors.Is(nse.Err, context.Canceled) && !errors.Is(nse.Err, context.DeadlineExceeded) {
+			return "not started: " + nse.Err.Error() // no worker took it, or one refused it
+		}
 		return "not started (interrupted)"
+	case pssh.FailureWorkerLost:
+		return "worker lost (the command's fate is unknown)"
 	case pssh.FailureInterrupted:
 		return "interrupted"
 	case pssh.FailureUnknownHost:
