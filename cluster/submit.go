@@ -122,7 +122,9 @@ type runItem struct {
 	claimed   bool   // a worker claimed it (accept seen, or its claim found)
 	worker    string // who
 	lastSeen  time.Time
-	over      bool // done, refused, abandoned or lost
+	over      bool              // done, refused, abandoned or lost
+	next      uint64            // the sequence number of the next event to apply
+	early     map[uint64]*event // events that came before their turn
 }
 
 // Submit signs job, publishes its work items and returns the run, whose
@@ -192,7 +194,7 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			if err != nil {
 				return nil, err
 			}
-			items = append(items, &runItem{hosts: part})
+			items = append(items, &runItem{hosts: part, next: 1})
 			envs = append(envs, envData)
 			subjects = append(subjects, b.work(site, r.ID))
 		}

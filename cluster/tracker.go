@@ -76,16 +76,37 @@ func (t *tracker) loop(ctx context.Context) {
 	}
 }
 
-// event applies one event.
+// event takes one event, applying it and those it was holding back in
+// sequence order; a copy is dropped.
 func (t *tracker) event(ev *event) {
 	if ev.Item < 0 || ev.Item >= len(t.items) {
 		return
 	}
 	it := t.items[ev.Item]
+	it.lastSeen = time.Now()
+	switch {
+	case ev.Seq < it.next:
+		return
+	case ev.Seq > it.next:
+		if it.early == nil {
+			it.early = map[uint64]*event{}
+		}
+		it.early[ev.Seq] = ev
+		return
+	}
+	for ev != nil {
+		it.next++
+		t.apply(it, ev)
+		ev = it.early[it.next]
+		delete(it.early, it.next)
+	}
+}
+
+// apply applies one event of it.
+func (t *tracker) apply(it *runItem, ev *event) {
 	if it.over && ev.Type != evDone {
 		return // abandoned, refused or lost: late news is not news
 	}
-	it.lastSeen = time.Now()
 	var h *relayHost
 	switch ev.Type {
 	case evStart, evOut, evErr, evEnd, evFail:

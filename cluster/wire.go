@@ -119,6 +119,7 @@ const (
 type event struct {
 	Type    string     `json:"t"`
 	Item    int        `json:"item"`
+	Seq     uint64     `json:"seq"` // 1, 2, ... within the item
 	Worker  string     `json:"worker,omitempty"`
 	Host    int        `json:"host,omitempty"` // index in the run
 	User    string     `json:"user,omitempty"`

@@ -70,7 +70,8 @@ func (w *Worker) Serve(ctx context.Context) error {
 	if w.Name == "" {
 		w.Name = defaultName()
 	}
-	js, err := jetstream.New(w.Conn, jetstream.WithPublishAsyncMaxPending(cmp.Or(w.MaxPending, DefaultMaxPending)))
+	js, err := jetstream.New(w.Conn, jetstream.WithPublishAsyncMaxPending(cmp.Or(w.MaxPending, DefaultMaxPending)),
+		jetstream.WithPublishAsyncTimeout(ackTimeout))
 	if err != nil {
 		return err
 	}
@@ -140,12 +141,12 @@ func (w *Worker) handle(ctx context.Context, b *bus, site string, msg jetstream.
 		msg.Term()
 		return
 	}
-	p := &publisher{js: b.js, subject: b.events(it.Run), worker: w.Name, item: it.Item, log: w.logf}
+	p := newPublisher(b.js, b.events(it.Run), w.Name, it.Item, cmp.Or(w.MaxPending, DefaultMaxPending), w.logf)
+	defer p.close()
 	refuse := func(reason string) {
 		w.logf("refusing item %d of run %s: %s", it.Item, it.Run, reason)
 		msg.Term()
 		p.send(ctx, event{Type: evRefuse, Reason: reason})
-		p.flush(ctx)
 	}
 	key, err := w.Trusted.open(&env)
 	switch {
@@ -180,6 +181,11 @@ func (w *Worker) handle(ctx context.Context, b *bus, site string, msg jetstream.
 		return
 	}
 	if _, err := b.claimsKV.Create(ctx, claimKey(it.Run, it.Item), []byte(w.Name)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			w.logf("claiming item %d of run %s: %v", it.Item, it.Run, err)
+			msg.NakWithDelay(time.Second) // the bus faltered: another try
+			return
+		}
 		// Claimed before: a replay, a redelivery, or given up by the
 		// submitter. Never run twice.
 		w.logf("not running item %d of run %s: already claimed (%v)", it.Item, it.Run, err)
@@ -190,15 +196,18 @@ func (w *Worker) handle(ctx context.Context, b *bus, site string, msg jetstream.
 	p.send(ctx, event{Type: evAccept})
 	w.run(ctx, itemCtx, p, &it)
 	p.send(ctx, event{Type: evDone})
-	p.flush(ctx)
 }
 
 // run runs an item's hosts, reporting each, with a heartbeat meanwhile.
 // ctx bounds the publishing; itemCtx the run.
 func (w *Worker) run(ctx, itemCtx context.Context, p *publisher, it *item) {
 	beatDone := make(chan struct{})
-	defer close(beatDone)
-	go func() {
+	var beating sync.WaitGroup
+	defer func() {
+		close(beatDone)
+		beating.Wait() // no beat after the item's last event
+	}()
+	beating.Go(func() {
 		t := time.NewTicker(cmp.Or(w.Beat, DefaultBeat))
 		defer t.Stop()
 		for {
@@ -209,7 +218,7 @@ func (w *Worker) run(ctx, itemCtx context.Context, p *publisher, it *item) {
 				return
 			}
 		}
-	}()
+	})
 
 	cfg := &pssh.Config{}
 	if w.Config != nil {
@@ -286,46 +295,113 @@ func (w *Worker) report(ctx context.Context, p *publisher, index int, o *pssh.Ho
 	p.send(ctx, ev)
 }
 
-// publisher publishes one item's events, asynchronously, in order.
+// publisher publishes one item's events, asynchronously, in order: each
+// carries the item's next sequence number, and its message id lets
+// JetStream drop a copy. An event whose publication fails (a NATS node
+// lost, a stream leader changing) is published again, and the submitter
+// puts events back in sequence order.
 type publisher struct {
 	js      jetstream.JetStream
 	subject string
 	worker  string
 	item    int
 	log     func(string, ...any)
+
+	mu    sync.Mutex
+	seq   uint64
+	acks  chan pending
+	acked chan struct{} // closed when every ack has been awaited
+}
+
+// pending is an event published and not yet acknowledged.
+type pending struct {
+	msg *nats.Msg
+	ack jetstream.PubAckFuture
+}
+
+// An event not acknowledged within ackTimeout is published again, for
+// republishFor at most, unless the connection is closed for good.
+const (
+	ackTimeout   = 10 * time.Second
+	republishFor = time.Minute
+)
+
+func newPublisher(js jetstream.JetStream, subject, worker string, item, maxPending int, log func(string, ...any)) *publisher {
+	p := &publisher{js: js, subject: subject, worker: worker, item: item, log: log,
+		acks: make(chan pending, maxPending), acked: make(chan struct{})}
+	go p.await()
+	return p
 }
 
 // send publishes ev, waiting while too many events are unacknowledged;
 // it gives up when ctx ends.
 func (p *publisher) send(ctx context.Context, ev event) {
-	ev.Item, ev.Worker = p.item, p.worker
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	ev.Item, ev.Worker, ev.Seq = p.item, p.worker, p.seq
 	data, err := json.Marshal(ev)
 	if err != nil {
 		p.log("event: %v", err)
 		return
 	}
+	msg := &nats.Msg{Subject: p.subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%d.%d", p.subject, p.item, p.seq))
 	for {
-		_, err := p.js.PublishAsync(p.subject, data)
+		ack, err := p.js.PublishMsgAsync(msg)
 		if err == nil {
+			p.acks <- pending{msg, ack}
 			return
 		}
-		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			p.log("publishing an event of item %d: %v", p.item, err)
 			return
+		}
+		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+			sleep(ctx, 100*time.Millisecond)
 		}
 	}
 }
 
-// flush waits until every event published was acknowledged, at most 30s.
-func (p *publisher) flush(ctx context.Context) {
-	t := time.NewTimer(30 * time.Second)
-	defer t.Stop()
-	select {
-	case <-p.js.PublishAsyncComplete():
-	case <-t.C:
-		p.log("events of item %d not acknowledged after 30s", p.item)
-	case <-ctx.Done():
+// await checks each event's acknowledgement, publishing again those that
+// failed.
+func (p *publisher) await() {
+	defer close(p.acked)
+	for pe := range p.acks {
+		select {
+		case <-pe.ack.Ok():
+			continue
+		case err := <-pe.ack.Err():
+			p.republish(pe.msg, err)
+		}
 	}
+}
+
+// republish publishes msg again until it is stored, for republishFor.
+func (p *publisher) republish(msg *nats.Msg, cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), republishFor)
+	defer cancel()
+	for {
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := p.js.PublishMsg(actx, msg)
+		acancel()
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil || p.js.Conn().IsClosed() {
+			p.log("an event of item %d lost: %v (first: %v)", p.item, err, cause)
+			return
+		}
+		sleep(ctx, 200*time.Millisecond)
+	}
+}
+
+// close waits until every event was acknowledged (or given up on).
+func (p *publisher) close() {
+	p.mu.Lock()
+	close(p.acks)
+	p.mu.Unlock()
+	<-p.acked
 }
 
 func (w *Worker) logf(format string, args ...any) {
