@@ -322,7 +322,7 @@ type pending struct {
 // An event not acknowledged within ackTimeout is published again, for
 // republishFor at most, unless the connection is closed for good.
 const (
-	ackTimeout   = 10 * time.Second
+	ackTimeout   = 3 * time.Second
 	republishFor = time.Minute
 )
 
