@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -266,4 +268,44 @@ func abbrev(r hostResult) hostResult {
 		}
 	}
 	return r
+}
+
+// A worker told to stop (SIGTERM) takes no more runs, but finishes and
+// reports the hosts it started.
+func TestWorkerStopFinishesRunning(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Config{})
+	c := newCluster(t)
+	stop, _ := c.worker("w1", "default", srv.ClientConfig(), nil)
+	gate := filepath.Join(t.TempDir(), "gate")
+	command := fmt.Sprintf(`echo started; while [ ! -e %s ]; do sleep 0.05; done; echo finished`, gate)
+	s := c.submitter(c.key)
+	run, err := s.Submit(ctxT(t), &cluster.Job{Hosts: jobHosts([]string{srv.Addr}, ""), Command: command})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out *pssh.HostOutput
+	for o := range run.Outputs() {
+		out = o
+	}
+	if line, _ := firstLine(out); line != "started" {
+		t.Fatalf("first line %q", line)
+	}
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	<-stopped
+	r := result(t, out)
+	if r.Stdout != "finished\n" || r.Kind != pssh.NoFailure {
+		t.Errorf("the running host: %+v, want finished", r)
+	}
+	s.StartTimeout = 500 * time.Millisecond
+	run, err = s.Submit(ctxT(t), &cluster.Job{Hosts: jobHosts([]string{srv.Addr}, ""), Command: "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collect(t, run); got[0].Kind != pssh.FailureNotStarted {
+		t.Errorf("a run after the stop: %+v, want not started", got[0])
+	}
 }
