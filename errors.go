@@ -2,6 +2,7 @@ package pssh
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -591,3 +592,43 @@ func (e *RolloutStopError) Error() string {
 }
 
 func (e *RolloutStopError) Unwrap() error { return e.Reason }
+// RemoteError is a host's error as a worker of package cluster reported it:
+// the host ran on another machine, and its error came back as its text and
+// classification. Classify returns Kind. The types whose fields a caller
+// acts on (*TimeoutError, *ConnectionError, *SessionError,
+// *NotStartedError, ...) come back as themselves, wrapping a RemoteError as
+// their cause.
+type RemoteError struct {
+	Host    string      // the host as given
+	Kind    FailureKind // Classify's kind of the error on the worker
+	Errno   uintptr     // the system error number the error wrapped (ECONNREFUSED...), 0 if none
+	Message string      // the error's text on the worker
+}
+
+func (e *RemoteError) Error() string { return e.Message }
+
+// Is matches the system error the worker's error wrapped (errors.Is(err,
+// syscall.ECONNREFUSED)), and context.Canceled for an interrupted host.
+func (e *RemoteError) Is(target error) bool {
+	if errno, ok := target.(syscall.Errno); ok {
+		return e.Errno != 0 && uintptr(errno) == e.Errno
+	}
+	return target == context.Canceled && e.Kind == FailureInterrupted
+}
+
+// WorkerLostError is the error of a host whose worker (package cluster)
+// went silent after starting it: the worker died, or lost the bus, while
+// the command ran. Whether the command ran to its end is unknown; the
+// output received before is kept. The host is not run again.
+type WorkerLostError struct {
+	Host   string // the host as given
+	Worker string // the worker's name
+}
+
+func (e *WorkerLostError) Error() string {
+	return fmt.Sprintf("%s: worker %s was lost while the command ran (its fate is unknown)", e.Host, e.Worker)
+}
+
+// ErrNoWorker is wrapped by the NotStartedError of a host that no worker
+// of its site took up in time (package cluster, Options.StartTimeout).
+var ErrNoWorker = errors.New("no worker of the host's site took the run")

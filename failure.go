@@ -26,6 +26,7 @@ const (
 	FailureTransfer                          // a file could not be copied (*TransferError)
 	FailureCommand                           // the command exited non-zero or was killed by a signal (HostOutput.Failure only)
 	FailureOther                             // an error of none of these kinds
+	FailureWorkerLost                        // the worker running the host was lost; the command's fate is unknown (*WorkerLostError)
 )
 
 var failureNames = [...]string{
@@ -41,6 +42,7 @@ var failureNames = [...]string{
 	FailureTransfer:       "transfer",
 	FailureCommand:        "command",
 	FailureOther:          "other",
+	FailureWorkerLost:     "worker_lost",
 }
 
 // String returns the kind's name in snake case, e.g. "host_key": stable,
@@ -72,6 +74,8 @@ func Classify(err error) FailureKind {
 		ee  *EnvError
 		re  *RequestError
 		cmd *CommandError
+		wl  *WorkerLostError
+		rem *RemoteError
 	)
 	switch {
 	case errors.As(err, &tr):
@@ -83,6 +87,8 @@ func Classify(err error) FailureKind {
 		return FailureTimeout
 	case errors.As(err, &nse):
 		return FailureNotStarted
+	case errors.As(err, &wl):
+		return FailureWorkerLost
 	case errors.As(err, &ue):
 		return FailureUnknownHost
 	case errors.As(err, &ae):
@@ -97,6 +103,8 @@ func Classify(err error) FailureKind {
 		return FailureSession
 	case errors.Is(err, context.DeadlineExceeded):
 		return FailureTimeout
+	case errors.As(err, &rem):
+		return rem.Kind
 	}
 	return FailureOther
 }

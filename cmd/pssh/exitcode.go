@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -111,7 +112,7 @@ func errOutcome(err error, kind pssh.FailureKind) outcome {
 			return stopped
 		}
 		return killed
-	case pssh.FailureInterrupted:
+	case pssh.FailureInterrupted, pssh.FailureWorkerLost:
 		return killed
 	case pssh.FailureTransfer, pssh.FailureCommand:
 		return nonZero
@@ -141,7 +142,13 @@ func errText(err error, kind pssh.FailureKind) string {
 		if errors.As(err, &stop) {
 			return fmt.Sprintf("not started (%v)", stop.Reason)
 		}
+		var nse *pssh.NotStartedError
+		if errors.As(err, &nse) && nse.Err != nil && !errors.Is(nse.Err, context.Canceled) && !errors.Is(nse.Err, context.DeadlineExceeded) {
+			return "not started: " + nse.Err.Error() // no worker took it, or one refused it
+		}
 		return "not started (interrupted)"
+	case pssh.FailureWorkerLost:
+		return "worker lost (the command's fate is unknown)"
 	case pssh.FailureInterrupted:
 		return "interrupted"
 	case pssh.FailureUnknownHost:

@@ -31,6 +31,7 @@ var (
 	copyingGroup    = &helpGroup{key: "copying", title: "Copying"}
 	forwardingGroup = &helpGroup{key: "forwarding", title: "Forwarding"}
 	testbedGroup    = &helpGroup{key: "testbed", title: "Testbed"}
+	clusterGroup    = &helpGroup{key: "cluster", title: "Cluster (workers on NATS)"}
 	runOutputGroup  = &helpGroup{key: "run-output", title: "Output",
 		before: "(default)               one line per host as it finishes:\n" +
 			"                        [3] 12:01:02 [SUCCESS] web03\n" +
@@ -45,7 +46,7 @@ var (
 	otherGroup = &helpGroup{key: "other", title: "Other"}
 
 	helpGroups = []*helpGroup{hostsGroup, connectionGroup, runningGroup, copyingGroup, forwardingGroup,
-		testbedGroup, runOutputGroup, copyOutputGroup, otherGroup}
+		testbedGroup, clusterGroup, runOutputGroup, copyOutputGroup, otherGroup}
 )
 
 // afterAnnotation is the command annotation holding what its help shows

@@ -142,6 +142,8 @@ ahead of 6, 3, 4 and 5.`},
 		newCmdForward(ios, nil),
 		newCmdGroups(ios, nil),
 		newCmdTestbed(ios, nil),
+		newCmdWorker(ios, nil),
+		newCmdCluster(ios, nil),
 		newCmdMan(ios),
 	)
 	// Cobra's completion and help commands, made now to word them as the

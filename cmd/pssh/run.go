@@ -39,8 +39,9 @@ type runOptions struct {
 	json      bool
 	verbose   bool // -v
 
-	rollout rolloutOptions // --batch, --canary, --max-fail, --pause (rollout.go)
-	diff    bool           // --diff (diff.go)
+	rollout       rolloutOptions // --batch, --canary, --max-fail, --pause (rollout.go)
+	diff          bool           // --diff (diff.go)
+	submitOptions                // --nats and the rest (submit.go)
 }
 
 // Defaults, as the classic pssh CLI.
@@ -72,6 +73,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
 	addReportFlags(g, &o.json, &o.verbose)
 	addRolloutFlags(fs, &o.rollout)
+	addSubmitFlags(flagGroup{fs, clusterGroup}, &o.submitOptions)
 }
 
 // addReportFlags defines the flags that runs and copies report with.
@@ -264,6 +266,9 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	if o.gatherAll {
 		o.gather = true // -B is -b, stderr and all
 	}
+	if o.urls() != "" {
+		return submitCommand(o, command, ios)
+	}
 	var input []byte
 	s, err := connect(&o.options, startup{
 		ios:       ios,
@@ -295,15 +300,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 		NodeEnv:          true, // PSSH_NODENUM and PSSH_HOST, as the classic pssh
 	}
 
-	hosts := s.hosts
-	p := newPrinter(s.ios)
-	if o.raw {
-		p.escOut, p.escErr = false, false
-	}
-	r := newReporter(o, p, len(hosts))
-	if o.outDir != "" || o.errDir != "" {
-		r.fileNames = outputNames(hosts)
-	}
+	p := runPrinter(o, s.ios)
 	var tracker *rolloutTracker
 	if o.rollout.rolling() {
 		tracker = &rolloutTracker{p: p, quiet: o.json}
@@ -316,32 +313,63 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	if err != nil {
 		return err
 	}
-	r.startProgress()
-	// The hosts start in order, at most -p at once: -p collectors taking
-	// them in order drain every running host.
-	results := make(chan *result)
-	go workpool.Each(len(outputs), o.par, func(i int) {
-		go feedInput(outputs[i], input)
-		results <- r.collect(outputs[i])
+	return reportRun(o, p, s.ctx, s.hosts, tracker, func(collect func(*pssh.HostOutput)) {
+		// The hosts start in order, at most -p at once: -p collectors
+		// taking them in order drain every running host.
+		workpool.Each(len(outputs), o.par, func(i int) {
+			go feedInput(outputs[i], input)
+			collect(outputs[i])
+		})
+		if tracker != nil {
+			// Every host finished; Join returns once the rollout's
+			// last batch report is in the tracker.
+			s.client.Join(context.Background(), outputs, nil)
+		}
 	})
+}
+
+// runPrinter is the printer of a run's views: escaped on a terminal
+// unless --raw.
+func runPrinter(o *runOptions, ios *ioStreams) *printer {
+	p := newPrinter(ios)
+	if o.raw {
+		p.escOut, p.escErr = false, false
+	}
+	return p
+}
+
+// reportRun shows a run's hosts with p as o asks and returns its exit
+// status: start hands each host's output, once, to collect, which returns
+// when the host has finished and been reported (a direct run calls it
+// from its pool; a run through workers as each host starts); the summary
+// is written once start has returned too. ctx is the run's: ended, the
+// run was interrupted. tracker, if not nil, follows a rollout's batches.
+func reportRun(o *runOptions, p *printer, ctx context.Context, hosts []string, tracker *rolloutTracker, start func(collect func(*pssh.HostOutput))) error {
+	r := newReporter(o, p, len(hosts))
+	if o.outDir != "" || o.errDir != "" {
+		r.fileNames = outputNames(hosts)
+	}
+	r.startProgress()
+	results := make(chan *result)
+	started := make(chan struct{})
+	go func() {
+		defer close(started)
+		start(func(out *pssh.HostOutput) { results <- r.collect(out) })
+	}()
 	for range hosts {
 		r.finished(<-results)
 	}
+	<-started
 	r.p.endProgress()
-	interrupted := s.ctx.Err() != nil
+	interrupted := ctx.Err() != nil
 	if interrupted {
-		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
+		fmt.Fprintln(p.stderr, interruptedText(ctx))
 	}
 	r.finish()
 	if tracker != nil {
-		// Every host finished; Join returns once the rollout's last
-		// batch report is in the tracker.
-		if err := s.client.Join(context.Background(), outputs, nil); err != nil {
-			return err
-		}
 		r.p.write(r.p.stderr, []byte(tracker.summary(r.byIndex())))
 	}
-	r.record(&o.groupOptions, ios.ErrOut)
+	r.record(&o.groupOptions, p.stderr)
 	status := r.exitStatus()
 	if interrupted && status == exitOK {
 		status = exitKilled

@@ -1,0 +1,81 @@
+// Package cluster runs pssh commands through workers on NATS JetStream:
+// a submitter hands a run to the workers of each host's site, and gets
+// back, for every host, a *pssh.HostOutput that reads, waits and
+// classifies exactly as one of a direct Client.Run.
+//
+// # Pieces
+//
+// A [Worker] serves one site: it runs on a machine that can reach the
+// site's hosts, with that machine's own SSH setup (agent, keys,
+// ~/.ssh/config, known_hosts). No SSH credential travels over NATS. It
+// takes work items of its site, runs their hosts with the library (a
+// pssh.Client, at most Worker.Par commands at once, RunOptions.HostTimeout
+// as in a direct run) and streams each host's events back.
+//
+// A [Submitter] signs a [Job] with its ed25519 key, splits it into work
+// items per site (Submitter.ItemHosts hosts at most per item, so that
+// several workers of a site share a large site), publishes them and
+// returns a [Run]. Run.Outputs yields each host's output as the host starts
+// or fails; the outputs are filled by pssh.Relay from the events, so the
+// pssh command line shows them with its own views and exit statuses.
+//
+// [StartLocal] starts an embedded NATS server with JetStream on 127.0.0.1
+// with generated credentials: "pssh cluster up".
+//
+// # Subjects and streams
+//
+// With the default prefix "pssh":
+//
+//	pssh_WORK     stream, work-queue retention, subjects pssh.work.>
+//	              an item of run R for site S is published on pssh.work.S.R;
+//	              the workers of site S share the durable consumer "site_S"
+//	pssh_EVENTS   stream, limits retention (Submitter.EventsMaxAge), subjects pssh.ev.>
+//	              every event of run R is published on pssh.ev.R; the
+//	              submitter reads them with an ordered consumer
+//	pssh_runs     key-value bucket: key "R.N" claims item N of run R, by a
+//	              worker (its name) or by the submitter giving up on it
+//	              ("abandoned"); whoever creates the key first wins
+//	pssh.cancel.R core NATS subject: cancel run R (Ctrl-C, a cancelled
+//	              context); the submitter also purges R's unclaimed items
+//
+// Events are JSON objects: "accept" (a worker claimed an item), "start"
+// (a host's command started: user, address, exact command), "out" and
+// "err" (a chunk of stdout or stderr, at most ChunkSize bytes, well within
+// NATS's payload limit), "end" (exit status, signal, typed error), "fail"
+// (the host never started, typed error), "beat" (the worker is alive, every
+// Worker.Beat), "refuse" (the item was not run, and why) and "done" (every
+// host of the item has ended). A worker publishes asynchronously with at
+// most Worker.MaxPending messages in flight: a slow bus holds its readers
+// back, and the host's output buffers (and spills) in the worker as in a
+// local run.
+//
+// A host's error travels as its text, its pssh.FailureKind and the fields
+// callers act on (timeout phase, session step, system error number); the
+// submitter rebuilds the library's type (*pssh.TimeoutError,
+// *pssh.ConnectionError, ...) around a *pssh.RemoteError, so Classify and
+// errors.As answer as for a local host.
+//
+// # Security
+//
+// A Job is signed: the signature (ed25519, over the exact JSON of each
+// work item) covers the run id, the item number, the site, the command, the
+// hosts, the options, the standard input and the time of submission. A
+// worker runs only items signed by a key of its trusted-submitters file
+// (one public key a line, in authorized_keys format) and refuses, with a
+// "refuse" event, anything else. A replayed item finds its key in pssh_runs
+// taken and is refused; items older than MaxItemAge are refused, and the
+// bucket keeps keys longer than that. Jobs carry no secrets: there is no
+// password, agent forwarding or key in a Job, and the command line refuses
+// -A and password authentication with --nats.
+//
+// # Faults
+//
+// Each host ends exactly once in a Run. An item no worker claims within
+// Submitter.StartTimeout is claimed by the submitter as abandoned and its
+// hosts end with a *pssh.NotStartedError wrapping pssh.ErrNoWorker. A
+// worker silent for Submitter.LostAfter after claiming an item loses its
+// unfinished hosts: those that started end with a *pssh.WorkerLostError
+// (fate unknown, the output received kept), the others with a
+// *pssh.NotStartedError wrapping it. A command is never run twice: an item
+// is claimed once, and a lost worker's hosts are not run again.
+package cluster

@@ -1,0 +1,243 @@
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh"
+)
+
+// Submitter defaults.
+const (
+	DefaultItemHosts    = 256
+	DefaultStartTimeout = 60 * time.Second
+	DefaultLostAfter    = 10 * time.Second
+	DefaultCancelGrace  = 10 * time.Second
+)
+
+// Submitter hands runs to the workers: see the package doc. Conn and Key
+// are required; the rest has working defaults.
+type Submitter struct {
+	Conn *nats.Conn // the connection to the NATS server or cluster
+	Key  ssh.Signer // the submitter's ed25519 key (LoadOrCreateKey)
+	// Config buffers the relayed outputs (OutputMemoryLimit, SpillDir,
+	// BlockOnFullBuffer); nil: the defaults.
+	Config   *pssh.Config
+	Prefix   string // the cluster's prefix; default "pssh"
+	Replicas int    // copies of the streams, if Submit makes them; default 1
+
+	ItemHosts int // hosts per work item at most; default 256
+	// StartTimeout is how long an item may wait for a worker of its site
+	// before its hosts end with a NotStartedError wrapping
+	// pssh.ErrNoWorker. Default 60s.
+	StartTimeout time.Duration
+	// LostAfter is how long a worker running an item may stay silent
+	// before its unfinished hosts end with a WorkerLostError (started) or
+	// a NotStartedError (not started). Default 10s: ten missed beats.
+	LostAfter time.Duration
+	// CancelGrace is how long, once the run is cancelled, the workers have
+	// to report their interrupted hosts. Default 10s.
+	CancelGrace time.Duration
+}
+
+// Host is a host of a Job and its site.
+type Host struct {
+	Name string // as in a host list: [user@]host[:port]
+	Site string // default "default"
+}
+
+// Job is a run to submit: a command, its hosts, and how to run it.
+type Job struct {
+	Hosts   []Host
+	Command string
+	// Options are those of a direct run; HostArgs and Hosts are not
+	// supported, ContinueOnErrors is implied.
+	Options pssh.RunOptions
+	User    string // login user on every host (the worker's Config.User)
+	Port    int    // port of every host (the worker's Config.Port)
+	Input   []byte // standard input of every host's command
+}
+
+// Run is a submitted run. Each of its hosts ends exactly once.
+type Run struct {
+	ID string
+
+	hosts   []*relayHost
+	outputs chan *pssh.HostOutput
+	done    chan struct{}
+	err     error // set before done closes
+}
+
+// Len returns how many hosts the run has.
+func (r *Run) Len() int { return len(r.hosts) }
+
+// Outputs yields each host's output once, as the host starts or fails:
+// read it as an output of pssh.Client.Run. The iteration ends when every
+// host has been yielded.
+func (r *Run) Outputs() iter.Seq[*pssh.HostOutput] {
+	return func(yield func(*pssh.HostOutput) bool) {
+		for range r.hosts {
+			if !yield(<-r.outputs) {
+				return
+			}
+		}
+	}
+}
+
+// Wait waits until every host has ended, and returns the run's own
+// failure (the bus lost), if any: the hosts' errors are on their outputs.
+func (r *Run) Wait(ctx context.Context) error {
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// relayHost is a host of a run on the submitter's side.
+type relayHost struct {
+	name    string
+	item    int
+	relay   *pssh.Relay
+	yielded bool
+	started bool
+}
+
+// runItem is a work item on the submitter's side.
+type runItem struct {
+	hosts     []int
+	published time.Time
+	claimed   bool   // a worker claimed it (accept seen, or its claim found)
+	worker    string // who
+	lastSeen  time.Time
+	over      bool              // done, refused, abandoned or lost
+	next      uint64            // the sequence number of the next event to apply
+	early     map[uint64]*event // events that came before their turn
+}
+
+// Submit signs job, publishes its work items and returns the run, whose
+// outputs fill as the workers report. When ctx ends, the run is cancelled:
+// items not yet claimed are withdrawn, and the workers interrupt the hosts
+// they run (as a direct run's context does).
+func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
+	if len(job.Hosts) == 0 {
+		return nil, errors.New("cluster: a job without hosts")
+	}
+	if job.Options.HostArgs != nil || job.Options.Hosts != nil {
+		return nil, errors.New("cluster: RunOptions.HostArgs and Hosts are not supported")
+	}
+	if s.Key == nil || s.Conn == nil {
+		return nil, errors.New("cluster: Submitter.Conn and Key are required")
+	}
+	js, err := jetstream.New(s.Conn)
+	if err != nil {
+		return nil, err
+	}
+	b, err := openBus(ctx, js, s.Prefix, s.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	var id [16]byte
+	rand.Read(id[:])
+	r := &Run{ID: hex.EncodeToString(id[:]), outputs: make(chan *pssh.HostOutput, len(job.Hosts)), done: make(chan struct{})}
+
+	// The hosts by site, in host-list order, in items of ItemHosts.
+	bySite := map[string][]int{}
+	var sites []string
+	for i, h := range job.Hosts {
+		site := cmp.Or(h.Site, DefaultSite)
+		if err := CheckSite(site); err != nil {
+			return nil, fmt.Errorf("host %s: %w", h.Name, err)
+		}
+		if bySite[site] == nil {
+			sites = append(sites, site)
+		}
+		bySite[site] = append(bySite[site], i)
+		r.hosts = append(r.hosts, &relayHost{name: h.Name, relay: pssh.NewRelay(h.Name, i, s.Config)})
+	}
+	per := cmp.Or(s.ItemHosts, DefaultItemHosts)
+	opt := wireOptions(job)
+	created := time.Now().UTC()
+	var items []*runItem
+	var envs [][]byte
+	var subjects []string
+	for _, site := range sites {
+		idx := bySite[site]
+		for start := 0; start < len(idx); start += per {
+			part := idx[start:min(start+per, len(idx))]
+			it := item{Run: r.ID, Item: len(items), Site: site, Created: created, Command: job.Command, Options: opt, Input: job.Input}
+			for _, i := range part {
+				it.Hosts = append(it.Hosts, itemHost{Index: i, Host: job.Hosts[i].Name})
+				r.hosts[i].item = it.Item
+			}
+			data, err := json.Marshal(&it)
+			if err != nil {
+				return nil, err
+			}
+			env, err := seal(s.Key, data)
+			if err != nil {
+				return nil, fmt.Errorf("signing the run: %w", err)
+			}
+			envData, err := json.Marshal(env)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, &runItem{hosts: part, next: 1})
+			envs = append(envs, envData)
+			subjects = append(subjects, b.work(site, r.ID))
+		}
+	}
+
+	// Listen before publishing: the events stream keeps everything, and
+	// an ordered consumer delivers it in order from the start.
+	cons, err := js.OrderedConsumer(ctx, b.eventStream(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.events(r.ID)}})
+	if err != nil {
+		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
+	}
+	msgs, err := cons.Messages()
+	if err != nil {
+		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
+	}
+	for i, data := range envs {
+		if _, err := js.Publish(ctx, subjects[i], data); err != nil {
+			msgs.Stop()
+			s.withdraw(b, r.ID, items)
+			return nil, fmt.Errorf("publishing run %s: %w", r.ID, err)
+		}
+		items[i].published = time.Now()
+	}
+	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs}
+	go t.loop(ctx)
+	return r, nil
+}
+
+// wireOptions are the options a job's items carry.
+func wireOptions(job *Job) options {
+	o := job.Options
+	return options{
+		User: job.User, Port: job.Port,
+		Sudo: o.Sudo, SudoUser: o.User, Shell: o.Shell,
+		PTY: o.UsePTY, Term: o.Term, Width: o.Width, Height: o.Height,
+		Env: o.Env, IgnoreRefusedEnv: o.IgnoreRefusedEnv,
+		HostTimeout: o.HostTimeout, ReadTimeout: o.ReadTimeout,
+	}
+}
+
+// withdraw removes a run's unclaimed items from the work stream.
+func (s *Submitter) withdraw(b *bus, run string, _ []*runItem) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	b.workS.Purge(ctx, jetstream.WithPurgeSubject(b.runWork(run)))
+}

@@ -1,0 +1,269 @@
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gopssh/pssh"
+)
+
+// tickEvery is how often the tracker looks for items unclaimed, workers
+// lost and a cancel's grace passed.
+const tickEvery = 250 * time.Millisecond
+
+// tracker turns a run's events into its hosts' outputs, and ends the hosts
+// that no event will end: items no worker claims, workers lost, a cancel
+// no worker answers.
+type tracker struct {
+	s     *Submitter
+	b     *bus
+	run   *Run
+	items []*runItem
+	msgs  jetstream.MessagesContext
+	left  int // hosts not ended
+
+	cancelled   bool
+	cancelUntil time.Time
+	cancelCause error
+}
+
+// loop runs until every host has ended.
+func (t *tracker) loop(ctx context.Context) {
+	defer close(t.run.done)
+	defer t.msgs.Stop()
+	t.left = len(t.run.hosts)
+	events := make(chan jetstream.Msg, 64)
+	go func() {
+		defer close(events)
+		for {
+			m, err := t.msgs.Next()
+			if err != nil {
+				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					t.run.err = fmt.Errorf("events of run %s: %w", t.run.ID, err)
+				}
+				return
+			}
+			events <- m
+		}
+	}()
+	tick := time.NewTicker(tickEvery)
+	defer tick.Stop()
+	ctxDone := ctx.Done()
+	for t.left > 0 {
+		select {
+		case m, ok := <-events:
+			if !ok {
+				// The bus is gone: every host left ends, its fate unknown.
+				t.endAll(func(h *relayHost) error { return &pssh.WorkerLostError{Host: h.name, Worker: "?"} })
+				continue
+			}
+			var ev event
+			if err := json.Unmarshal(m.Data(), &ev); err == nil {
+				t.event(&ev)
+			}
+		case <-ctxDone:
+			ctxDone = nil
+			t.cancel(context.Cause(ctx))
+		case now := <-tick.C:
+			t.check(now)
+		}
+	}
+}
+
+// event takes one event, applying it and those it was holding back in
+// sequence order; a copy is dropped.
+func (t *tracker) event(ev *event) {
+	if ev.Item < 0 || ev.Item >= len(t.items) {
+		return
+	}
+	it := t.items[ev.Item]
+	it.lastSeen = time.Now()
+	switch {
+	case ev.Seq < it.next:
+		return
+	case ev.Seq > it.next:
+		if it.early == nil {
+			it.early = map[uint64]*event{}
+		}
+		it.early[ev.Seq] = ev
+		return
+	}
+	for ev != nil {
+		it.next++
+		t.apply(it, ev)
+		ev = it.early[it.next]
+		delete(it.early, it.next)
+	}
+}
+
+// apply applies one event of it.
+func (t *tracker) apply(it *runItem, ev *event) {
+	if it.over && ev.Type != evDone {
+		return // abandoned, refused or lost: late news is not news
+	}
+	var h *relayHost
+	switch ev.Type {
+	case evStart, evOut, evErr, evEnd, evFail:
+		if ev.Host < 0 || ev.Host >= len(t.run.hosts) || t.run.hosts[ev.Host].item != ev.Item || t.run.hosts[ev.Host].relay.Ended() {
+			return
+		}
+		h = t.run.hosts[ev.Host]
+	}
+	switch ev.Type {
+	case evAccept:
+		it.claimed, it.worker = true, ev.Worker
+	case evStart:
+		h.relay.Start(ev.User, ev.Addr, ev.Command)
+		h.started = true
+		t.yield(h)
+	case evOut:
+		h.relay.Stdout().Write(ev.Data)
+	case evErr:
+		h.relay.Stderr().Write(ev.Data)
+	case evEnd:
+		code, has := 0, ev.Code != nil
+		if has {
+			code = *ev.Code
+		}
+		h.relay.Finish(code, has, ev.Signal, ev.Err.decode(h.name))
+		t.left--
+	case evFail:
+		t.fail(h, ev.Err.decode(h.name))
+	case evRefuse:
+		if !it.claimed {
+			it.over = true
+			reason := fmt.Errorf("refused by a worker: %s", ev.Reason)
+			t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: reason} })
+		}
+	case evDone:
+		it.over = true
+		t.endItem(it, func(h *relayHost) error {
+			return &pssh.NotStartedError{Host: h.name, Err: fmt.Errorf("worker %s reported nothing for it", ev.Worker)}
+		})
+	}
+}
+
+// check ends what no event will: items no worker claimed in time, workers
+// gone silent, and, past a cancel's grace, everything.
+func (t *tracker) check(now time.Time) {
+	if t.cancelled && now.After(t.cancelUntil) {
+		t.endAll(func(h *relayHost) error {
+			if h.started {
+				return &pssh.WorkerLostError{Host: h.name, Worker: t.items[h.item].worker}
+			}
+			return &pssh.NotStartedError{Host: h.name, Err: t.cancelCause}
+		})
+		return
+	}
+	for _, it := range t.items {
+		switch {
+		case it.over:
+		case !it.claimed && !t.cancelled && now.Sub(it.published) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
+			if t.abandon(it, "abandoned") {
+				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })
+			}
+		case it.claimed && now.Sub(it.lastSeen) > cmp.Or(t.s.LostAfter, DefaultLostAfter):
+			it.over = true
+			t.endItem(it, func(h *relayHost) error {
+				lost := &pssh.WorkerLostError{Host: h.name, Worker: it.worker}
+				if h.started {
+					return lost
+				}
+				return &pssh.NotStartedError{Host: h.name, Err: lost}
+			})
+		}
+	}
+}
+
+// abandon claims an item for the submitter, so that no worker runs it:
+// true if the claim is ours; false if a worker's came first (the item is
+// then claimed, and watched for its worker's silence).
+func (t *tracker) abandon(it *runItem, why string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	key := claimKey(t.run.ID, indexOf(t.items, it))
+	if _, err := t.b.claimsKV.Create(ctx, key, []byte(why)); err == nil {
+		it.over = true
+		return true
+	}
+	if e, err := t.b.claimsKV.Get(ctx, key); err == nil {
+		it.claimed, it.worker, it.lastSeen = true, string(e.Value()), time.Now()
+	}
+	return false
+}
+
+// cancel withdraws the unclaimed items and tells the workers to stop.
+func (t *tracker) cancel(cause error) {
+	t.cancelled, t.cancelCause = true, cause
+	t.cancelUntil = time.Now().Add(cmp.Or(t.s.CancelGrace, DefaultCancelGrace))
+	subject := t.b.cancel(t.run.ID)
+	conn := t.b.js.Conn()
+	conn.Publish(subject, nil)
+	t.s.withdraw(t.b, t.run.ID, t.items)
+	for _, it := range t.items {
+		if !it.over && !it.claimed && t.abandon(it, "cancelled") {
+			t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: cause} })
+		}
+	}
+	// Again: a worker whose claim won over ours listened before claiming.
+	conn.Publish(subject, nil)
+	conn.Flush()
+}
+
+// endItem ends the item's hosts not ended yet, with the error errFor
+// gives.
+func (t *tracker) endItem(it *runItem, errFor func(*relayHost) error) {
+	for _, i := range it.hosts {
+		t.end(t.run.hosts[i], errFor)
+	}
+}
+
+// endAll ends every host not ended yet.
+func (t *tracker) endAll(errFor func(*relayHost) error) {
+	for _, h := range t.run.hosts {
+		t.end(h, errFor)
+	}
+}
+
+// end ends one host, if not ended: a started host keeps its output.
+func (t *tracker) end(h *relayHost, errFor func(*relayHost) error) {
+	if h.relay.Ended() {
+		return
+	}
+	if h.started {
+		h.relay.Finish(0, false, "", errFor(h))
+		t.left--
+		return
+	}
+	t.fail(h, errFor(h))
+}
+
+// fail ends a host that never started.
+func (t *tracker) fail(h *relayHost, err error) {
+	h.relay.Fail(err)
+	t.yield(h)
+	t.left--
+}
+
+// yield hands a host's output to Run.Outputs, once.
+func (t *tracker) yield(h *relayHost) {
+	if !h.yielded {
+		h.yielded = true
+		t.run.outputs <- h.relay.Output()
+	}
+}
+
+func indexOf(items []*runItem, it *runItem) int {
+	for i, x := range items {
+		if x == it {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+
+	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/cluster"
+)
+
+// submitOptions are a run's flags for running through workers.
+type submitOptions struct {
+	natsOptions
+	site      string // --site
+	submitKey string // --submit-key
+}
+
+// addSubmitFlags defines them.
+func addSubmitFlags(fs flagGroup, o *submitOptions) {
+	addNATSFlags(fs, &o.natsOptions)
+	fs.string(&o.site, "site", "", "NAME", `with --nats: the site of every host, whose workers run it (default "default")`)
+	fs.string(&o.submitKey, "submit-key", "", "FILE", "with --nats: the ed25519 key runs are signed with (default ~/.config/pssh/submitter_ed25519, made on first use)")
+}
+
+// localOnly refuses, with --nats, the options a worker's own SSH setup
+// decides: credentials never travel, and the rest is the worker's.
+func (o *options) localOnly() error {
+	for _, f := range []struct {
+		set  bool
+		flag string
+	}{
+		{o.askPass, "-A"}, {o.passwordFile != "", "--password-file"}, {o.key != "", "--key"},
+		{o.forwardAgent, "--forward-agent"}, {len(o.sshOptions) > 0, "-O"}, {len(o.extraArgs) > 0, "-x"},
+		{len(o.extraArg) > 0, "-X"}, {o.knownHosts != "", "--known-hosts"}, {o.jump != "", "-J"},
+		{o.configFile != "", "-F"},
+	} {
+		if f.set {
+			return usagef("%s with --nats: the workers use their own SSH setup and credentials (give it to pssh worker)", f.flag)
+		}
+	}
+	return nil
+}
+
+// submitCommand runs command on the hosts of o through the workers on
+// NATS, and reports as a direct run does.
+func submitCommand(o *runOptions, command string, ios *ioStreams) error {
+	if err := o.localOnly(); err != nil {
+		return err
+	}
+	if o.rollout.rolling() {
+		return usagef("--batch, --canary, --max-fail and --pause do not run through workers yet: leave out --nats to roll out")
+	}
+	hosts, err := loadHosts(&o.options)
+	if err != nil {
+		return err
+	}
+	if err := needHosts(hosts); err != nil {
+		return err
+	}
+	site := cmp.Or(o.site, cluster.DefaultSite)
+	if err := cluster.CheckSite(site); err != nil {
+		return usagef("--site: %v", err)
+	}
+	if err := makeOutputDirs(o.outDir, o.errDir); err != nil {
+		return err
+	}
+	var input []byte
+	if o.sendInput {
+		if input, err = io.ReadAll(ios.In); err != nil {
+			return fmt.Errorf("reading standard input: %w", err)
+		}
+	}
+	keyFile := o.submitKey
+	if keyFile == "" {
+		if keyFile, err = cluster.DefaultSubmitKey(); err != nil {
+			return err
+		}
+	}
+	key, err := cluster.LoadOrCreateKey(keyFile)
+	if err != nil {
+		return err
+	}
+	nc, err := o.connect("pssh")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+
+	ctx, stop := interruptible(false)
+	defer stop(nil)
+	rios := *ios
+	rios.Out = watchClosed(rios.Out, func() { stop(errStdoutClosed) })
+	job := &cluster.Job{
+		Command: command,
+		Options: pssh.RunOptions{HostTimeout: o.timeout, Sudo: o.sudo, UsePTY: o.pty, Env: o.env},
+		User:    o.user,
+		Port:    o.port,
+		Input:   input,
+	}
+	for _, h := range hosts {
+		job.Hosts = append(job.Hosts, cluster.Host{Name: h, Site: site})
+	}
+	run, err := (&cluster.Submitter{Conn: nc, Key: key}).Submit(ctx, job)
+	if err != nil {
+		return err
+	}
+	return reportRun(o, runPrinter(o, &rios), ctx, hosts, nil, func(collect func(*pssh.HostOutput)) {
+		for out := range run.Outputs() {
+			go collect(out)
+		}
+	})
+}
