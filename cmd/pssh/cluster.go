@@ -75,22 +75,13 @@ func runClusterUp(o *clusterUpOptions, ios *ioStreams) error {
 		}
 		defer os.RemoveAll(d)
 	}
-	keyFile := o.submitKey
-	if keyFile == "" {
-		if keyFile, err = cluster.DefaultSubmitKey(); err != nil {
-			return err
-		}
-	}
-	key, err := cluster.LoadOrCreateKey(keyFile)
+	keyFile, key, err := submitterKey(o.submitKey)
 	if err != nil {
 		return err
 	}
 	// The workers' SSH setup, made before anything starts.
-	cfg, err := setup(&o.options, ios.ErrOut)
+	cfg, err := workerConfig(&o.options, ios)
 	if err != nil {
-		return err
-	}
-	if err := loadSecrets(&o.options, cfg, false); err != nil {
 		return err
 	}
 	local, err := cluster.StartLocal(d, 0, key.PublicKey())

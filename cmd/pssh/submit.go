@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/cluster"
 )
@@ -71,13 +73,7 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 			return fmt.Errorf("reading standard input: %w", err)
 		}
 	}
-	keyFile := o.submitKey
-	if keyFile == "" {
-		if keyFile, err = cluster.DefaultSubmitKey(); err != nil {
-			return err
-		}
-	}
-	key, err := cluster.LoadOrCreateKey(keyFile)
+	_, key, err := submitterKey(o.submitKey)
 	if err != nil {
 		return err
 	}
@@ -110,4 +106,18 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 			go collect(out)
 		}
 	})
+}
+
+// submitterKey loads the key runs are signed with, and names its file:
+// file, or the default one (~/.config/pssh/submitter_ed25519), made on
+// first use.
+func submitterKey(file string) (string, ssh.Signer, error) {
+	if file == "" {
+		var err error
+		if file, err = cluster.DefaultSubmitKey(); err != nil {
+			return "", nil, err
+		}
+	}
+	key, err := cluster.LoadOrCreateKey(file)
+	return file, key, err
 }

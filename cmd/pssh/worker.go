@@ -72,11 +72,8 @@ func runWorker(o *workerOptions, ios *ioStreams) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := setup(&o.options, ios.ErrOut)
+	cfg, err := workerConfig(&o.options, ios)
 	if err != nil {
-		return err
-	}
-	if err := loadSecrets(&o.options, cfg, false); err != nil {
 		return err
 	}
 	nc, err := o.connect("pssh worker")
@@ -101,4 +98,17 @@ func serveWorker(ctx context.Context, o *workerOptions, cfg *pssh.Config, truste
 		fmt.Fprintf(ios.ErrOut, "pssh worker: warning: no trusted submitters: every run will be refused\n")
 	}
 	return w.Serve(ctx)
+}
+
+// workerConfig is a worker's own SSH setup, from its flags, made before
+// anything starts.
+func workerConfig(o *options, ios *ioStreams) (*pssh.Config, error) {
+	cfg, err := setup(o, ios.ErrOut)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadSecrets(o, cfg, false); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
