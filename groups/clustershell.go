@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // clusterShellDirs returns the directories holding groups.conf by
@@ -290,7 +292,7 @@ func (s *upcallSource) Members(ctx context.Context, group string) (string, bool,
 // does); any other failure is a *CommandError.
 func (s *upcallSource) run(ctx context.Context, upcall, group string) (string, error) {
 	line := substitute(s.upcalls[upcall], map[string]string{"GROUP": group, "SOURCE": s.name, "CFGDIR": s.dir})
-	cmd := exec.CommandContext(ctx, s.shell, "-c", line)
+	cmd := childenv.CommandContext(ctx, s.shell, "-c", line)
 	cmd.Dir = s.dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -7,6 +7,7 @@
 package childenv
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"slices"
@@ -39,6 +40,14 @@ func Without(env []string) []string {
 // A caller that sets Env itself must build it from Environ.
 func Command(name string, arg ...string) *exec.Cmd {
 	c := exec.Command(name, arg...)
+	c.Env = Environ()
+	return c
+}
+
+// CommandContext is exec.CommandContext with the environment less the
+// secret variables.
+func CommandContext(ctx context.Context, name string, arg ...string) *exec.Cmd {
+	c := exec.CommandContext(ctx, name, arg...)
 	c.Env = Environ()
 	return c
 }
