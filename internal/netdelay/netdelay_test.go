@@ -201,6 +201,35 @@ func TestProxy(t *testing.T) {
 	}
 }
 
+func TestProxySetLink(t *testing.T) {
+	backend := listen(t)
+	echoServer(t, backend, Link{})
+	p, err := NewProxy("127.0.0.1:0", backend.Addr().String(), Link{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	before, err := net.Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer before.Close()
+	roundTrips(t, before, 1) // accepted under the old link
+	const delay = 100 * time.Millisecond
+	p.SetLink(Link{Delay: delay})
+	after, err := net.Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer after.Close()
+	checkRTTs(t, roundTrips(t, after, 2), 2*delay)
+	for _, d := range roundTrips(t, before, 2) {
+		if d >= 2*delay {
+			t.Errorf("a connection accepted before SetLink took %v a round trip, want it undelayed", d)
+		}
+	}
+}
+
 func TestProxyRefusesNonLoopback(t *testing.T) {
 	if _, err := NewProxy("0.0.0.0:0", "127.0.0.1:1", Link{}); err == nil {
 		t.Fatal("proxy listening on all interfaces, want refusal")

@@ -18,7 +18,7 @@ type Proxy struct {
 	// Addr is the address the proxy listens on, as "host:port".
 	Addr string
 
-	link     Link
+	link     atomic.Pointer[Link]
 	target   string
 	ln       net.Listener
 	accepted atomic.Int64
@@ -47,15 +47,19 @@ func NewProxy(listen, target string, l Link) (*Proxy, error) {
 	}
 	p := &Proxy{
 		Addr:   ln.Addr().String(),
-		link:   l,
 		target: target,
 		ln:     ln,
 		conns:  make(map[net.Conn]struct{}),
 	}
+	p.SetLink(l)
 	p.wg.Add(1)
 	go p.acceptLoop()
 	return p, nil
 }
+
+// SetLink changes the Link of the connections accepted from now on;
+// those already open keep theirs.
+func (p *Proxy) SetLink(l Link) { p.link.Store(&l) }
 
 // Accepted returns how many connections the proxy has accepted.
 func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
@@ -115,8 +119,8 @@ func (p *Proxy) untrack(c net.Conn) {
 func (p *Proxy) serve(c net.Conn) {
 	defer p.wg.Done()
 	var client net.Conn = c
-	if !p.link.Zero() {
-		client = Wrap(c, p.link)
+	if l := *p.link.Load(); !l.Zero() {
+		client = Wrap(c, l)
 	}
 	defer client.Close()
 	if !p.track(client) {
