@@ -18,6 +18,7 @@ type dialer struct {
 	cfg       *Config    // the client's, defaults filled in
 	jumps     jump.Pool  // connections to jump hosts, shared by hosts
 	fileLimit *FileLimit // the client's open file limit, for EMFILE errors
+	control   controlState
 }
 
 // Dialing: one SSH connection to a host or a jump host over a given

@@ -557,3 +557,23 @@ func toAddr(prep, host, addr string) string {
 	}
 	return " " + prep + " " + addr
 }
+
+// ControlError says why a host was not connected through the control
+// master at Path (Config.ControlPath), but directly: given to
+// Config.ControlWarning.
+type ControlError struct {
+	Path string
+	Host string // the host as given in the host list
+	Err  error  // ErrControlRefused, or why the master could not be reached
+}
+
+func (e *ControlError) Error() string {
+	return fmt.Sprintf("control master %s: %s: %v; connecting directly", e.Path, e.Host, e.Err)
+}
+
+func (e *ControlError) Unwrap() error { return e.Err }
+
+// ErrControlRefused is a control master's refusal to serve a host: it was
+// started with other credentials for it (user, keys, known_hosts policy),
+// or it belongs to another user.
+var ErrControlRefused = errors.New("the control master refused: it holds other credentials for this host, or belongs to another user")
