@@ -3,6 +3,8 @@ package pssh_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,7 +21,8 @@ import (
 //
 // for a cold run (a new client: TCP, key exchange, authentication,
 // session, exec) and for a second command on a kept connection (a session
-// and an exec). Run it alone:
+// and an exec), and for a new Client attached to a control master that
+// holds the connection. Run it alone:
 //
 //	go test -run XXX -bench RoundTrips -benchtime 5x
 func BenchmarkRoundTrips(b *testing.B) {
@@ -57,6 +60,54 @@ func BenchmarkRoundTrips(b *testing.B) {
 				runTrue(b, ctx, c)
 			}
 			reportRTTs(b, time.Since(start), rtt)
+		})
+		b.Run(fmt.Sprintf("RTT=%v/master", rtt), func(b *testing.B) {
+			// A new Client each iteration, attached to a control master
+			// whose connection is made: what a second pssh invocation
+			// costs.
+			master, err := pssh.New(hosts, srv.ClientConfig())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer master.Close()
+			runTrue(b, ctx, master) // connect
+			path := filepath.Join(b.TempDir(), "ctl", "control")
+			mctx, stop := context.WithCancel(ctx)
+			served := make(chan error, 1)
+			go func() { served <- master.ServeControl(mctx, path, nil) }()
+			defer func() {
+				stop()
+				if err := <-served; err != nil {
+					b.Error(err)
+				}
+			}()
+			cfg := srv.ClientConfig()
+			cfg.ControlPath = path
+			cfg.ControlWarning = func(err error) { b.Fatal(err) }
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				if _, err := os.Stat(path); err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					b.Fatal("the master never listened")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			accepted := srv.Accepted()
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				c, err := pssh.New(hosts, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				runTrue(b, ctx, c)
+				c.Close()
+			}
+			reportRTTs(b, time.Since(start), rtt)
+			if got := srv.Accepted() - accepted; got != 0 {
+				b.Fatalf("%d TCP connections through the master, want none", got)
+			}
 		})
 	}
 }

@@ -61,30 +61,43 @@ func Join(down ssh.Channel, downReqs <-chan *ssh.Request, up ssh.Channel, upReqs
 		up.CloseWrite()
 	}()
 	go io.Copy(up.Stderr(), down.Stderr())
+	// Held while a request of down's peer is passed on and answered: up
+	// may answer, then send its exit status and close, before the answer
+	// is passed back, and down must not be closed before that.
+	var replying sync.Mutex
 	downDone := make(chan struct{})
 	go func() {
 		defer close(downDone)
-		forward(downReqs, up)
+		forward(downReqs, up, &replying)
 		// down's peer closed it: close up too.
 		up.Close()
 	}()
-	forward(upReqs, down)
+	forward(upReqs, down, nil)
 	// up is closed: pass on the rest of its output, then close down.
 	out.Wait()
+	replying.Lock()
 	down.CloseWrite()
 	down.Close()
+	replying.Unlock()
 	<-downDone
 }
 
-// forward sends each request of reqs on to ch, and ch's reply back.
-func forward(reqs <-chan *ssh.Request, ch ssh.Channel) {
+// forward sends each request of reqs on to ch, and ch's reply back,
+// holding mu (if not nil) meanwhile.
+func forward(reqs <-chan *ssh.Request, ch ssh.Channel, mu *sync.Mutex) {
 	for req := range reqs {
+		if mu != nil {
+			mu.Lock()
+		}
 		ok, err := ch.SendRequest(req.Type, req.WantReply, req.Payload)
 		if err != nil {
 			ok = false
 		}
 		if req.WantReply {
 			req.Reply(ok, nil)
+		}
+		if mu != nil {
+			mu.Unlock()
 		}
 	}
 }
