@@ -162,14 +162,10 @@ func TestControlRefusesOtherCredentials(t *testing.T) {
 	cfg := fleet.ClientConfig()
 	cfg.User = "someone-else"
 	cfg.ControlPath = path
-	var warnings []error
-	var mu sync.Mutex
-	cfg.ControlWarning = func(err error) {
-		mu.Lock()
-		warnings = append(warnings, err)
-		mu.Unlock()
-	}
+	var w warningLog
+	cfg.ControlWarning = w.add
 	runTrueOn(t, newClient(t, fleet.Addrs(), cfg))
+	warnings := w.all()
 	if len(warnings) != 1 || !errors.Is(warnings[0], pssh.ErrControlRefused) {
 		t.Fatalf("warnings %v, want one ErrControlRefused", warnings)
 	}
@@ -180,6 +176,24 @@ func TestControlRefusesOtherCredentials(t *testing.T) {
 	if got := accepted(fleet) - before; got != 3 {
 		t.Errorf("%d direct connections after the refusal, want 3", got)
 	}
+}
+
+// warningLog records the warnings of Config.ControlWarning.
+type warningLog struct {
+	mu       sync.Mutex
+	warnings []error
+}
+
+func (w *warningLog) add(err error) {
+	w.mu.Lock()
+	w.warnings = append(w.warnings, err)
+	w.mu.Unlock()
+}
+
+func (w *warningLog) all() []error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.warnings
 }
 
 // runTrueOn runs true on every host of c and fails unless all exit 0.
@@ -222,15 +236,11 @@ func TestControlFallback(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := fleet.ClientConfig()
 			cfg.ControlPath = tc.path
-			var warnings []error
-			var mu sync.Mutex
-			cfg.ControlWarning = func(err error) {
-				mu.Lock()
-				warnings = append(warnings, err)
-				mu.Unlock()
-			}
+			var w warningLog
+			cfg.ControlWarning = w.add
 			before := accepted(fleet)
 			runTrueOn(t, newClient(t, fleet.Addrs(), cfg))
+			warnings := w.all()
 			if got := accepted(fleet) - before; got != 2 {
 				t.Errorf("%d direct connections, want 2", got)
 			}

@@ -111,20 +111,32 @@ func parseFlags(args []string) (*config, error) {
 // parseCounts parses "1,10,100": positive, distinct, in the order given;
 // "" means none.
 func parseCounts(s string) ([]int, error) {
-	var out []int
+	return parseList(s, func(f string) (int, error) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("%q is not a positive number", f)
+		}
+		return n, nil
+	})
+}
+
+// parseList parses a comma-separated list of distinct values, each by
+// parse, in the order given; "" means none.
+func parseList[T comparable](s string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
 	for f := range strings.SplitSeq(s, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
 			continue
 		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%q is not a positive number", f)
+		v, err := parse(f)
+		if err != nil {
+			return nil, err
 		}
-		if slices.Contains(out, n) {
-			return nil, fmt.Errorf("%d given twice", n)
+		if slices.Contains(out, v) {
+			return nil, fmt.Errorf("%v given twice", v)
 		}
-		out = append(out, n)
+		out = append(out, v)
 	}
 	return out, nil
 }

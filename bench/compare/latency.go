@@ -84,22 +84,13 @@ func (l *latency) Close() {
 // parseRTTs parses -rtt: "0,20ms,100ms", distinct, non-negative, in the
 // order given; "" means none (no latency mode).
 func parseRTTs(s string) ([]time.Duration, error) {
-	var out []time.Duration
-	for f := range strings.SplitSeq(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
+	return parseList(s, func(f string) (time.Duration, error) {
 		d, err := time.ParseDuration(f)
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("%q is not a non-negative duration", f)
+			return 0, fmt.Errorf("%q is not a non-negative duration", f)
 		}
-		if slices.Contains(out, d) {
-			return nil, fmt.Errorf("%v given twice", d)
-		}
-		out = append(out, d)
-	}
-	return out, nil
+		return d, nil
+	})
 }
 
 // measureLatency measures each work at each of c's RTTs (in the order
