@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
 )
@@ -281,4 +283,91 @@ func TestControlIdleAndPlace(t *testing.T) {
 	if err := c.ServeControl(ctxT(t), filepath.Join(open, "control"), nil); err == nil || !strings.Contains(err.Error(), "open to other users") {
 		t.Errorf("serving in a directory of mode 0755: %v, want a refusal", err)
 	}
+}
+
+// TestControlSignalCancelAndMasterGone checks that through a master a
+// signal reaches the command, a cancelled context ends a command, and a
+// master that has stopped leaves later Clients to connect directly.
+func TestControlSignalCancelAndMasterGone(t *testing.T) {
+	fleet := sshtest.StartFleet(t, 1, sshtest.Config{})
+	master := newClient(t, fleet.Addrs(), fleet.ClientConfig())
+	path := filepath.Join(t.TempDir(), "ctl", "control")
+	mctx, stopMaster := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- master.ServeControl(mctx, path, nil) }()
+	defer func() { stopMaster(); <-served }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the master never listened")
+		}
+	}
+	cfg := fleet.ClientConfig()
+	cfg.ControlPath = path
+	var w warningLog
+	cfg.ControlWarning = w.add
+	c := newClient(t, fleet.Addrs(), cfg)
+
+	// A signal: the command reports it started, then dies of SIGTERM.
+	ctx := ctxT(t)
+	outs, err := c.Run(ctx, "echo started; exec sleep 60", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := outs[0]
+	if line, ok := firstLine(o.Stdout); !ok || line != "started" {
+		t.Fatalf("first line %q, %v", line, ok)
+	}
+	if err := o.Signal(ssh.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	o.Wait(ctx)
+	if sig := o.ExitSignal(); sig != "TERM" {
+		t.Errorf("signal through the master: exit signal %q (err %v), want TERM", sig, o.Err())
+	}
+
+	// A cancelled context ends the run promptly.
+	cctx, cancel := context.WithCancel(ctx)
+	outs, err = c.Run(cctx, "echo started; exec sleep 60", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line, ok := firstLine(outs[0].Stdout); !ok || line != "started" {
+		t.Fatalf("first line %q, %v", line, ok)
+	}
+	start := time.Now()
+	cancel()
+	outs[0].Wait(ctx)
+	if d := time.Since(start); d > 10*time.Second || outs[0].Err() == nil {
+		t.Errorf("cancelled run ended after %v with %v, want an error at once", d, outs[0].Err())
+	}
+	if ws := w.all(); len(ws) != 0 {
+		t.Fatalf("warnings while the master ran: %v", ws)
+	}
+
+	// The master stops: its socket goes, and a new Client connects
+	// directly after one warning.
+	stopMaster()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	served <- nil // for the deferred stop
+	before := accepted(fleet)
+	runTrueOn(t, newClient(t, fleet.Addrs(), cfg))
+	if got := accepted(fleet) - before; got != 1 {
+		t.Errorf("%d connections after the master stopped, want 1 direct", got)
+	}
+	if ws := w.all(); len(ws) != 1 {
+		t.Errorf("warnings %v, want one", ws)
+	}
+}
+
+// firstLine returns the first line of s.
+func firstLine(s *pssh.Stream) (string, bool) {
+	for line := range s.Lines() {
+		return line, true
+	}
+	return "", false
 }
