@@ -286,7 +286,8 @@ func TestControlIdleAndPlace(t *testing.T) {
 }
 
 // TestControlSignalCancelAndMasterGone checks that through a master a
-// signal reaches the command, a cancelled context ends a command, and a
+// signal reaches the command, a PTY works, a cancelled context ends a
+// command, and a
 // master that has stopped leaves later Clients to connect directly.
 func TestControlSignalCancelAndMasterGone(t *testing.T) {
 	fleet := sshtest.StartFleet(t, 1, sshtest.Config{})
@@ -326,6 +327,15 @@ func TestControlSignalCancelAndMasterGone(t *testing.T) {
 	o.Wait(ctx)
 	if sig := o.ExitSignal(); sig != "TERM" {
 		t.Errorf("signal through the master: exit signal %q (err %v), want TERM", sig, o.Err())
+	}
+
+	// A pseudo-terminal: stdout is a tty, stderr arrives with it.
+	outs, err = c.Run(ctx, "test -t 1 && echo tty; echo err >&2", &pssh.RunOptions{UsePTY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := joinLines(outs[0].Stdout); got != "tty\nerr" {
+		t.Errorf("pty output through the master %q, want \"tty\\nerr\"", got)
 	}
 
 	// A cancelled context ends the run promptly.
