@@ -158,7 +158,7 @@ func TestControlRefusesOtherCredentials(t *testing.T) {
 	path := startMaster(t, func(ctx context.Context, path string) error {
 		return master.ServeControl(ctx, path, nil)
 	})
-	runTrueOn(t, master) // the master is connected
+	runTrue(t, ctxT(t), master) // the master is connected
 	before := accepted(fleet)
 
 	cfg := fleet.ClientConfig()
@@ -166,7 +166,7 @@ func TestControlRefusesOtherCredentials(t *testing.T) {
 	cfg.ControlPath = path
 	var w warningLog
 	cfg.ControlWarning = w.add
-	runTrueOn(t, newClient(t, fleet.Addrs(), cfg))
+	runTrue(t, ctxT(t), newClient(t, fleet.Addrs(), cfg))
 	warnings := w.all()
 	if len(warnings) != 1 || !errors.Is(warnings[0], pssh.ErrControlRefused) {
 		t.Fatalf("warnings %v, want one ErrControlRefused", warnings)
@@ -198,24 +198,6 @@ func (w *warningLog) all() []error {
 	return w.warnings
 }
 
-// runTrueOn runs true on every host of c and fails unless all exit 0.
-func runTrueOn(t *testing.T, c *pssh.Client) {
-	t.Helper()
-	ctx := ctxT(t)
-	outs, err := c.Run(ctx, "true", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Join(ctx, outs, &pssh.JoinOptions{ConsumeOutput: true}); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range outs {
-		if code, ok := o.ExitCode(); !ok || code != 0 || o.Err() != nil {
-			t.Fatalf("%s: exit %d %v, %v", o.Host, code, ok, o.Err())
-		}
-	}
-}
-
 // TestControlFallback checks that without a master (none started, or one
 // of another user) a Client warns once and connects directly.
 func TestControlFallback(t *testing.T) {
@@ -241,7 +223,7 @@ func TestControlFallback(t *testing.T) {
 			var w warningLog
 			cfg.ControlWarning = w.add
 			before := accepted(fleet)
-			runTrueOn(t, newClient(t, fleet.Addrs(), cfg))
+			runTrue(t, ctxT(t), newClient(t, fleet.Addrs(), cfg))
 			warnings := w.all()
 			if got := accepted(fleet) - before; got != 2 {
 				t.Errorf("%d direct connections, want 2", got)
@@ -365,7 +347,7 @@ func TestControlSignalCancelAndMasterGone(t *testing.T) {
 	}
 	served <- nil // for the deferred stop
 	before := accepted(fleet)
-	runTrueOn(t, newClient(t, fleet.Addrs(), cfg))
+	runTrue(t, ctxT(t), newClient(t, fleet.Addrs(), cfg))
 	if got := accepted(fleet) - before; got != 1 {
 		t.Errorf("%d connections after the master stopped, want 1 direct", got)
 	}
