@@ -114,17 +114,18 @@ func (m *meter) report(b *testing.B, hosts int) {
 
 // runTrue runs `true` on every host of c, waits for all, and fails unless
 // every host exited 0.
-func runTrue(b *testing.B, ctx context.Context, c *pssh.Client) {
+func runTrue(tb testing.TB, ctx context.Context, c *pssh.Client) {
+	tb.Helper()
 	outs, err := c.Run(ctx, "true", nil)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := c.Join(ctx, outs, &pssh.JoinOptions{ConsumeOutput: true}); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	for _, o := range outs {
 		if code, ok := o.ExitCode(); !ok || code != 0 || o.Err() != nil {
-			b.Fatalf("%s: exit %d %v, err %v", o.Host, code, ok, o.Err())
+			tb.Fatalf("%s: exit %d %v, err %v", o.Host, code, ok, o.Err())
 		}
 	}
 }

@@ -33,6 +33,9 @@ type Client struct {
 	authSets map[string]*sshauth.Set
 	agents   map[string]*sshauth.Set
 	knownDBs map[string]*knownhosts.DB
+	// credIDs names each sshauth Set and known_hosts DB by the settings
+	// it was made from, for the hosts' credentials (see credentials).
+	credIDs map[any]string
 
 	fileLimit FileLimit // the open file limit as New left it
 
@@ -111,6 +114,7 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	c.authSets = map[string]*sshauth.Set{}
 	c.agents = map[string]*sshauth.Set{}
 	c.knownDBs = map[string]*knownhosts.DB{}
+	c.credIDs = map[any]string{}
 	// The client-wide credentials, checked here whatever the hosts use.
 	if c.auth, err = c.authSet(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase, cfg.CertFile)); err != nil {
 		c.closeAuth()

@@ -213,6 +213,19 @@ type Config struct {
 	// Dial opens the transport to a host; default a net.Dialer. Use it for
 	// custom networks; its address is host:port.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// ControlPath, if set, is the Unix socket of a control master
+	// ([Client.ServeControl]) to connect each host through: the host's
+	// connection is then the master's, already made, and a command costs
+	// two round trips instead of a handshake. A host the master cannot
+	// serve (no master listening, or one started with other credentials
+	// for the host) is connected directly, after one call of
+	// ControlWarning. [DefaultControlPath] is the usual place.
+	ControlPath string
+	// ControlWarning, if set, is called once with a *ControlError the
+	// first time a host is connected directly because the master at
+	// ControlPath could not serve it.
+	ControlWarning func(error)
 }
 
 // AddressFamily says which IP versions connections may use.

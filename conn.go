@@ -122,6 +122,10 @@ func (d *dialer) connect(ctx context.Context, h *host) (client *ssh.Client, reus
 	if h.conn.client != nil {
 		return h.conn.client, true, nil
 	}
+	if client, ok := d.attach(ctx, h); ok {
+		h.conn.client, h.conn.stop = client, func() {}
+		return client, false, nil
+	}
 	dial, release, err := d.transport(ctx, h)
 	if err != nil {
 		return nil, false, err

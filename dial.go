@@ -21,7 +21,8 @@ type dialer struct {
 	fileLimit *FileLimit // the client's open file limit, for EMFILE errors
 	// flow bounds the output the hosts' connections may hold unread (see
 	// package flow); nil for no bound.
-	flow *flow.Budget
+	flow    *flow.Budget
+	control controlState
 }
 
 // Dialing: one SSH connection to a host or a jump host over a given

@@ -592,6 +592,7 @@ func (e *RolloutStopError) Error() string {
 }
 
 func (e *RolloutStopError) Unwrap() error { return e.Reason }
+
 // RemoteError is a host's error as a worker of package cluster reported it:
 // the host ran on another machine, and its error came back as its text and
 // classification. Classify returns Kind. The types whose fields a caller
@@ -632,3 +633,23 @@ func (e *WorkerLostError) Error() string {
 // ErrNoWorker is wrapped by the NotStartedError of a host that no worker
 // of its site took up in time (package cluster, Options.StartTimeout).
 var ErrNoWorker = errors.New("no worker of the host's site took the run")
+
+// ControlError says why a host was not connected through the control
+// master at Path (Config.ControlPath), but directly: given to
+// Config.ControlWarning.
+type ControlError struct {
+	Path string
+	Host string // the host as given in the host list
+	Err  error  // ErrControlRefused, or why the master could not be reached
+}
+
+func (e *ControlError) Error() string {
+	return fmt.Sprintf("control master %s: %s: %v; connecting directly", e.Path, e.Host, e.Err)
+}
+
+func (e *ControlError) Unwrap() error { return e.Err }
+
+// ErrControlRefused is a control master's refusal to serve a host: it was
+// started with other credentials for it (user, keys, known_hosts policy),
+// or it belongs to another user.
+var ErrControlRefused = errors.New("the control master refused: it holds other credentials for this host, or belongs to another user")

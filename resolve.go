@@ -70,6 +70,11 @@ type host struct {
 	sshProxyJump    string
 	sshProxyCommand string
 
+	// credentials identifies where h goes and as whom (see
+	// Client.credentials): a control master serves h only to a client
+	// whose credentials for it are the same.
+	credentials string
+
 	conn conn
 }
 
@@ -113,6 +118,7 @@ func (c *Client) newHost(i int, entry string, hc HostConfig) (*host, error) {
 	if err := c.setRoute(h, hc); err != nil {
 		return nil, fmt.Errorf("pssh: host #%d (%s): %w", i, entry, err)
 	}
+	h.credentials = c.credentials(h)
 	return h, nil
 }
 
@@ -214,6 +220,7 @@ func (c *Client) resolveHostKeys(h *host, s *sshconfig.Settings) error {
 			return err
 		}
 		c.knownDBs[key] = db
+		c.credIDs[db] = key
 	}
 	h.known, h.hostKeyCallback = db, db.Check
 	return nil
@@ -336,6 +343,7 @@ func (c *Client) authSet(opt sshauth.Options) (*sshauth.Set, error) {
 		return nil, err
 	}
 	c.authSets[key] = set
+	c.credIDs[set] = key
 	return set, nil
 }
 

@@ -3,6 +3,7 @@ package sshtest
 import (
 	"maps"
 	"slices"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -79,6 +80,15 @@ type Config struct {
 	// NoSFTP refuses the "sftp" subsystem, like a server without it, so
 	// that only SCP (over exec) can transfer files.
 	NoSFTP bool
+	// Delay is a one-way delay applied to every byte of every connection
+	// in both directions, so that a round trip takes twice Delay, as on a
+	// long network path: a client's time is then its round trips.
+	// [Server.RTT] returns the round trip it makes. The TCP handshake
+	// itself is not delayed.
+	Delay time.Duration
+	// Bandwidth, if positive, limits each direction of each connection to
+	// this many bytes a second (before Delay).
+	Bandwidth int64
 	// Faults are the initial faults; see [Server.SetFaults].
 	Faults Faults
 	// Logf, if non-nil, receives debug logs (for example t.Logf). Passwords

@@ -59,6 +59,10 @@
 //	MalformedExit   malformed exit-status, more requests, the    a session that never ends by
 //	                channel left open                            itself; a stalled connection
 //
+// A long network path is a matter of the Config too: Delay adds a one-way
+// delay to every byte in both directions (and Bandwidth limits the rate),
+// so that a client's time is its round trips, as over a real network.
+//
 // A command's own misbehaviour is the business of the handler: no newline
 // ([Repeat]), binary output ([Output]), death by a signal
 // (Output(out, nil, Exit{Signal: "KILL"})), never exiting ([Hang]).

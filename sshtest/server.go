@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopssh/pssh/internal/netdelay"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -143,6 +144,15 @@ func (s *Server) Accepted() int64 { return s.accepted.Load() }
 // including those held by the HangExec fault and those that failed to start.
 func (s *Server) Sessions() int64 { return s.sessions.Load() }
 
+// RTT returns the round trip Config.Delay adds to every exchange with the
+// server: twice the delay.
+func (s *Server) RTT() time.Duration { return 2 * s.cfg.Delay }
+
+// link is the path between a client and the server.
+func (s *Server) link() netdelay.Link {
+	return netdelay.Link{Delay: s.cfg.Delay, Bandwidth: s.cfg.Bandwidth}
+}
+
 // HostKeyCallback returns a host key callback for ssh.ClientConfig that
 // accepts exactly this server's host key.
 func (s *Server) HostKeyCallback() ssh.HostKeyCallback {
@@ -222,6 +232,9 @@ func (s *Server) acceptLoop() {
 			s.logf("%s: refused (Refuse fault)", c.RemoteAddr())
 			c.Close()
 			continue
+		}
+		if l := s.link(); !l.Zero() {
+			c = netdelay.Wrap(c, l)
 		}
 		tc := &trackedConn{Conn: c, done: make(chan struct{})}
 		if !s.track(tc) {

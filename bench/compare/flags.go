@@ -24,8 +24,9 @@ type config struct {
 	connectTimeout int // seconds
 	addrs          int
 	psshBin        string
-	sshOptions     []string // -ssh-option, ssh_config lines for every host
-	autogroupOff   bool     // -sched-autogroup=off
+	sshOptions     []string        // -ssh-option, ssh_config lines for every host
+	autogroupOff   bool            // -sched-autogroup=off
+	rtts           []time.Duration // -rtt: latency mode's round-trip times
 }
 
 // listFlag is a repeatable string flag.
@@ -65,6 +66,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.addrs, "addrs", 10, "loopback addresses sshd listens on (127.0.0.1 up)")
 	fs.StringVar(&c.psshBin, "pssh", "", "a pssh binary to measure (default: go build ./cmd/pssh)")
 	fs.Var((*listFlag)(&c.sshOptions), "ssh-option", `an ssh_config line for every host, repeatable, e.g. "KexAlgorithms curve25519-sha256" (pssh and asyncssh ignore most keywords)`)
+	rttList := fs.String("rtt", "", `latency mode: comma-separated round-trip times, e.g. "0,20ms,100ms"; every tool then reaches sshd through a delaying proxy, the fan-out runs at each RTT, and streaming and transfer are skipped`)
 	autogroup := fs.String("sched-autogroup", "off", "off: turn the kernel's scheduler autogroups off during the run (restored after); keep: leave them")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -78,6 +80,12 @@ func parseFlags(args []string) (*config, error) {
 	}
 	if c.tools, err = parseTools(*toolList, names); err != nil {
 		return nil, fmt.Errorf("-tools: %w", err)
+	}
+	if c.rtts, err = parseRTTs(*rttList); err != nil {
+		return nil, fmt.Errorf("-rtt: %w", err)
+	}
+	if len(c.rtts) > 0 {
+		c.streamBytes, c.transfer = 0, false
 	}
 	c.transferArgs = strings.Fields(*transferArgs)
 	switch *autogroup {
@@ -103,20 +111,32 @@ func parseFlags(args []string) (*config, error) {
 // parseCounts parses "1,10,100": positive, distinct, in the order given;
 // "" means none.
 func parseCounts(s string) ([]int, error) {
-	var out []int
+	return parseList(s, func(f string) (int, error) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("%q is not a positive number", f)
+		}
+		return n, nil
+	})
+}
+
+// parseList parses a comma-separated list of distinct values, each by
+// parse, in the order given; "" means none.
+func parseList[T comparable](s string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
 	for f := range strings.SplitSeq(s, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
 			continue
 		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%q is not a positive number", f)
+		v, err := parse(f)
+		if err != nil {
+			return nil, err
 		}
-		if slices.Contains(out, n) {
-			return nil, fmt.Errorf("%d given twice", n)
+		if slices.Contains(out, v) {
+			return nil, fmt.Errorf("%v given twice", v)
 		}
-		out = append(out, n)
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -137,8 +137,19 @@ func run(c *config) error {
 		pssh: psshBin, python: systemPython, script: filepath.Join(tmp, "asyncssh_run.py"),
 		shmDir: shm, timeout: c.connectTimeout,
 	}
+	var lat *latency
+	if len(c.rtts) > 0 {
+		if lat, err = startLatency(srv, tmp); err != nil {
+			return err
+		}
+		defer lat.Close()
+		ws.known = lat.known
+	}
 	fl := fleet{ips: ips, port: srv.Port, user: ws.user, identityFile: ws.key, knownHostsFile: ws.known,
 		connectTimeout: c.connectTimeout, extra: c.sshOptions}
+	if lat != nil {
+		fl.ips = lat.ips
+	}
 	if err := ws.writeFiles(fl, c.hosts); err != nil {
 		return err
 	}
@@ -148,7 +159,11 @@ func run(c *config) error {
 	out := c.out
 	now := time.Now()
 	if out == "" {
-		out = filepath.Join(root, "bench", "results", now.Format("2006-01-02")+"-"+m.host+".md")
+		name := now.Format("2006-01-02") + "-" + m.host
+		if len(c.rtts) > 0 {
+			name += "-latency"
+		}
+		out = filepath.Join(root, "bench", "results", name+".md")
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
@@ -164,12 +179,28 @@ func run(c *config) error {
 	}
 	var tools []tool
 	for _, t := range allTools() {
-		if slices.Contains(c.tools, t.name) {
-			tools = append(tools, t)
+		if !slices.Contains(c.tools, t.name) {
+			continue
 		}
+		if why := missingTool(t, ws); why != "" {
+			log.Printf("skipping %s: %s", t.name, why)
+			header += fmt.Sprintf("\nSkipped %s: %s.\n", t.label, why)
+			continue
+		}
+		tools = append(tools, t)
 	}
 
 	var sections []string
+	if lat != nil {
+		// Only fan-out work (-rtt turns the rest off), at each RTT.
+		sections, err = measureLatency(ctx, c, lat, works, func(wk work) []row {
+			return measure(ctx, ws, wk, tools, c.reps, c.runTimeout, func() { settle(ctx, srv) })
+		}, func(sections []string) error { return writeResults(out, header, sections) })
+		if err != nil {
+			return err
+		}
+		works = nil
+	}
 	for _, wk := range works {
 		rows := measure(ctx, ws, wk, tools, c.reps, c.runTimeout, func() { settle(ctx, srv) })
 		if len(rows) > 0 {

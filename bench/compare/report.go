@@ -20,6 +20,10 @@ type work struct {
 	hosts   int    // fanoutWork: N
 	command string // fanoutWork: the remote command
 	bytes   int64  // streamWork: output size
+	// delayed says the work runs through latency mode's proxies, adding
+	// rtt to each round trip.
+	delayed bool
+	rtt     time.Duration
 }
 
 // title names the work in the results.
@@ -27,10 +31,14 @@ func (w work) title() string {
 	if w.kind == streamWork {
 		return fmt.Sprintf("One host streaming %s of stdout (`%s`)", humanBytes(w.bytes), streamCommand(w.bytes))
 	}
-	if w.hosts == 1 {
-		return fmt.Sprintf("`%s` on 1 host", w.command)
+	var at string
+	if w.delayed {
+		at = fmt.Sprintf(" at %v RTT", w.rtt)
 	}
-	return fmt.Sprintf("`%s` on %d hosts", w.command, w.hosts)
+	if w.hosts == 1 {
+		return fmt.Sprintf("`%s` on 1 host%s", w.command, at)
+	}
+	return fmt.Sprintf("`%s` on %d hosts%s", w.command, w.hosts, at)
 }
 
 // humanBytes writes n in decimal units, as "1 GB" or "100 MB".

@@ -1,0 +1,100 @@
+package pssh
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/gopssh/pssh/internal/peercred"
+)
+
+// controlState is what a Client's dialer knows of its control master.
+type controlState struct {
+	mu     sync.Mutex
+	gone   bool // the master could not be reached: no more tries
+	warned bool // ControlWarning was called
+}
+
+// attach connects h through the control master at Config.ControlPath.
+// It reports false, after warning once, when the master cannot serve h:
+// h is then to be connected directly.
+func (d *dialer) attach(ctx context.Context, h *host) (*ssh.Client, bool) {
+	path := d.cfg.ControlPath
+	if path == "" {
+		return nil, false
+	}
+	d.control.mu.Lock()
+	gone := d.control.gone
+	d.control.mu.Unlock()
+	if gone {
+		return nil, false
+	}
+	client, err := attachControl(ctx, path, h)
+	if err == nil {
+		return client, true
+	}
+	d.control.mu.Lock()
+	if !errors.Is(err, ErrControlRefused) {
+		d.control.gone = true // not there, or not working: don't try each host
+	}
+	warn := !d.control.warned && d.cfg.ControlWarning != nil
+	d.control.warned = true
+	d.control.mu.Unlock()
+	if warn {
+		d.cfg.ControlWarning(&ControlError{Path: path, Host: h.name, Err: err})
+	}
+	return nil, false
+}
+
+// attachTimeout bounds the link to a master when the host has no connect
+// timeout: a local master answers at once.
+const attachTimeout = 10 * time.Second
+
+// attachControl opens a link to the master at path for h: an SSH
+// connection over the Unix socket whose channels the master relays to its
+// connection to h.
+func attachControl(ctx context.Context, path string, h *host) (*ssh.Client, error) {
+	timeout := attachTimeout
+	if h.connectTimeout > 0 {
+		timeout = min(timeout, h.connectTimeout)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var nd net.Dialer
+	conn, err := nd.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, err
+	}
+	uid, err := peercred.UID(conn.(*net.UnixConn))
+	if err != nil || uid != os.Getuid() {
+		// Not our master: it must not see our credentials' fingerprint,
+		// nor run our commands.
+		conn.Close()
+		return nil, ErrControlRefused
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(conn, "pssh-control", &ssh.ClientConfig{
+		User: h.name,
+		Auth: []ssh.AuthMethod{ssh.Password(h.credentials)},
+		// The master's key is made afresh by each master; what vouches
+		// for it is the socket: in a directory of the user's alone, and
+		// its peer checked to be the user.
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+	})
+	if err != nil {
+		conn.Close()
+		if isAuthFailure(err) {
+			return nil, ErrControlRefused
+		}
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	return ssh.NewClient(sc, chans, reqs), nil
+}

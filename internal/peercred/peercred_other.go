@@ -1,0 +1,7 @@
+//go:build !linux
+
+package peercred
+
+import "net"
+
+func peerUID(*net.UnixConn) (int, error) { return -1, ErrUnsupported }
