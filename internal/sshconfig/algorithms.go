@@ -28,7 +28,7 @@ var knownAlgorithms = map[string][]string{
 		"umac-64@openssh.com,umac-128@openssh.com,hmac-sha1-etm@openssh.com,hmac-sha1-96-etm@openssh.com,"+
 		"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-md5-etm@openssh.com,"+
 		"hmac-md5-96-etm@openssh.com,umac-64-etm@openssh.com,umac-128-etm@openssh.com", ","),
-	"hostkeyalgorithms": keyTypes,
+	"hostkeyalgorithms":        keyTypes,
 	"pubkeyacceptedalgorithms": keyTypes,
 }
 

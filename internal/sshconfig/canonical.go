@@ -2,8 +2,6 @@ package sshconfig
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -35,33 +33,42 @@ func (r *resolver) canonicalize(host string) (string, error) {
 	}
 	mode := r.canonicalizeMode()
 	direct := r.direct()
-	if mode == "no" || (!direct && mode != "always") {
+	if !direct && mode != "always" {
 		return host, nil
 	}
 	ctx := context.Background()
-	name, found, err := r.canonicalName(ctx, host, direct)
-	if err != nil || found {
-		return name, err
-	}
-	if len(r.cnameRules()) > 0 {
-		canon, ok, err := r.c.opt.Resolver.Lookup(ctx, host)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", host, err)
+	if mode != "no" {
+		name, found, err := r.canonicalName(ctx, host)
+		if err != nil || found {
+			return name, err
 		}
-		if !ok {
-			if direct {
-				return "", fmt.Errorf("could not resolve hostname %s", host)
-			}
-			return host, nil
-		}
-		return r.followCNAME(host, canon), nil
 	}
-	return host, nil
+	if len(r.cnameRules()) == 0 {
+		return host, nil
+	}
+	// As OpenSSH: with CanonicalizePermittedCNAMEs, the name is looked up
+	// as it is even when CanonicalizeHostname is no (only its CNAME is
+	// not followed then).
+	v := r.first["canonicalizepermittedcnames"]
+	canon, ok, err := r.c.opt.Resolver.Lookup(ctx, host)
+	if err != nil {
+		return "", r.errorf(v, "looking up %s: %w", host, err)
+	}
+	if !ok {
+		if direct {
+			return "", r.errorf(v, "could not resolve hostname %s", host)
+		}
+		return host, nil
+	}
+	if mode == "no" {
+		return host, nil
+	}
+	return r.followCNAME(host, strings.TrimSuffix(canon, ".")), nil
 }
 
 // canonicalName tries the canonical domains; found is false when no name
 // was found (and the fallback allows it) or none was tried.
-func (r *resolver) canonicalName(ctx context.Context, host string, direct bool) (string, bool, error) {
+func (r *resolver) canonicalName(ctx context.Context, host string) (string, bool, error) {
 	var tries []string
 	if strings.HasSuffix(host, ".") {
 		tries = []string{host}
@@ -83,15 +90,15 @@ func (r *resolver) canonicalName(ctx context.Context, host string, direct bool) 
 	for _, full := range tries {
 		canon, ok, err := r.c.opt.Resolver.Lookup(ctx, full)
 		if err != nil {
-			return "", false, fmt.Errorf("canonicalizing %s: %w", host, err)
+			return "", false, r.errorf(r.first["canonicalizehostname"], "canonicalizing %s: %w", host, err)
 		}
 		if ok {
 			name := strings.TrimSuffix(full, ".")
 			return r.followCNAME(name, strings.TrimSuffix(canon, ".")), true, nil
 		}
 	}
-	if v := lower(r.value("canonicalizefallbacklocal")); v == "no" || v == "false" {
-		return "", false, fmt.Errorf("could not resolve host %q (CanonicalizeFallbackLocal no)", host)
+	if v := r.first["canonicalizefallbacklocal"]; lower(v.value) == "no" || lower(v.value) == "false" {
+		return "", false, r.errorf(v, "could not resolve host %q in CanonicalDomains (CanonicalizeFallbackLocal no)", host)
 	}
 	return host, false, nil
 }
@@ -171,11 +178,7 @@ type systemResolver struct{}
 
 func (systemResolver) Lookup(ctx context.Context, name string) (string, bool, error) {
 	if _, err := net.DefaultResolver.LookupHost(ctx, name); err != nil {
-		var de *net.DNSError
-		if errors.As(err, &de) && (de.IsNotFound || de.IsTemporary || de.IsTimeout) {
-			return "", false, nil
-		}
-		return "", false, nil
+		return "", false, nil // as OpenSSH: any failure is "not found"
 	}
 	canon, err := net.DefaultResolver.LookupCNAME(ctx, name)
 	if err != nil || canon == "" {

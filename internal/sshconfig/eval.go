@@ -40,6 +40,7 @@ type resolver struct {
 	final     bool   // in the final pass
 	wantFinal bool   // a Match line named "final"
 	hostName  string // the host name once the first pass is over
+	inExec    bool   // expanding a Match exec command: %k is the host name
 }
 
 // Resolve returns the settings for alias.

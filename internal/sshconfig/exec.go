@@ -22,7 +22,9 @@ type execRes struct {
 // exec runs a Match exec command for the host, once per host and command
 // for the life of the Config.
 func (r *resolver) exec(arg string) (bool, error) {
+	r.inExec = true
 	cmd, err := r.expand(arg, tokensExec, false)
+	r.inExec = false
 	if err != nil {
 		return false, fmt.Errorf("Match exec: %w", err)
 	}

@@ -100,6 +100,9 @@ func (r *resolver) token(c byte) string {
 		if a := r.value("hostkeyalias"); a != "" {
 			return lower(a)
 		}
+		if r.inExec {
+			return r.token('h') // as OpenSSH's Match exec
+		}
 		return r.alias
 	case 'L':
 		short, _, _ := strings.Cut(r.token('l'), ".")
