@@ -26,10 +26,14 @@ type dialer struct {
 // dialSSH opens an SSH connection to h (a host or a jump host) over dial.
 func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
 	hostKeyAlgos := h.algos.hostKeys
+	keyName := h.addr // the name the host key is known by
+	if h.hostKeyAlias != "" {
+		keyName = net.JoinHostPort(h.hostKeyAlias, "22") // ssh_config's HostKeyAlias: no port
+	}
 	if h.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
 		// a server with several host keys offers the known one.
-		hostKeyAlgos = h.known.HostKeyAlgorithms(h.addr, hostKeyAlgos)
+		hostKeyAlgos = h.known.HostKeyAlgorithms(keyName, hostKeyAlgos)
 	}
 	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
@@ -43,6 +47,9 @@ func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context
 			Auth:              h.auth.Methods(),
 			HostKeyAlgorithms: hostKeyAlgos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+				if h.hostKeyAlias != "" {
+					hostname = keyName
+				}
 				if err := h.hostKeyCallback(hostname, remote, key); err != nil {
 					return &hostKeyErr{err, key}
 				}

@@ -31,7 +31,7 @@ func loadSSHConfig(cfg *Config) (*sshconfig.Config, error) {
 	if cfg.IgnoreSSHConfig {
 		return nil, nil
 	}
-	opt := sshconfig.Options{UserFile: cfg.SSHConfigFile}
+	opt := sshconfig.Options{UserFile: cfg.SSHConfigFile, Algorithms: defaultAlgorithms(cfg)}
 	if opt.UserFile == "" {
 		home, _ := os.UserHomeDir()
 		opt.UserFile, opt.SystemFile = sshconfig.DefaultFiles(home)
@@ -69,6 +69,12 @@ type host struct {
 	// nor HostConfig sets a route.
 	sshProxyJump    string
 	sshProxyCommand string
+	// The settings ssh_config gave the host (nil when it is ignored), and
+	// what the dial path takes from them: see sshconfig_apply.go.
+	sshSettings  *sshconfig.Settings
+	ciphers      []string // nil: the client's
+	keyExchanges []string // nil: the client's
+	hostKeyAlias string
 
 	conn conn
 }
@@ -125,7 +131,7 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	port := firstNonZero(spec.Port, hc.Port, ex.Port)
 	var s *sshconfig.Settings
 	if c.sshConfig != nil {
-		rs, err := c.sshConfig.ResolveWith(spec.Host, sshconfig.Override{User: user, Port: port})
+		rs, err := c.sshConfig.ResolveWith(spec.Host, c.sshOverride(user, port, hc))
 		if err != nil {
 			return fmt.Errorf("ssh_config: %w", err)
 		}
@@ -138,6 +144,9 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 			target = s.HostName
 		}
 		h.sshProxyJump, h.sshProxyCommand = s.ProxyJump, s.ProxyCommand
+		if err := c.applySSHConfig(h, s); err != nil {
+			return err
+		}
 	}
 	h.user = firstNonEmpty(user, c.cfg.User)
 	h.addr = hostspec.Addr(target, firstNonZero(port, c.cfg.Port))
@@ -270,16 +279,14 @@ func (c *Client) resolveAuth(h *host, hc HostConfig, s *sshconfig.Settings) erro
 	opt := authOptions(&c.cfg, password, keyFile, key, passphrase, certFile)
 	if s != nil {
 		if keyFile == "" && len(key) == 0 {
-			for _, f := range s.IdentityFiles {
-				opt.Keys = append(opt.Keys, sshauth.Key{Path: f, Passphrase: passphrase, Optional: true})
-			}
+			opt.Keys = append(opt.Keys, sshConfigKeys(s, passphrase)...)
 		}
 		if opt.Agent {
 			switch {
 			case s.IdentitiesOnly, s.IdentityAgent == "none":
 				opt.Agent = false
-			case s.IdentityAgent != "" && s.IdentityAgent != "SSH_AUTH_SOCK" && opt.AgentSocket == "":
-				opt.AgentSocket = s.IdentityAgent
+			case opt.AgentSocket == "":
+				opt.AgentSocket = identityAgent(s.IdentityAgent)
 			}
 		}
 	}
@@ -408,15 +415,34 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 // and credentials unless given, the client-wide connection settings and
 // host key check.
 func (c *Client) newHop(user, hostName string, port int) (*host, error) {
+	s, err := c.hopSettings(user, hostName, port)
+	if err != nil {
+		return nil, err
+	}
 	h := &host{user: firstNonEmpty(user, c.cfg.User), auth: c.auth}
-	h.addr = hostspec.Addr(hostName, cmp.Or(port, DefaultPort))
+	target := hostName
+	if s != nil {
+		// ssh_config's settings for the hop, as ssh -J looks them up.
+		h.user, target, port = s.User, s.HostName, s.Port
+		if err := c.applySSHConfig(h, s); err != nil {
+			return nil, err
+		}
+	}
+	h.addr = hostspec.Addr(target, cmp.Or(port, DefaultPort))
 	h.name = h.user + "@" + h.addr
 	h.connectTimeout = cmp.Or(c.explicit.ConnectTimeout, DefaultConnectTimeout)
 	h.keepaliveInterval = cmp.Or(c.explicit.KeepaliveInterval, DefaultKeepaliveInterval)
 	h.keepaliveCountMax = cmp.Or(max(c.explicit.KeepaliveCountMax, 0), DefaultKeepaliveCountMax)
-	h.algos = c.algos
-	if err := c.resolveHostKeys(h, nil); err != nil {
+	if h.algos, err = c.hostAlgorithms(s); err != nil {
+		return nil, fmt.Errorf("jump host %s: %w", hostName, err)
+	}
+	if err := c.resolveHostKeys(h, s); err != nil {
 		return nil, err
+	}
+	if s != nil && (len(s.IdentityFiles) > 0 || s.IdentityAgent != "" || s.IdentitiesOnly) && c.explicit.KeyFile == "" && len(c.explicit.Key) == 0 {
+		if err := c.resolveAuth(h, HostConfig{}, s); err != nil {
+			return nil, err
+		}
 	}
 	return h, nil
 }

@@ -1,0 +1,247 @@
+package pssh
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gopssh/pssh/internal/sshauth"
+	"github.com/gopssh/pssh/internal/sshconfig"
+	"golang.org/x/crypto/ssh"
+)
+
+// What a host takes from ssh_config beyond its address and user (see
+// resolve.go), and the settings a client resolved for each host, as
+// `ssh -G` prints them.
+
+// defaultAlgorithms are the lists ssh_config's "+", "-" and "^" modify:
+// the client's own.
+func defaultAlgorithms(cfg *Config) map[string][]string {
+	supported := ssh.SupportedAlgorithms()
+	ciphers := cfg.Ciphers
+	if len(ciphers) == 0 {
+		ciphers = DefaultCiphers()
+	}
+	kex := cfg.KeyExchanges
+	if len(kex) == 0 {
+		kex = supported.KeyExchanges
+	}
+	return map[string][]string{
+		"ciphers":                  ciphers,
+		"kexalgorithms":            kex,
+		"macs":                     supported.MACs,
+		"hostkeyalgorithms":        supported.HostKeys,
+		"pubkeyacceptedalgorithms": supported.PublicKeyAuths,
+	}
+}
+
+// sshOverride is what beats ssh_config for a host, as ssh's command line
+// does: the entry's or the caller's user and port, and the caller's route.
+func (c *Client) sshOverride(user string, port int, hc HostConfig) sshconfig.Override {
+	o := sshconfig.Override{User: user, Port: port}
+routes:
+	for _, r := range []struct {
+		jump, command string
+		proxy         *Proxy
+	}{{hc.ProxyJump, hc.ProxyCommand, hc.Proxy}, {c.explicit.ProxyJump, c.explicit.ProxyCommand, c.explicit.Proxy}} {
+		switch {
+		case r.jump != "":
+			o.ProxyJump = r.jump
+		case r.command != "":
+			o.ProxyCommand = r.command
+		case r.proxy != nil:
+			o.ProxyJump = r.proxy.Host
+		default:
+			continue
+		}
+		break routes
+	}
+	return o
+}
+
+// applySSHConfig takes from ssh_config what the dial path needs beyond
+// resolve: the algorithms (where the caller set none) and HostKeyAlias.
+func (c *Client) applySSHConfig(h *host, s *sshconfig.Settings) error {
+	h.sshSettings = s
+	h.hostKeyAlias = s.HostKeyAlias
+	supported := ssh.SupportedAlgorithms()
+	insecure := ssh.InsecureAlgorithms()
+	var err error
+	if len(c.explicit.Ciphers) == 0 && s.Ciphers != nil {
+		if h.ciphers, err = usable("Ciphers", s.Ciphers, slices.Concat(supported.Ciphers, insecure.Ciphers)); err != nil {
+			return err
+		}
+	}
+	if len(c.explicit.KeyExchanges) == 0 && s.KexAlgorithms != nil {
+		if h.keyExchanges, err = usable("KexAlgorithms", s.KexAlgorithms, slices.Concat(supported.KeyExchanges, insecure.KeyExchanges)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// usable keeps the algorithms of list that pssh implements, in order; none
+// is an error.
+func usable(keyword string, list, implemented []string) ([]string, error) {
+	out := slices.DeleteFunc(slices.Clone(list), func(a string) bool { return !slices.Contains(implemented, a) })
+	if len(out) == 0 {
+		return nil, fmt.Errorf("ssh_config: %s %s: pssh implements none of them", keyword, strings.Join(list, ","))
+	}
+	return out, nil
+}
+
+// sshConfigKeys are the identity files ssh_config gives, each skipped when
+// missing as OpenSSH skips them. A CertificateFile goes with the
+// IdentityFile when there is one of each (OpenSSH pairs certificates with
+// keys by their public key; pssh offers KEY-cert.pub beside any key).
+func sshConfigKeys(s *sshconfig.Settings, passphrase []byte) []sshauth.Key {
+	var keys []sshauth.Key
+	for _, f := range s.IdentityFiles {
+		keys = append(keys, sshauth.Key{Path: f, Passphrase: passphrase, Optional: true})
+	}
+	if len(keys) == 1 && len(s.CertificateFiles) == 1 {
+		if _, err := os.Stat(s.CertificateFiles[0]); err == nil {
+			keys[0].CertPath = s.CertificateFiles[0]
+		}
+	}
+	return keys
+}
+
+// identityAgent is the agent socket an IdentityAgent value names; "" for
+// the default ($SSH_AUTH_SOCK).
+func identityAgent(v string) string {
+	switch {
+	case v == "" || v == "SSH_AUTH_SOCK" || v == "none":
+		return ""
+	case strings.HasPrefix(v, "$"):
+		return os.Getenv(v[1:])
+	}
+	return v
+}
+
+// hopSettings looks a jump host up in ssh_config, as ssh -J does; nil when
+// ssh_config is ignored.
+func (c *Client) hopSettings(user, hostName string, port int) (*sshconfig.Settings, error) {
+	if c.sshConfig == nil {
+		return nil, nil
+	}
+	s, err := c.sshConfig.ResolveWith(hostName, sshconfig.Override{User: firstNonEmpty(user, c.explicit.User), Port: port})
+	if err != nil {
+		return nil, fmt.Errorf("jump host %s: ssh_config: %w", hostName, err)
+	}
+	return &s, nil
+}
+
+// SSHConfigLine is one setting of a host as `ssh -G` prints it: a
+// lowercased keyword and its value.
+type SSHConfigLine struct {
+	Keyword, Value string
+}
+
+// ResolvedConfig returns the settings the client resolved for the host at
+// index i of the (expanded) host list, in `ssh -G`'s format, for every
+// ssh_config keyword pssh applies: the host list entry, the Config fields
+// and ssh_config combined, defaults included, as the host will be
+// connected. Keywords pssh does not apply are left out. It returns nil for
+// an index out of range.
+func (c *Client) ResolvedConfig(i int) []SSHConfigLine {
+	if i < 0 || i >= len(c.hosts) {
+		return nil
+	}
+	h := c.hosts[i]
+	var lines []SSHConfigLine
+	if h.sshSettings != nil {
+		for _, l := range h.sshSettings.Dump() {
+			lines = append(lines, SSHConfigLine{l.Keyword, l.Value})
+		}
+	} else {
+		alias, _, _ := strings.Cut(h.name, "@")
+		lines = []SSHConfigLine{{"host", alias}}
+	}
+	target, port, _ := net.SplitHostPort(h.addr)
+	set := func(keyword string, values ...string) {
+		lines = slices.DeleteFunc(lines, func(l SSHConfigLine) bool { return l.Keyword == keyword })
+		for _, v := range values {
+			lines = append(lines, SSHConfigLine{keyword, v})
+		}
+	}
+	ex := &c.explicit
+	if ex.KeyFile != "" {
+		set("identityfile", ex.KeyFile)
+	}
+	if ex.CertFile != "" {
+		set("certificatefile", ex.CertFile)
+	}
+	if len(ex.KnownHostsFiles) > 0 {
+		set("userknownhostsfile", strings.Join(ex.KnownHostsFiles, " "))
+	}
+	switch ex.HostKeyPolicy {
+	case HostKeyAcceptNew:
+		set("stricthostkeychecking", "accept-new")
+	case HostKeyInsecureIgnore:
+		set("stricthostkeychecking", "false")
+	}
+	set("user", h.user)
+	set("hostname", target)
+	set("port", port)
+	set("connecttimeout", strconv.Itoa(int(h.connectTimeout/time.Second)))
+	interval := max(h.keepaliveInterval, 0)
+	set("serveraliveinterval", strconv.Itoa(int(interval/time.Second)))
+	set("serveralivecountmax", strconv.Itoa(h.keepaliveCountMax))
+	ciphers := h.ciphers
+	if ciphers == nil {
+		ciphers = c.cfg.Ciphers
+	}
+	set("ciphers", strings.Join(ciphers, ","))
+	kex := h.keyExchanges
+	if kex == nil {
+		kex = c.cfg.KeyExchanges
+	}
+	if len(kex) == 0 {
+		kex = ssh.SupportedAlgorithms().KeyExchanges
+	}
+	set("kexalgorithms", strings.Join(kex, ","))
+	if h.sshSettings == nil {
+		d := defaultAlgorithms(&c.cfg)
+		for _, k := range []string{"macs", "hostkeyalgorithms", "pubkeyacceptedalgorithms"} {
+			set(k, strings.Join(d[k], ","))
+		}
+	}
+	var jumps []string
+	for _, hop := range h.hops {
+		jumps = append(jumps, hop.name)
+	}
+	if len(jumps) > 0 {
+		set("proxyjump", strings.Join(jumps, ","))
+	} else {
+		set("proxyjump")
+	}
+	if h.proxyCommand != "" {
+		set("proxycommand", h.proxyCommand)
+	} else {
+		set("proxycommand")
+	}
+	return lines
+}
+
+// SSHConfigNotApplied returns the ssh_config keywords that applied to a
+// host of the client and that pssh does not apply (ControlMaster,
+// ForwardX11, ...), once each, as "FILE:LINE: Keyword".
+func (c *Client) SSHConfigNotApplied() []string {
+	if c.sshConfig == nil {
+		return nil
+	}
+	return c.sshConfig.NotApplied()
+}
+
+// orList is list, or def when list is empty.
+func orList(list, def []string) []string {
+	if len(list) > 0 {
+		return list
+	}
+	return def
+}
