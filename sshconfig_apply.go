@@ -163,21 +163,47 @@ func (c *Client) ResolvedConfig(i int) []SSHConfigLine {
 		lines = []SSHConfigLine{{"host", alias}}
 	}
 	target, port, _ := net.SplitHostPort(h.addr)
+	// set replaces a keyword's lines where they are (at the end when
+	// there are none).
 	set := func(keyword string, values ...string) {
+		at := slices.IndexFunc(lines, func(l SSHConfigLine) bool { return l.Keyword == keyword })
 		lines = slices.DeleteFunc(lines, func(l SSHConfigLine) bool { return l.Keyword == keyword })
-		for _, v := range values {
-			lines = append(lines, SSHConfigLine{keyword, v})
+		if at < 0 || at > len(lines) {
+			at = len(lines)
 		}
+		var add []SSHConfigLine
+		for _, v := range values {
+			add = append(add, SSHConfigLine{keyword, v})
+		}
+		lines = slices.Insert(lines, at, add...)
+	}
+	has := func(keyword string) bool {
+		return slices.ContainsFunc(lines, func(l SSHConfigLine) bool { return l.Keyword == keyword })
 	}
 	ex := &c.explicit
-	if ex.KeyFile != "" {
+	switch {
+	case ex.KeyFile != "":
 		set("identityfile", ex.KeyFile)
+	case !has("identityfile") && !c.cfg.NoDefaultKeys:
+		var ids []string
+		for _, f := range sshauth.DefaultIdentityFiles {
+			ids = append(ids, "~/.ssh/"+f)
+		}
+		set("identityfile", ids...)
 	}
 	if ex.CertFile != "" {
 		set("certificatefile", ex.CertFile)
 	}
-	if len(ex.KnownHostsFiles) > 0 {
+	switch {
+	case len(ex.KnownHostsFiles) > 0:
 		set("userknownhostsfile", strings.Join(ex.KnownHostsFiles, " "))
+	case !has("userknownhostsfile"):
+		if home, err := os.UserHomeDir(); err == nil {
+			set("userknownhostsfile", home+"/.ssh/known_hosts")
+		}
+	}
+	if !has("globalknownhostsfile") && len(ex.KnownHostsFiles) == 0 {
+		set("globalknownhostsfile", "/etc/ssh/ssh_known_hosts")
 	}
 	switch ex.HostKeyPolicy {
 	case HostKeyAcceptNew:

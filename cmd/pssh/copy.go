@@ -135,7 +135,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	if err := checkLocalPath(o, fetch, src, dst); err != nil {
 		return err
 	}
-	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY})
+	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY, verbose: o.verbose})
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,7 @@ func isSubcommand(root *cobra.Command, name string) bool {
 type rootOptions struct {
 	runOptions
 	version bool     // -V
+	dump    bool     // -G
 	command []string // the remote command, its words
 }
 
@@ -117,6 +118,7 @@ ahead of 3, 4 and 5.`},
 	fs.SortFlags = false
 	fs.SetInterspersed(false)
 	addRunFlags(fs, &o.runOptions)
+	flagGroup{fs, otherGroup}.switchFlag(&o.dump, "print-config", "G", "print the configuration resolved for each host (HOST... or -h/-H), as ssh -G, and exit")
 	flagGroup{fs, otherGroup}.switchFlag(&o.version, "version", "V", "print the version")
 	registerCompletions(cmd)
 
@@ -149,6 +151,9 @@ func runRoot(o *rootOptions, ios *ioStreams) error {
 	if o.version {
 		fmt.Fprintln(ios.Out, "pssh", version)
 		return nil
+	}
+	if o.dump {
+		return printConfig(o, ios)
 	}
 	if len(o.command) == 0 {
 		return usagef("no command given: pssh [flags] COMMAND...")

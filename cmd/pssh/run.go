@@ -174,6 +174,7 @@ type startup struct {
 	ios       *ioStreams
 	poolSize  int  // pssh.Config.PoolSize
 	canPrompt bool // a key's passphrase may be asked for on the terminal
+	verbose   bool // -v: note the ssh_config keywords pssh does not apply
 	// checkHosts refuses a host list the command cannot work with; nil
 	// refuses an empty one.
 	checkHosts func(hosts []string) error
@@ -217,6 +218,9 @@ func connect(o *options, s startup) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.verbose {
+		noteNotApplied(s.ios.ErrOut, client)
+	}
 	if l := client.FileLimit(); !l.Fits() {
 		fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
 			l.Hosts, l.Need, l.Soft, l.Hard)
@@ -241,6 +245,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	s, err := connect(&o.options, startup{
 		ios:       ios,
 		poolSize:  o.par,
+		verbose:   o.verbose,
 		canPrompt: ios.stdinTTY && !o.sendInput, // -I reads standard input
 		prepare: func() error {
 			if err := makeOutputDirs(o.outDir, o.errDir); err != nil {
