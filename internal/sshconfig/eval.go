@@ -41,7 +41,12 @@ type resolver struct {
 	wantFinal bool   // a Match line named "final"
 	hostName  string // the host name once the first pass is over
 	inExec    bool   // expanding a Match exec command: %k is the host name
+	included  int    // files read through Include, for maxIncluded
 }
+
+// maxIncluded bounds the files Include reads for one host: files that
+// include themselves twice would otherwise be read 2^16 times.
+const maxIncluded = 4096
 
 // Resolve returns the settings for alias.
 func (c *Config) Resolve(alias string) (Settings, error) {
@@ -161,6 +166,9 @@ func (r *resolver) include(f *file, l *line, depth int) error {
 			return &Error{File: f.name, Line: l.num, Err: fmt.Errorf("Include: %w", err)}
 		}
 		for _, p := range paths {
+			if r.included++; r.included > maxIncluded {
+				return &Error{File: f.name, Line: l.num, Err: fmt.Errorf("Include: more than %d files read for one host", maxIncluded)}
+			}
 			inc, err := r.c.parse(p, f.system, depth+1)
 			if err != nil {
 				if _, ok := err.(*Error); !ok {

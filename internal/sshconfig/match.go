@@ -223,31 +223,28 @@ func matchList(s, list string) bool {
 }
 
 // matchPattern is OpenSSH's match_pattern: '*' matches any run of
-// characters, '?' exactly one.
+// characters, '?' exactly one. It backtracks only to the last '*', so that
+// patterns with many stars take time linear in their length times s's.
 func matchPattern(s, p string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			p = p[1:]
-			if p == "" {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if matchPattern(s[i:], p) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
+	si, pi := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
+			si++
+			pi++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			mark++
+			si, pi = mark, star+1
 		default:
-			if s == "" || s[0] != p[0] {
-				return false
-			}
+			return false
 		}
-		s, p = s[1:], p[1:]
 	}
-	return s == ""
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
