@@ -140,8 +140,8 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	target := spec.Host
 	if s != nil {
 		user, port = s.User, s.Port
-		if s.Has("HostName") {
-			target = s.HostName
+		if s.HostName != "" {
+			target = s.HostName // HostName, canonicalized
 		}
 		h.sshProxyJump, h.sshProxyCommand = s.ProxyJump, s.ProxyCommand
 		if err := c.applySSHConfig(h, s); err != nil {

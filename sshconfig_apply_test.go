@@ -159,3 +159,20 @@ func TestOpenSSHSSHConfigCiphers(t *testing.T) {
 		}
 	}
 }
+
+// TestSSHConfigFinalPassAddress: the host name after the first pass is
+// what is dialed and what the final pass matches, as ssh: an address
+// written 127.1 is 127.0.0.1, and a Host block for it applies when a Match
+// line asks for the final pass.
+func TestSSHConfigFinalPassAddress(t *testing.T) {
+	file := writeFile(t, "ssh_config", "Host web1\n  HostName 127.1\nHost 127.0.0.1\n  Port 2207\nMatch final\n  User u\n")
+	var d refusingDial
+	c := newClient(t, []string{"web1"}, &pssh.Config{
+		SSHConfigFile: file, NoAgent: true, NoDefaultKeys: true,
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Dial: d.dial,
+	})
+	c.Run(ctxT(t), "true", &pssh.RunOptions{ContinueOnErrors: true})
+	if got := d.dialed(); len(got) != 1 || got[0] != "127.0.0.1:2207" {
+		t.Errorf("dialed %q, want 127.0.0.1:2207", got)
+	}
+}
