@@ -176,3 +176,38 @@ func TestSSHConfigFinalPassAddress(t *testing.T) {
 		t.Errorf("dialed %q, want 127.0.0.1:2207", got)
 	}
 }
+
+// TestOpenSSHSSHConfigHostKeyAlias: with HostKeyAlias, the host key is
+// checked under the alias (without the port), as ssh does: a known_hosts
+// file that knows the key only as the alias accepts the host, and refuses
+// it without HostKeyAlias.
+func TestOpenSSHSSHConfigHostKeyAlias(t *testing.T) {
+	s, cfg := openSSH(t, opensshd.Options{})
+	known, err := os.ReadFile(s.KnownHostsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for line := range strings.Lines(string(known)) {
+		if f := strings.Fields(line); len(f) >= 3 {
+			lines = append(lines, "myalias "+strings.Join(f[1:], " "))
+		}
+	}
+	kh := writeFile(t, "known_hosts", strings.Join(lines, "\n")+"\n")
+	for _, tt := range []struct {
+		alias string
+		ok    bool
+	}{{"  HostKeyAlias MyAlias\n", true}, {"", false}} {
+		c := *cfg
+		c.KnownHostsFiles = nil
+		c.IgnoreSSHConfig, c.SSHConfigFile = false, writeFile(t, "ssh_config", "Host *\n"+tt.alias+"  UserKnownHostsFile "+kh+"\n")
+		client := newClient(t, s.Addrs, &c)
+		outs, err := client.Run(ctxT(t), "true", &pssh.RunOptions{ContinueOnErrors: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := outs[0].Err(); (err == nil) != tt.ok {
+			t.Errorf("HostKeyAlias %q: error %v, want success %t", tt.alias, err, tt.ok)
+		}
+	}
+}
