@@ -406,7 +406,7 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 			}
 			r.hops = append(r.hops, h)
 		}
-		return r, nil
+		return c.firstHopRoute(r)
 	}
 	return route{}, nil
 }

@@ -271,3 +271,38 @@ func orList(list, def []string) []string {
 	}
 	return def
 }
+
+// maxHopChain bounds the jump hosts ssh_config's ProxyJump lines chain
+// (a hop whose ProxyJump names itself would loop).
+const maxHopChain = 8
+
+// firstHopRoute puts before r's hops the route ssh_config gives the first
+// of them, as ssh does: "ssh -J a,b" reaches a as "ssh a" would, through
+// a's own ProxyJump, while b's is replaced by a.
+func (c *Client) firstHopRoute(r route) (route, error) {
+	for range maxHopChain {
+		first := r.hops[0]
+		if first.sshSettings == nil || first.sshSettings.ProxyJump == "" {
+			return r, nil
+		}
+		var before []*host
+		for _, spec := range strings.Split(first.sshSettings.ProxyJump, ",") {
+			user, hostPort, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(spec), "ssh://"), "@")
+			if !ok {
+				user, hostPort = "", user
+			}
+			host, port := hostPort, 0
+			if h, p, err := net.SplitHostPort(hostPort); err == nil {
+				host = h
+				port, _ = strconv.Atoi(p)
+			}
+			hop, err := c.newHop(user, host, port)
+			if err != nil {
+				return route{}, err
+			}
+			before = append(before, hop)
+		}
+		r.hops = append(before, r.hops...)
+	}
+	return route{}, fmt.Errorf("ProxyJump: jump hosts chained more than %d deep in ssh_config", maxHopChain)
+}

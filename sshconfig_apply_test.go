@@ -211,3 +211,33 @@ func TestOpenSSHSSHConfigHostKeyAlias(t *testing.T) {
 		}
 	}
 }
+
+// TestSSHConfigJumpHostChain: the first jump host's own ProxyJump in
+// ssh_config is followed, as ssh does; a loop is an error.
+func TestSSHConfigJumpHostChain(t *testing.T) {
+	file := writeFile(t, "ssh_config", `
+Host inner
+  HostName 127.0.0.10
+  ProxyJump outer
+Host outer
+  HostName 127.0.0.11
+  Port 2211
+Host target
+  ProxyJump inner
+Host loop
+  ProxyJump loop
+`)
+	var d refusingDial
+	c := newClient(t, []string{"target"}, &pssh.Config{
+		SSHConfigFile: file, User: "u", NoAgent: true, NoDefaultKeys: true,
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Dial: d.dial,
+	})
+	outs, _ := c.Run(ctxT(t), "true", &pssh.RunOptions{ContinueOnErrors: true})
+	var je *pssh.JumpError
+	if !errors.As(outs[0].Err(), &je) || je.Hop != "u@127.0.0.11:2211" || je.HopIndex != 1 {
+		t.Errorf("%v, want a JumpError at the first hop u@127.0.0.11:2211", outs[0].Err())
+	}
+	if _, err := pssh.New([]string{"loop"}, &pssh.Config{SSHConfigFile: file, User: "u", NoAgent: true, NoDefaultKeys: true}); err == nil || !strings.Contains(err.Error(), "deep") {
+		t.Errorf("a ProxyJump loop: %v, want an error", err)
+	}
+}
