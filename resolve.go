@@ -31,7 +31,7 @@ func loadSSHConfig(cfg *Config) (*sshconfig.Config, error) {
 	if cfg.IgnoreSSHConfig {
 		return nil, nil
 	}
-	opt := sshconfig.Options{UserFile: cfg.SSHConfigFile, Algorithms: defaultAlgorithms(cfg)}
+	opt := sshconfig.Options{UserFile: cfg.SSHConfigFile}
 	if opt.UserFile == "" {
 		home, _ := os.UserHomeDir()
 		opt.UserFile, opt.SystemFile = sshconfig.DefaultFiles(home)
@@ -72,8 +72,6 @@ type host struct {
 	// The settings ssh_config gave the host (nil when it is ignored), and
 	// what the dial path takes from them: see sshconfig_apply.go.
 	sshSettings  *sshconfig.Settings
-	ciphers      []string // nil: the client's
-	keyExchanges []string // nil: the client's
 	hostKeyAlias string
 
 	conn conn
@@ -144,9 +142,7 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 			target = s.HostName // HostName, canonicalized
 		}
 		h.sshProxyJump, h.sshProxyCommand = s.ProxyJump, s.ProxyCommand
-		if err := c.applySSHConfig(h, s); err != nil {
-			return err
-		}
+		c.applySSHConfig(h, s)
 	}
 	h.user = firstNonEmpty(user, c.cfg.User)
 	h.addr = hostspec.Addr(target, firstNonZero(port, c.cfg.Port))
@@ -424,9 +420,7 @@ func (c *Client) newHop(user, hostName string, port int) (*host, error) {
 	if s != nil {
 		// ssh_config's settings for the hop, as ssh -J looks them up.
 		h.user, target, port = s.User, s.HostName, s.Port
-		if err := c.applySSHConfig(h, s); err != nil {
-			return nil, err
-		}
+		c.applySSHConfig(h, s)
 	}
 	h.addr = hostspec.Addr(target, cmp.Or(port, DefaultPort))
 	h.name = h.user + "@" + h.addr

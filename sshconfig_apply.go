@@ -9,35 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopssh/pssh/internal/sshalgo"
+
 	"github.com/gopssh/pssh/internal/sshauth"
 	"github.com/gopssh/pssh/internal/sshconfig"
-	"golang.org/x/crypto/ssh"
 )
 
 // What a host takes from ssh_config beyond its address and user (see
 // resolve.go), and the settings a client resolved for each host, as
 // `ssh -G` prints them.
-
-// defaultAlgorithms are the lists ssh_config's "+", "-" and "^" modify:
-// the client's own.
-func defaultAlgorithms(cfg *Config) map[string][]string {
-	supported := ssh.SupportedAlgorithms()
-	ciphers := cfg.Ciphers
-	if len(ciphers) == 0 {
-		ciphers = DefaultCiphers()
-	}
-	kex := cfg.KeyExchanges
-	if len(kex) == 0 {
-		kex = supported.KeyExchanges
-	}
-	return map[string][]string{
-		"ciphers":                  ciphers,
-		"kexalgorithms":            kex,
-		"macs":                     supported.MACs,
-		"hostkeyalgorithms":        supported.HostKeys,
-		"pubkeyacceptedalgorithms": supported.PublicKeyAuths,
-	}
-}
 
 // sshOverride is what beats ssh_config for a host, as ssh's command line
 // does: the entry's or the caller's user and port, and the caller's route.
@@ -64,34 +44,10 @@ routes:
 }
 
 // applySSHConfig takes from ssh_config what the dial path needs beyond
-// resolve: the algorithms (where the caller set none) and HostKeyAlias.
-func (c *Client) applySSHConfig(h *host, s *sshconfig.Settings) error {
+// resolve: HostKeyAlias. (The algorithm lists are hostAlgorithms'.)
+func (c *Client) applySSHConfig(h *host, s *sshconfig.Settings) {
 	h.sshSettings = s
 	h.hostKeyAlias = s.HostKeyAlias
-	supported := ssh.SupportedAlgorithms()
-	insecure := ssh.InsecureAlgorithms()
-	var err error
-	if len(c.explicit.Ciphers) == 0 && s.Ciphers != nil {
-		if h.ciphers, err = usable("Ciphers", s.Ciphers, slices.Concat(supported.Ciphers, insecure.Ciphers)); err != nil {
-			return err
-		}
-	}
-	if len(c.explicit.KeyExchanges) == 0 && s.KexAlgorithms != nil {
-		if h.keyExchanges, err = usable("KexAlgorithms", s.KexAlgorithms, slices.Concat(supported.KeyExchanges, insecure.KeyExchanges)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// usable keeps the algorithms of list that pssh implements, in order; none
-// is an error.
-func usable(keyword string, list, implemented []string) ([]string, error) {
-	out := slices.DeleteFunc(slices.Clone(list), func(a string) bool { return !slices.Contains(implemented, a) })
-	if len(out) == 0 {
-		return nil, fmt.Errorf("ssh_config: %s %s: pssh implements none of them", keyword, strings.Join(list, ","))
-	}
-	return out, nil
 }
 
 // sshConfigKeys are the identity files ssh_config gives, each skipped when
@@ -218,24 +174,16 @@ func (c *Client) ResolvedConfig(i int) []SSHConfigLine {
 	interval := max(h.keepaliveInterval, 0)
 	set("serveraliveinterval", strconv.Itoa(int(interval/time.Second)))
 	set("serveralivecountmax", strconv.Itoa(h.keepaliveCountMax))
-	ciphers := h.ciphers
-	if ciphers == nil {
-		ciphers = c.cfg.Ciphers
-	}
-	set("ciphers", strings.Join(ciphers, ","))
-	kex := h.keyExchanges
-	if kex == nil {
-		kex = c.cfg.KeyExchanges
-	}
-	if len(kex) == 0 {
-		kex = ssh.SupportedAlgorithms().KeyExchanges
-	}
-	set("kexalgorithms", strings.Join(kex, ","))
-	if h.sshSettings == nil {
-		d := defaultAlgorithms(&c.cfg)
-		for _, k := range []string{"macs", "hostkeyalgorithms", "pubkeyacceptedalgorithms"} {
-			set(k, strings.Join(d[k], ","))
-		}
+	// The lists the host is offered: ssh_config's or Config's, resolved by
+	// hostAlgorithms.
+	for _, l := range []struct {
+		kind sshalgo.Kind
+		list []string
+	}{
+		{sshalgo.Cipher, h.algos.ciphers}, {sshalgo.KeyExchange, h.algos.kex},
+		{sshalgo.MAC, h.algos.macs}, {sshalgo.HostKey, h.algos.hostKeys},
+	} {
+		set(strings.ToLower(l.kind.Option()), strings.Join(l.list, ","))
 	}
 	var jumps []string
 	for _, hop := range h.hops {
@@ -262,14 +210,6 @@ func (c *Client) SSHConfigNotApplied() []string {
 		return nil
 	}
 	return c.sshConfig.NotApplied()
-}
-
-// orList is list, or def when list is empty.
-func orList(list, def []string) []string {
-	if len(list) > 0 {
-		return list
-	}
-	return def
 }
 
 // maxHopChain bounds the jump hosts ssh_config's ProxyJump lines chain

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gopssh/pssh/internal/sshalgo"
 )
 
 // Line is one setting as `ssh -G` prints it: a lowercased keyword and its
@@ -66,18 +68,21 @@ func (r *resolver) dump(s *Settings) ([]Line, error) {
 	if v, ok := r.first["globalknownhostsfile"]; ok {
 		add("globalknownhostsfile", strings.Join(v.args, " "))
 	}
+	// The algorithm lists as pssh offers them: ssh_config's, resolved by
+	// sshalgo against pssh's defaults (the names OpenSSH knows and
+	// x/crypto/ssh does not implement left out).
 	for _, k := range []struct {
-		key  string
-		list []string
+		kind sshalgo.Kind
+		spec []string
 	}{
-		{"ciphers", s.Ciphers}, {"kexalgorithms", s.KexAlgorithms}, {"macs", s.MACs},
-		{"hostkeyalgorithms", s.HostKeyAlgorithms}, {"pubkeyacceptedalgorithms", s.PubkeyAcceptedAlgorithms},
+		{sshalgo.Cipher, s.Ciphers}, {sshalgo.KeyExchange, s.KexAlgorithms},
+		{sshalgo.MAC, s.MACs}, {sshalgo.HostKey, s.HostKeyAlgorithms},
 	} {
-		list := k.list
-		if list == nil {
-			list = r.defaultAlgorithms(k.key)
+		list, err := sshalgo.ResolveSSHConfig(k.kind, k.spec)
+		if err != nil {
+			list = k.spec // New fails on it: show it as written
 		}
-		add(k.key, strings.Join(list, ","))
+		add(strings.ToLower(k.kind.Option()), strings.Join(list, ","))
 	}
 	canon := map[string]string{"no": "false", "yes": "true", "always": "always"}[r.canonicalizeMode()]
 	add("canonicalizehostname", canon)

@@ -62,7 +62,7 @@ func init() {
 		{"Ciphers", applied, argOne},
 		{"KexAlgorithms", applied, argOne},
 		{"HostKeyAlgorithms", applied, argOne},
-		{"PubkeyAcceptedAlgorithms", applied, argOne},
+		{"PubkeyAcceptedAlgorithms", notApplied, argOne},
 		{"MACs", applied, argOne},
 		{"CanonicalizeHostname", applied, argOne},
 		{"CanonicalDomains", applied, argSeveral},

@@ -30,13 +30,13 @@ type Settings struct {
 	UserKnownHostsFiles   []string // expanded
 	GlobalKnownHostsFiles []string // expanded
 
-	// The algorithm lists, resolved against Options.Algorithms ("+", "-"
-	// and "^" applied); nil when not set.
-	Ciphers                  []string
-	KexAlgorithms            []string
-	MACs                     []string
-	HostKeyAlgorithms        []string
-	PubkeyAcceptedAlgorithms []string
+	// KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs are the lists as
+	// written, '+', '-' or '^' first included, for
+	// sshalgo.ResolveSSHConfig; nil when not set.
+	KexAlgorithms     []string
+	HostKeyAlgorithms []string
+	Ciphers           []string
+	MACs              []string
 
 	Tag string
 
@@ -130,22 +130,14 @@ func (r *resolver) settings() (Settings, error) {
 		key string
 		dst *[]string
 	}{
-		{"ciphers", &s.Ciphers}, {"kexalgorithms", &s.KexAlgorithms}, {"macs", &s.MACs},
-		{"hostkeyalgorithms", &s.HostKeyAlgorithms}, {"pubkeyacceptedalgorithms", &s.PubkeyAcceptedAlgorithms},
+		{"kexalgorithms", &s.KexAlgorithms}, {"hostkeyalgorithms", &s.HostKeyAlgorithms},
+		{"ciphers", &s.Ciphers}, {"macs", &s.MACs},
 	} {
 		if v, ok := r.first[k.key]; ok {
-			*k.dst = algorithms(k.key, v.value, r.defaultAlgorithms(k.key))
+			*k.dst = []string{v.value}
 		}
 	}
 	s.Tag = r.value("tag")
 	s.dump, err = r.dump(&s)
 	return s, err
-}
-
-// defaultAlgorithms is the list "+", "-" and "^" modify.
-func (r *resolver) defaultAlgorithms(key string) []string {
-	if d, ok := r.c.opt.Algorithms[key]; ok {
-		return d
-	}
-	return defaultAlgorithms[key]
 }

@@ -68,10 +68,6 @@ type Options struct {
 	// LocalAddrs lists the addresses of the local interfaces, for "Match
 	// localnetwork"; default net.InterfaceAddrs.
 	LocalAddrs func() ([]net.Addr, error)
-	// Algorithms gives, by lowercased keyword (ciphers, kexalgorithms,
-	// macs, hostkeyalgorithms, pubkeyacceptedalgorithms), the list that
-	// "+", "-" and "^" modify; default OpenSSH's.
-	Algorithms map[string][]string
 }
 
 // Resolver looks up host names for canonicalization.
