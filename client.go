@@ -27,10 +27,15 @@ type Client struct {
 	algos     algorithms        // the algorithms offered, unless ssh_config sets a host's
 
 	// Shared by the hosts: the sshauth Sets by credentials, the root Set of
-	// each agent socket, and the known_hosts DBs by policy and files.
-	authSets map[string]*sshauth.Set
-	agents   map[string]*sshauth.Set
-	knownDBs map[string]*knownhosts.DB
+	// each agent socket, the known_hosts DBs by policy and files, and the
+	// known_hosts files as read.
+	authSets   map[string]*sshauth.Set
+	agents     map[string]*sshauth.Set
+	knownDBs   map[string]*knownhosts.DB
+	knownFiles *knownhosts.Store
+
+	warnMu   sync.Mutex
+	warnings []Warning
 
 	fileLimit FileLimit // the open file limit as New left it
 
@@ -94,6 +99,10 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	c.authSets = map[string]*sshauth.Set{}
 	c.agents = map[string]*sshauth.Set{}
 	c.knownDBs = map[string]*knownhosts.DB{}
+	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
+	c.knownFiles = &knownhosts.Store{Warn: func(w knownhosts.Warning) {
+		c.warn(Warning{File: w.File, Line: w.Line, Text: w.Text})
+	}}
 	// The client-wide credentials, checked here whatever the hosts use.
 	if c.auth, err = c.authSet(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase, cfg.CertFile)); err != nil {
 		c.closeAuth()
@@ -103,7 +112,6 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		c.closeAuth()
 		return nil, fmt.Errorf("pssh: %w", err)
 	}
-	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
 	entries, configs, err := expandHosts(hosts, cfg.HostConfig)
 	if err != nil {
 		c.closeAuth()

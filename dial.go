@@ -26,14 +26,14 @@ type dialer struct {
 // dialSSH opens an SSH connection to h (a host or a jump host) over dial.
 func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
 	hostKeyAlgos := h.algos.hostKeys
-	keyName := h.addr // the name the host key is known by
+	keyName := h.addr // the name a Config.HostKeyCallback is given
 	if h.hostKeyAlias != "" {
 		keyName = net.JoinHostPort(h.hostKeyAlias, "22") // ssh_config's HostKeyAlias: no port
 	}
 	if h.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
 		// a server with several host keys offers the known one.
-		hostKeyAlgos = h.known.HostKeyAlgorithms(keyName, hostKeyAlgos)
+		hostKeyAlgos = h.known.HostKeyAlgorithms(h.knownTarget(), hostKeyAlgos)
 	}
 	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
@@ -122,12 +122,16 @@ func hostKeyError(h *host, err error, key ssh.PublicKey) *HostKeyError {
 		e.Fingerprint = knownhosts.Fingerprint(key)
 	}
 	var ke *knownhosts.KeyError
+	var fe *knownhosts.FileError
+	if errors.As(err, &fe) {
+		e.Files = []string{fe.File}
+	}
 	if errors.As(err, &ke) {
 		e.Unknown, e.Revoked = ke.Unknown, ke.Revoked
 		for _, l := range ke.Known {
 			e.Known = append(e.Known, l.String())
 		}
-		e.knownHost = ke.Host
+		e.knownHost, e.Files = ke.Host, ke.Files
 		if len(ke.Known) > 0 {
 			e.knownFile = ke.Known[0].File
 		}

@@ -104,8 +104,10 @@ func (e *AuthenticationError) Unwrap() error { return e.Err }
 
 // HostKeyError is returned when the server's host key could not be verified:
 // the host is not in known_hosts (Unknown), its key differs from the ones
-// recorded there (Known lists the lines that disagree), or the key is
-// marked @revoked. Nothing is sent to such a host, not even credentials.
+// recorded there (Known lists the lines that disagree), the key is marked
+// @revoked, a host certificate is invalid, or a known_hosts file the host
+// uses cannot be read (Err says why). Nothing is sent to such a host, not
+// even credentials.
 type HostKeyError struct {
 	Host        string   // the host as given
 	Addr        string   // host:port
@@ -114,7 +116,8 @@ type HostKeyError struct {
 	Unknown     bool     // the host is in no known_hosts file
 	Revoked     bool     // the key, or the CA that signed it, is marked @revoked
 	Known       []string // the known_hosts lines that disagree (or revoke), as "file:line: text"
-	Err         error    // from the host key check (a *knownhosts.KeyError of this module, or HostKeyCallback's error)
+	Files       []string // the known_hosts files searched (or the one that could not be read); none with Config.HostKeyCallback
+	Err         error    // from the host key check (a *knownhosts.KeyError or *knownhosts.FileError of this module, or HostKeyCallback's error)
 
 	knownHost string // the host as known_hosts names it, "[host]:port" for ports other than 22
 	knownFile string // the file of the first disagreeing line

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,9 @@ type host struct {
 	sshProxyCommand string
 	// The settings ssh_config gave the host (nil when it is ignored), and
 	// what the dial path takes from them: see sshconfig_apply.go.
-	sshSettings  *sshconfig.Settings
+	sshSettings *sshconfig.Settings
+	// hostKeyAlias is the name known_hosts is searched for instead of the
+	// host and port (ssh_config's HostKeyAlias); "" for none.
 	hostKeyAlias string
 
 	conn conn
@@ -204,29 +207,53 @@ func (c *Client) resolveHostKeys(h *host, s *sshconfig.Settings) error {
 		}
 	}
 	files := ex.KnownHostsFiles
-	ignoreMissing := false
 	if len(files) == 0 && s != nil && len(s.UserKnownHostsFiles) > 0 {
-		// As OpenSSH: the user files, then the global one, each skipped
-		// when missing (the first is created under accept-new).
-		files = append(append([]string{}, s.UserKnownHostsFiles...), "/etc/ssh/ssh_known_hosts")
-		ignoreMissing = true
+		// As OpenSSH: the user files, then the global ones.
+		_, global := DefaultKnownHostsFiles()
+		files = append(slices.Clone(s.UserKnownHostsFiles), global...)
 	}
-	key := fmt.Sprintf("%d\x00%t\x00%s", policy, ignoreMissing, strings.Join(files, "\x00"))
+	if len(files) == 0 {
+		user, global := DefaultKnownHostsFiles()
+		files = append(user, global...)
+	}
+	files = slices.DeleteFunc(slices.Clone(files), func(f string) bool { return f == "none" })
+	key := fmt.Sprintf("%d\x00%s", policy, strings.Join(files, "\x00"))
 	db, ok := c.knownDBs[key]
 	if !ok {
 		var err error
-		if db, err = openKnownHosts(files, ignoreMissing, policy, ex.HashKnownHosts); err != nil {
+		if db, err = c.openKnownHosts(files, policy); err != nil {
 			return err
 		}
 		c.knownDBs[key] = db
 	}
-	h.known, h.hostKeyCallback = db, db.Check
+	h.known = db
+	h.hostKeyCallback = func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		return db.Check(h.knownTarget(), key)
+	}
 	return nil
 }
 
-// openKnownHosts opens the known_hosts files under policy; no files means
-// the default ones.
-func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPolicy, hash bool) (*knownhosts.DB, error) {
+// knownTarget is what known_hosts is searched for: h's address, or its
+// HostKeyAlias.
+func (h *host) knownTarget() knownhosts.Target {
+	return knownhosts.Target{Addr: h.addr, Alias: h.hostKeyAlias}
+}
+
+// DefaultKnownHostsFiles returns the known_hosts files read when
+// Config.KnownHostsFiles is not set, as OpenSSH's defaults: the user's
+// (~/.ssh/known_hosts and ~/.ssh/known_hosts2, none without a home
+// directory) and the global ones (/etc/ssh/ssh_known_hosts and
+// /etc/ssh/ssh_known_hosts2). Those missing are empty.
+func DefaultKnownHostsFiles() (user, global []string) {
+	if home, err := os.UserHomeDir(); err == nil {
+		user = []string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")}
+	}
+	return user, []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
+}
+
+// openKnownHosts opens the known_hosts files under policy, reading those
+// the client has not read yet.
+func (c *Client) openKnownHosts(files []string, hostKeyPolicy HostKeyPolicy) (*knownhosts.DB, error) {
 	var policy knownhosts.Policy
 	switch hostKeyPolicy {
 	case HostKeyStrict:
@@ -238,19 +265,9 @@ func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPol
 	default:
 		return nil, fmt.Errorf("pssh: unknown HostKeyPolicy %d", int(hostKeyPolicy))
 	}
-	opts := knownhosts.Options{Files: files, IgnoreMissing: ignoreMissing, Policy: policy, Hash: hash}
-	if len(opts.Files) == 0 {
-		opts.IgnoreMissing = true
-		if home, err := os.UserHomeDir(); err == nil {
-			opts.Files = append(opts.Files, filepath.Join(home, ".ssh", "known_hosts"))
-		} else if policy == knownhosts.AcceptNew {
-			return nil, fmt.Errorf("pssh: no home directory for ~/.ssh/known_hosts (set Config.KnownHostsFiles): %w", err)
-		}
-		opts.Files = append(opts.Files, "/etc/ssh/ssh_known_hosts")
-	}
-	db, err := knownhosts.Open(opts)
+	db, err := knownhosts.Open(knownhosts.Options{Files: files, Policy: policy, Hash: c.explicit.HashKnownHosts, Store: c.knownFiles})
 	if err != nil {
-		return nil, fmt.Errorf("pssh: reading known_hosts: %w", err)
+		return nil, fmt.Errorf("pssh: %w (no known_hosts file: without a home directory, set Config.KnownHostsFiles)", err)
 	}
 	return db, nil
 }

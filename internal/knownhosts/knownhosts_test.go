@@ -53,7 +53,6 @@ func open(t testing.TB, opts Options) *DB {
 	return db
 }
 
-
 func requireTool(t testing.TB, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
