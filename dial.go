@@ -56,11 +56,12 @@ func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context
 				return nil
 			},
 		},
-		ConnectTimeout: h.connectTimeout,
-		Retries:        d.cfg.Retries,
-		RetryDelay:     d.cfg.RetryDelay,
-		Network:        d.cfg.AddressFamily.network(),
-		Dial:           dial,
+		ConnectTimeout:   h.connectTimeout,
+		HandshakeTimeout: h.handshakeTimeout,
+		Retries:          d.cfg.Retries,
+		RetryDelay:       d.cfg.RetryDelay,
+		Network:          d.cfg.AddressFamily.network(),
+		Dial:             dial,
 	})
 }
 
@@ -78,9 +79,9 @@ func (d *dialer) connectError(ctx context.Context, h *host, err error) error {
 		return &UnknownHostError{Host: h.name, Err: ce.Err}
 	case ce.Timeout:
 		if ctx.Err() != nil {
-			return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Deadline: true, Err: ctx.Err()}
+			return ctxError(ctx, h, connectPhase(ce.Phase))
 		}
-		return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Limit: h.connectTimeout, Err: ce.Err}
+		return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Limit: ce.Limit, Err: ce.Err}
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Skipped: h.auth.Skipped(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isAlgorithmFailure(ce.Err):
@@ -139,7 +140,9 @@ func hostKeyError(h *host, err error, key ssh.PublicKey) *HostKeyError {
 	return e
 }
 
-// connectPhase is the public Phase of a sshconn phase.
+// connectPhase is the public Phase of a sshconn phase: the wait for the
+// server's version line is part of PhaseConnect, as it is of
+// ConnectTimeout.
 func connectPhase(p sshconn.Phase) Phase {
 	switch p {
 	case sshconn.PhaseHandshake:
@@ -151,11 +154,17 @@ func connectPhase(p sshconn.Phase) Phase {
 }
 
 // ctxError is the error of a host whose run's context ended during phase:
-// a *TimeoutError at its deadline, else a *SessionError wrapping
+// a *TimeoutError at its deadline (with RunOptions.HostTimeout as its Limit
+// when that was the deadline), else a *SessionError wrapping
 // context.Canceled.
 func ctxError(ctx context.Context, h *host, phase Phase) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
+		e := &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
+		var ht *hostTimeout
+		if errors.As(context.Cause(ctx), &ht) {
+			e.Limit = ht.limit
+		}
+		return e
 	}
 	if errors.Is(context.Cause(ctx), errClientClosed) {
 		return &SessionError{Host: h.name, Op: "run", Err: errClientClosed}

@@ -160,9 +160,9 @@ type Phase int
 
 // The phases of a host, in order.
 const (
-	PhaseConnect   Phase = iota + 1 // resolving the name and opening the transport (TCP, a jump host's channel, a ProxyCommand)
-	PhaseHandshake                  // SSH version exchange, key exchange and host key check
-	PhaseAuth                       // user authentication
+	PhaseConnect   Phase = iota + 1 // resolving the name, opening the transport (TCP, a jump host's channel, a ProxyCommand) and waiting for the server's SSH version line: Config.ConnectTimeout
+	PhaseHandshake                  // key exchange and host key check: Config.HandshakeTimeout
+	PhaseAuth                       // user authentication: Config.HandshakeTimeout
 	PhaseSession                    // opening the session and starting the command (env, pty and exec requests)
 	PhaseCommand                    // the command running
 	PhaseRead                       // reading the command's output (RunOptions.ReadTimeout)
@@ -194,31 +194,38 @@ func (p Phase) Connecting() bool { return p >= PhaseConnect && p <= PhaseAuth }
 // TimeoutError is returned when a host took too long. Phase says where it
 // was; Deadline tells the run's own deadline (the context's, or
 // RunOptions.HostTimeout) from a per-step limit (Config.ConnectTimeout,
-// which also bounds each session request, or RunOptions.ReadTimeout).
+// which also bounds each session request, Config.HandshakeTimeout, or
+// RunOptions.ReadTimeout).
 type TimeoutError struct {
 	Host     string
 	Phase    Phase
 	Deadline bool          // the run's deadline passed, not a per-step limit
-	Limit    time.Duration // the time limit that passed, if known
+	Limit    time.Duration // the time limit that passed, if known: the step's, or RunOptions.HostTimeout's with Deadline
 	Err      error         // the underlying error, if any
 }
 
 func (e *TimeoutError) Error() string {
-	var what string
+	var what, limit string
 	switch e.Phase {
 	case PhaseRead:
 		return fmt.Sprintf("%s: no output for %v (read timeout); the command may still be running", e.Host, e.Limit)
 	case PhaseCommand:
 		what = "command timed out"
 	case PhaseSession:
-		what = "start command timed out"
+		what, limit = "start command timed out", "ConnectTimeout"
+	case PhaseConnect:
+		what, limit = "timed out connecting (connect)", "ConnectTimeout"
 	default:
-		what = "timed out connecting (" + e.Phase.String() + ")"
+		what, limit = "timed out connecting ("+e.Phase.String()+")", "HandshakeTimeout"
 	}
-	if e.Deadline {
-		what += " at the run's deadline"
-	}
-	if e.Limit > 0 {
+	switch {
+	case e.Deadline && e.Limit > 0:
+		return fmt.Sprintf("%s: %s after %v (HostTimeout)", e.Host, what, e.Limit)
+	case e.Deadline:
+		return fmt.Sprintf("%s: %s at the run's deadline", e.Host, what)
+	case e.Limit > 0 && limit != "":
+		return fmt.Sprintf("%s: %s after %v (%s)", e.Host, what, e.Limit, limit)
+	case e.Limit > 0:
 		return fmt.Sprintf("%s: %s after %v", e.Host, what, e.Limit)
 	}
 	return fmt.Sprintf("%s: %s", e.Host, what)

@@ -55,7 +55,8 @@ type host struct {
 	addr  string // host:port to dial
 	auth  *sshauth.Set
 
-	connectTimeout    time.Duration
+	connectTimeout    time.Duration // TCP connect and banner; also each session request
+	handshakeTimeout  time.Duration // key exchange and authentication
 	keepaliveInterval time.Duration // negative: none
 	keepaliveCountMax int
 	hostKeyCallback   ssh.HostKeyCallback
@@ -157,6 +158,7 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	if h.connectTimeout == 0 {
 		h.connectTimeout = DefaultConnectTimeout
 	}
+	h.handshakeTimeout = cmp.Or(ex.HandshakeTimeout, DefaultHandshakeTimeout)
 	h.keepaliveInterval = ex.KeepaliveInterval
 	if h.keepaliveInterval == 0 && s != nil && s.Has("ServerAliveInterval") {
 		h.keepaliveInterval = s.ServerAliveInterval
@@ -442,6 +444,7 @@ func (c *Client) newHop(user, hostName string, port int) (*host, error) {
 	h.addr = hostspec.Addr(target, cmp.Or(port, DefaultPort))
 	h.name = h.user + "@" + h.addr
 	h.connectTimeout = cmp.Or(c.explicit.ConnectTimeout, DefaultConnectTimeout)
+	h.handshakeTimeout = cmp.Or(c.explicit.HandshakeTimeout, DefaultHandshakeTimeout)
 	h.keepaliveInterval = cmp.Or(c.explicit.KeepaliveInterval, DefaultKeepaliveInterval)
 	h.keepaliveCountMax = cmp.Or(max(c.explicit.KeepaliveCountMax, 0), DefaultKeepaliveCountMax)
 	if h.algos, err = c.hostAlgorithms(s); err != nil {

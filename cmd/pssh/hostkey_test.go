@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -83,4 +84,63 @@ func TestKnownHostsPolicies(t *testing.T) {
 			wantCode(t, r, 2)
 		}
 	})
+}
+
+// TestKnownHostsFileMissing: -O UserKnownHostsFile naming a file that does
+// not exist yet is an empty file, as ssh reads it: the hosts are unknown
+// (exit 4, each saying so), or recorded in it under accept-new.
+func TestKnownHostsFileMissing(t *testing.T) {
+	b := newBed(t, 2)
+	known := filepath.Join(t.TempDir(), "new", "known_hosts")
+	auth := []string{"-h", b.hostsFile, "--key", b.keyFile, "-l", "tester", "-O", "UserKnownHostsFile=" + known}
+	r := runPssh(t, append(auth, "true")...)
+	wantCode(t, r, 4)
+	for h, st := range statuses(t, r.stdout) {
+		if !strings.HasPrefix(st.reason, "unknown host key") {
+			t.Errorf("%s: %+v, want an unknown host key", h, st)
+		}
+	}
+	r = runPssh(t, append(auth, "--known-hosts", "accept-new", "true")...)
+	wantCode(t, r, 0)
+	data, err := os.ReadFile(known)
+	if err != nil || len(lines(string(data))) != 2 {
+		t.Fatalf("known_hosts after accept-new: %v\n%s", err, data)
+	}
+}
+
+// TestKnownHostsMalformedLine: a malformed line in the UserKnownHostsFile
+// of one host's ssh_config block is skipped, with a warning naming the
+// file and line under -v; every host runs.
+func TestKnownHostsMalformedLine(t *testing.T) {
+	b := newBed(t, 2)
+	var config strings.Builder
+	var malformed string
+	for i, s := range b.fleet.Servers {
+		host, port, _ := net.SplitHostPort(s.Addr)
+		file := filepath.Join(t.TempDir(), "known_hosts")
+		content := s.KnownHostsLine() + "\n"
+		if i == 0 {
+			malformed = file
+			content = "web1 ssh-ed25519 illegal-base64!\n" + content
+		}
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&config, "Host h%d\n  HostName %s\n  Port %s\n  UserKnownHostsFile %s\n", i, host, port, file)
+	}
+	configFile := filepath.Join(t.TempDir(), "ssh_config")
+	if err := os.WriteFile(configFile, []byte(config.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-H", "h0 h1", "-F", configFile, "--key", b.keyFile, "-l", "tester", "true"}
+	r := runPssh(t, args...)
+	wantCode(t, r, 0)
+	if r.stderr != "" {
+		t.Errorf("stderr without -v: %q", r.stderr)
+	}
+	r = runPssh(t, append([]string{"-v"}, args...)...)
+	wantCode(t, r, 0)
+	if want := "pssh: warning: " + malformed + ":1: "; !strings.HasPrefix(r.stderr, want) || len(lines(r.stderr)) != 1 {
+		t.Errorf("stderr with -v: %q, want one line starting %q", r.stderr, want)
+	}
 }

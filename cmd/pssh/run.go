@@ -69,7 +69,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 // addReportFlags defines the flags that runs and copies report with.
 func addReportFlags(g flagGroup, json, verbose *bool) {
 	g.switchFlag(json, "json", "", "one JSON object per host per line")
-	g.switchFlag(verbose, "verbose", "v", "print each failed host's full error")
+	g.switchFlag(verbose, "verbose", "v", "print each failed host's full error, and warnings (known_hosts lines skipped)")
 }
 
 // envValue is --env NAME=VALUE, repeatable.
@@ -174,7 +174,7 @@ type startup struct {
 	ios       *ioStreams
 	poolSize  int  // pssh.Config.PoolSize
 	canPrompt bool // a key's passphrase may be asked for on the terminal
-	verbose   bool // -v: note the ssh_config keywords pssh does not apply
+	verbose   bool // -v: note the ssh_config keywords pssh does not apply, print the client's warnings
 	// checkHosts refuses a host list the command cannot work with; nil
 	// refuses an empty one.
 	checkHosts func(hosts []string) error
@@ -186,9 +186,11 @@ type startup struct {
 // connect is how every command that reaches hosts starts: it loads the
 // hosts and checks them, turns the options into the client's
 // configuration, prepares, gathers the secrets (see loadSecrets), opens
-// the client, warning when the open file limit is too low for the hosts
-// even after the client raised it, and catches Ctrl-C, SIGTERM, SIGHUP
-// and a closed standard output (written through the session's ios).
+// the client (under -v noting the ssh_config keywords pssh does not apply
+// and printing its warnings), warning when the open file limit is too low
+// for the hosts even after the client raised it, and catches Ctrl-C,
+// SIGTERM, SIGHUP and a closed standard output (written through the
+// session's ios).
 func connect(o *options, s startup) (*session, error) {
 	hosts, err := loadHosts(o)
 	if err != nil {
@@ -220,6 +222,9 @@ func connect(o *options, s startup) (*session, error) {
 	}
 	if s.verbose {
 		noteNotApplied(s.ios.ErrOut, client)
+		for _, w := range client.Warnings() {
+			fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %s\n", w)
+		}
 	}
 	if l := client.FileLimit(); !l.Fits() {
 		fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %d hosts need about %d open files, but the limit is %d (hard %d): hosts past it will fail with \"too many open files\"; raise it with ulimit -Hn, or give fewer hosts\n",
