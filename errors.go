@@ -68,6 +68,29 @@ func (e *ConnectionError) Error() string {
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
+// SSHConfigError is returned by New when an ssh_config file cannot be read
+// or holds what pssh cannot apply for a host. File and Line say where
+// (Line is 0 when not known, File "" when no file is to blame).
+type SSHConfigError struct {
+	Host string // the host entry being resolved; "" when the files were being read
+	File string
+	Line int
+	Err  error // what is wrong
+}
+
+func (e *SSHConfigError) Error() string {
+	where := ""
+	switch {
+	case e.File != "" && e.Line > 0:
+		where = fmt.Sprintf("%s:%d: ", e.File, e.Line)
+	case e.File != "":
+		where = e.File + ": "
+	}
+	return fmt.Sprintf("ssh_config: %s%v (set Config.IgnoreSSHConfig to ignore it)", where, e.Err)
+}
+
+func (e *SSHConfigError) Unwrap() error { return e.Err }
+
 // ErrNotSSH is wrapped by the ConnectionError of a host whose server
 // answered with something other than SSH: another service (a web or mail
 // server, say) listens on that port. The error quotes the first line it

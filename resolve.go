@@ -40,9 +40,20 @@ func loadSSHConfig(cfg *Config) (*sshconfig.Config, error) {
 	}
 	sc, err := sshconfig.Load(opt)
 	if err != nil {
-		return nil, fmt.Errorf("pssh: ssh_config: %w (set Config.IgnoreSSHConfig to ignore it)", err)
+		return nil, fmt.Errorf("pssh: %w", sshConfigError("", err))
 	}
 	return sc, nil
+}
+
+// sshConfigError is the *SSHConfigError of err, an error of package
+// sshconfig, met resolving host ("" while loading).
+func sshConfigError(host string, err error) *SSHConfigError {
+	e := &SSHConfigError{Host: host, Err: err}
+	var se *sshconfig.Error
+	if errors.As(err, &se) {
+		e.File, e.Line, e.Err = se.File, se.Line, se.Err
+	}
+	return e
 }
 
 // host is one entry of the host list with its resolved settings and its
@@ -135,7 +146,7 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	if c.sshConfig != nil {
 		rs, err := c.sshConfig.ResolveWith(spec.Host, c.sshOverride(user, port, hc))
 		if err != nil {
-			return fmt.Errorf("ssh_config: %w", err)
+			return sshConfigError(h.name, err)
 		}
 		s = &rs
 	}

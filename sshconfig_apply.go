@@ -87,7 +87,7 @@ func (c *Client) hopSettings(user, hostName string, port int) (*sshconfig.Settin
 	}
 	s, err := c.sshConfig.ResolveWith(hostName, sshconfig.Override{User: firstNonEmpty(user, c.explicit.User), Port: port})
 	if err != nil {
-		return nil, fmt.Errorf("jump host %s: ssh_config: %w", hostName, err)
+		return nil, fmt.Errorf("jump host %s: %w", hostName, sshConfigError(hostName, err))
 	}
 	return &s, nil
 }

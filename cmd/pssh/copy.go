@@ -181,6 +181,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
 	}
 	outcomes := make([]outcome, len(results))
+	withErrors := 0
 	for i, r := range results {
 		out, text, kind := copyStatus(r.Err)
 		outcomes[i] = out
@@ -194,7 +195,10 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 			p.out("[%d] %s %s %s %s\n", i+1, time.Now().Format("15:04:05"), p.paint(red, "[FAILURE]"), name, text)
 		}
 		if o.verbose && r.Err != nil {
-			p.errf("pssh: %s\n", shown(r.Err.Error()))
+			p.errf("pssh: %s\n", shown(fullError(r.Err)))
+		}
+		if r.Err != nil {
+			withErrors++
 		}
 		for _, s := range r.Skipped {
 			p.errf("pssh: %s: skipped %s\n", name, statusText(s))
@@ -202,6 +206,9 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	}
 	if p.progress {
 		prog.summary(results, outcomes)
+	}
+	if !o.verbose && !o.json {
+		verboseHint(p, withErrors)
 	}
 	status := exitStatus(outcomes)
 	if interrupted && status == exitOK {

@@ -119,7 +119,7 @@ func (r *reporter) statusLine(n int, res *result) {
 			r.p.errf("pssh: %s\n", shown(e.Error()))
 		}
 		if res.out.Err() != nil {
-			r.p.errf("pssh: %s\n", shown(res.out.Err().Error()))
+			r.p.errf("pssh: %s\n", shown(fullError(res.out.Err())))
 		}
 	}
 }
@@ -204,6 +204,23 @@ func (r *reporter) finish() {
 	if r.p.progress {
 		r.summary()
 	}
+	if !r.o.verbose && !r.o.json {
+		verboseHint(r.p, r.withErrors())
+	}
+}
+
+// withErrors counts the hosts that failed with an error (not merely a
+// non-zero exit).
+func (r *reporter) withErrors() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, res := range r.results {
+		if res.kind != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // exitStatus is the process exit status for the hosts that finished.

@@ -221,7 +221,7 @@ func exitStatusFor(stderr io.Writer, cmd *cobra.Command, err error) int {
 		return int(ee)
 	case errors.As(err, &f):
 		// The library's errors already start with "pssh: ".
-		fmt.Fprintf(stderr, "pssh: %s\n", shown(strings.TrimPrefix(err.Error(), "pssh: ")))
+		fmt.Fprintf(stderr, "pssh: %s\n", shown(runFailureText(err)))
 		return exitMisc
 	}
 	path := "pssh"

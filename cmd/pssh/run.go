@@ -38,10 +38,11 @@ type runOptions struct {
 	verbose   bool // -v
 }
 
-// Defaults, as the classic pssh CLI.
+// Defaults, as the classic parallel-ssh: 32 at once, and no limit on a
+// host's time (a long upgrade must not be killed half-way).
 const (
 	defaultPar     = 32
-	defaultTimeout = 60 * time.Second
+	defaultTimeout = 0
 )
 
 // addRunFlags defines the flags of a run.
@@ -50,7 +51,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	addConnectionFlags(fs, &o.options)
 	g := flagGroup{fs, runningGroup}
 	g.int(&o.par, "par", "p", "N", defaultPar, 1, "commands running at once; each further host starts as another finishes")
-	g.seconds(&o.timeout, "timeout", "t", defaultTimeout, "limit per host, connecting included; 0 = none")
+	g.seconds(&o.timeout, "timeout", "t", defaultTimeout, "limit per host, connecting included; 0 = none (default)")
 	g.switchFlag(&o.sendInput, "send-input", "I", "read standard input once and send it to every host")
 	g.switchFlag(&o.sudo, "sudo", "", "run the command with sudo")
 	g.switchFlag(&o.pty, "pty", "", "ask for a pseudo-terminal (stderr joins stdout)")
@@ -138,6 +139,9 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 	}
 	if o.connectTO > 0 {
 		s.connectTO = o.connectTO
+	}
+	if o.handshakeTO > 0 {
+		s.handshakeTO = o.handshakeTO
 	}
 	if o.configFile != "" {
 		s.configFile = o.configFile

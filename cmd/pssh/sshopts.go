@@ -23,6 +23,7 @@ type sshSettings struct {
 	policy      pssh.HostKeyPolicy // StrictHostKeyChecking or --known-hosts
 	hashKnown   bool               // HashKnownHosts
 	connectTO   time.Duration
+	handshakeTO time.Duration // --handshake-timeout
 	retries     int
 	hasRetries  bool
 
@@ -236,6 +237,9 @@ func (s *sshSettings) apply(cfg *pssh.Config, stderr io.Writer) {
 	cfg.ForwardAgent = s.forwardAgent
 	if s.connectTO > 0 {
 		cfg.ConnectTimeout = s.connectTO
+	}
+	if s.handshakeTO > 0 {
+		cfg.HandshakeTimeout = s.handshakeTO
 	}
 	if s.hasRetries {
 		cfg.Retries = s.retries
