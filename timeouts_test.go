@@ -54,3 +54,16 @@ func TestConnectAndHandshakeTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// TestHostTimeoutWhileConnecting: RunOptions.HostTimeout passing while a
+// host connects is the run's deadline, with its limit, not ConnectTimeout.
+func TestHostTimeoutWhileConnecting(t *testing.T) {
+	const limit = 500 * time.Millisecond
+	fleet, cfg := testFleet(t, 1, sshtest.Faults{NoBanner: true})
+	cfg.ConnectTimeout = time.Minute
+	outs, _ := newClient(t, fleet.Addrs(), cfg).Run(ctxT(t), "true", &pssh.RunOptions{HostTimeout: limit, ContinueOnErrors: true})
+	var te *pssh.TimeoutError
+	if err := outs[0].Err(); !errors.As(err, &te) || !te.Deadline || te.Limit != limit || te.Phase != pssh.PhaseConnect {
+		t.Fatalf("%#v, want a *TimeoutError at the host timeout while connecting", err)
+	}
+}

@@ -143,17 +143,18 @@ func (s *sshSettings) option(opt string) error {
 	case "certificatefile":
 		s.certFile = expandHome(value)
 	case "userknownhostsfile", "globalknownhostsfile":
-		// "none" is no file, as in ssh_config.
-		files := []string{}
+		// "none" is no file, as in ssh_config; files given again add up.
+		files := &s.globalKnown
+		if strings.EqualFold(name, "UserKnownHostsFile") {
+			files = &s.userKnown
+		}
+		if *files == nil {
+			*files = []string{}
+		}
 		for f := range strings.FieldsSeq(value) {
 			if f != "none" {
-				files = append(files, expandHome(f))
+				*files = append(*files, expandHome(f))
 			}
-		}
-		if strings.EqualFold(name, "UserKnownHostsFile") {
-			s.userKnown = files
-		} else {
-			s.globalKnown = files
 		}
 	case "port":
 		n, err := strconv.Atoi(value)

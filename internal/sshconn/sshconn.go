@@ -105,6 +105,7 @@ func Dial(ctx context.Context, cfg Config) (*ssh.Client, error) {
 }
 
 func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
+	begin := time.Now()
 	dialCtx := ctx
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
@@ -133,11 +134,7 @@ func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
 	// when a limit passes or ctx ends: what is left of ConnectTimeout for
 	// the banner, then HandshakeTimeout for the rest.
 	w := &watchdog{conn: conn}
-	if deadline, ok := dialCtx.Deadline(); ok && cfg.ConnectTimeout > 0 {
-		w.enter(PhaseBanner, time.Until(deadline), cfg.ConnectTimeout)
-	} else {
-		w.enter(PhaseBanner, 0, 0)
-	}
+	w.enter(PhaseBanner, cfg.ConnectTimeout-time.Since(begin), cfg.ConnectTimeout)
 	// Keep what the server says first, to tell a server that is not SSH,
 	// and to see its version line arrive.
 	greeting := &greetingConn{Conn: conn, onBanner: func() {
