@@ -50,17 +50,19 @@ func TestKnownHostsFileMissing(t *testing.T) {
 // cannot be read fails only the host that uses it, with an error naming
 // the file.
 func TestKnownHostsPerHost(t *testing.T) {
-	fleet, cfg := testFleet(t, 3, sshtest.Faults{})
+	fleet, cfg := testFleet(t, 4, sshtest.Faults{})
 	dir := t.TempDir()
 	line := func(s *sshtest.Server) string { return knownhosts.Line([]string{s.Addr}, s.HostKey) }
 	malformed := writeFile(t, "malformed", "web1 ssh-ed25519 illegal-base64!\n"+line(fleet.Servers[0])+"\n@bogus x y z\n")
 	good := writeFile(t, "good", line(fleet.Servers[1])+"\n")
+	// Nothing usable: x/crypto's reader refused such a file whole.
+	onlyMalformed := writeFile(t, "only-malformed", "web2 ssh-rsa AAAA\n")
 	unreadable := filepath.Join(dir, "a-directory")
 	if err := os.Mkdir(unreadable, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	for i, file := range []string{malformed, good, unreadable} {
+	for i, file := range []string{malformed, good, unreadable, onlyMalformed} {
 		host, port, _ := net.SplitHostPort(fleet.Servers[i].Addr)
 		fmt.Fprintf(&b, "Host h%d\n  HostName %s\n  Port %s\n  UserKnownHostsFile %s\n", i, host, port, file)
 	}
@@ -68,15 +70,15 @@ func TestKnownHostsPerHost(t *testing.T) {
 	cfg.HostKeyCallback = nil
 	var logged bytes.Buffer
 	cfg.HostLogHandler = slog.NewTextHandler(&logged, nil)
-	c, err := pssh.New([]string{"h0", "h1", "h2"}, cfg)
+	c, err := pssh.New([]string{"h0", "h1", "h2", "h3"}, cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	defer c.Close()
-	want := []pssh.Warning{{File: malformed, Line: 1}, {File: malformed, Line: 3}}
+	want := []pssh.Warning{{File: malformed, Line: 1}, {File: malformed, Line: 3}, {File: onlyMalformed, Line: 1}}
 	got := c.Warnings()
 	if len(got) != len(want) {
-		t.Fatalf("warnings %v, want lines 1 and 3 of %s", got, malformed)
+		t.Fatalf("warnings %v, want lines 1 and 3 of %s and 1 of %s", got, malformed, onlyMalformed)
 	}
 	for i, w := range got {
 		if w.File != want[i].File || w.Line != want[i].Line || w.Text == "" {
@@ -97,6 +99,9 @@ func TestKnownHostsPerHost(t *testing.T) {
 	if err := outs[2].Err(); !errors.As(err, &hk) || hk.Unknown || !slices.Equal(hk.Files, []string{unreadable}) ||
 		!strings.Contains(err.Error(), unreadable) || strings.Count(err.Error(), "h2") != 1 {
 		t.Errorf("h2: %v, want a *HostKeyError naming %s", err, unreadable)
+	}
+	if err := outs[3].Err(); !errors.As(err, &hk) || !hk.Unknown {
+		t.Errorf("h3: %v, want an unknown host key", err)
 	}
 }
 

@@ -108,9 +108,11 @@ func TestKnownHostsFileMissing(t *testing.T) {
 	}
 }
 
-// TestKnownHostsMalformedLine: a malformed line in the UserKnownHostsFile
-// of one host's ssh_config block is skipped, with a warning naming the
-// file and line under -v; every host runs.
+// TestKnownHostsMalformedLine: a known_hosts file of one host's ssh_config
+// block that holds nothing but a malformed line (x/crypto's reader refused
+// it whole: "no valid entries") is read as ssh reads it: the line is
+// skipped, with a warning naming the file and line under -v, and only that
+// host fails, as unknown; the others run.
 func TestKnownHostsMalformedLine(t *testing.T) {
 	b := newBed(t, 2)
 	var config strings.Builder
@@ -121,7 +123,7 @@ func TestKnownHostsMalformedLine(t *testing.T) {
 		content := s.KnownHostsLine() + "\n"
 		if i == 0 {
 			malformed = file
-			content = "web1 ssh-ed25519 illegal-base64!\n" + content
+			content = "web1 ssh-ed25519 illegal-base64!\n"
 		}
 		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
@@ -133,14 +135,22 @@ func TestKnownHostsMalformedLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"-H", "h0 h1", "-F", configFile, "--key", b.keyFile, "-l", "tester", "true"}
-	r := runPssh(t, args...)
-	wantCode(t, r, 0)
-	if r.stderr != "" {
-		t.Errorf("stderr without -v: %q", r.stderr)
-	}
-	r = runPssh(t, append([]string{"-v"}, args...)...)
-	wantCode(t, r, 0)
-	if want := "pssh: warning: " + malformed + ":1: "; !strings.HasPrefix(r.stderr, want) || len(lines(r.stderr)) != 1 {
-		t.Errorf("stderr with -v: %q, want one line starting %q", r.stderr, want)
+	for _, verbose := range []bool{false, true} {
+		r := runPssh(t, args...)
+		if verbose {
+			r = runPssh(t, append([]string{"-v"}, args...)...)
+		}
+		wantCode(t, r, exitConnect)
+		st := statuses(t, r.stdout)
+		if want := "unknown host key (not in " + malformed + "; --known-hosts accept-new trusts new hosts)"; st["h0"].reason != want {
+			t.Errorf("h0: %+v, want FAILURE %q", st["h0"], want)
+		}
+		if !st["h1"].ok {
+			t.Errorf("h1: %+v, want SUCCESS", st["h1"])
+		}
+		warning := "pssh: warning: " + malformed + ":1: "
+		if got := strings.HasPrefix(r.stderr, warning); got != verbose {
+			t.Errorf("-v %v: stderr %q; want the warning %q: %v", verbose, r.stderr, warning, verbose)
+		}
 	}
 }
