@@ -92,6 +92,7 @@ func TestOpenSSHLookup(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			file := filepath.Join(dir, strings.NewReplacer(" ", "_", ",", "", ":", "").Replace(tt.name))
 			if err := os.WriteFile(file, []byte(strings.Join(tt.lines, "\n")+"\n"), 0o600); err != nil {
 				t.Fatal(err)
