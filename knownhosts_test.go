@@ -125,3 +125,44 @@ func TestDefaultKnownHostsFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobalKnownHostsFileFromSSHConfig: ssh_config's GlobalKnownHostsFile
+// replaces the global half of the defaults for its hosts, as in ssh: a key
+// only there is trusted, and a host whose global file lacks it is unknown.
+func TestGlobalKnownHostsFileFromSSHConfig(t *testing.T) {
+	fleet, cfg := testFleet(t, 2, sshtest.Faults{})
+	dir := t.TempDir()
+	global := writeFile(t, "global", knownhosts.Line([]string{fleet.Servers[0].Addr}, fleet.Servers[0].HostKey)+"\n")
+	empty := filepath.Join(dir, "missing")
+	var b strings.Builder
+	for i, g := range []string{global, empty} {
+		host, port, _ := net.SplitHostPort(fleet.Servers[i].Addr)
+		fmt.Fprintf(&b, "Host h%d\n  HostName %s\n  Port %s\n  UserKnownHostsFile %s\n  GlobalKnownHostsFile %s\n", i, host, port, empty, g)
+	}
+	cfg.IgnoreSSHConfig, cfg.SSHConfigFile = false, writeFile(t, "ssh_config", b.String())
+	cfg.HostKeyCallback = nil
+	c, err := pssh.New([]string{"h0", "h1"}, cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	defer c.Close()
+	for i, g := range []string{global, empty} {
+		var shown string
+		for _, l := range c.ResolvedConfig(i) {
+			if l.Keyword == "globalknownhostsfile" {
+				shown = l.Value
+			}
+		}
+		if shown != g {
+			t.Errorf("h%d: ResolvedConfig globalknownhostsfile %q, want %q", i, shown, g)
+		}
+	}
+	outs, _ := c.Run(ctxT(t), "true", &pssh.RunOptions{ContinueOnErrors: true})
+	if err := outs[0].Err(); err != nil {
+		t.Errorf("h0, known in its GlobalKnownHostsFile: %v", err)
+	}
+	var hk *pssh.HostKeyError
+	if err := outs[1].Err(); !errors.As(err, &hk) || !hk.Unknown || !slices.Contains(hk.Files, empty) {
+		t.Errorf("h1: %v, want an unknown host key searched in %s", err, empty)
+	}
+}

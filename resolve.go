@@ -220,14 +220,18 @@ func (c *Client) resolveHostKeys(h *host, s *sshconfig.Settings) error {
 		}
 	}
 	files := ex.KnownHostsFiles
-	if len(files) == 0 && s != nil && len(s.UserKnownHostsFiles) > 0 {
-		// As OpenSSH: the user files, then the global ones.
-		_, global := DefaultKnownHostsFiles()
-		files = append(slices.Clone(s.UserKnownHostsFiles), global...)
-	}
 	if len(files) == 0 {
+		// As OpenSSH: the user files, then the global ones, ssh_config's
+		// UserKnownHostsFile and GlobalKnownHostsFile replacing each its
+		// own half of the defaults.
 		user, global := DefaultKnownHostsFiles()
-		files = append(user, global...)
+		if s != nil && len(s.UserKnownHostsFiles) > 0 {
+			user = s.UserKnownHostsFiles
+		}
+		if s != nil && len(s.GlobalKnownHostsFiles) > 0 {
+			global = s.GlobalKnownHostsFiles
+		}
+		files = append(slices.Clone(user), global...)
 	}
 	files = slices.DeleteFunc(slices.Clone(files), func(f string) bool { return f == "none" })
 	key := fmt.Sprintf("%d\x00%s", policy, strings.Join(files, "\x00"))

@@ -150,16 +150,18 @@ func (c *Client) ResolvedConfig(i int) []SSHConfigLine {
 	if ex.CertFile != "" {
 		set("certificatefile", ex.CertFile)
 	}
-	switch {
-	case len(ex.KnownHostsFiles) > 0:
+	if len(ex.KnownHostsFiles) > 0 {
+		// Config.KnownHostsFiles replaces both lists.
 		set("userknownhostsfile", strings.Join(ex.KnownHostsFiles, " "))
-	case !has("userknownhostsfile"):
-		if home, err := os.UserHomeDir(); err == nil {
-			set("userknownhostsfile", home+"/.ssh/known_hosts")
+		set("globalknownhostsfile", "none")
+	} else {
+		user, global := DefaultKnownHostsFiles()
+		if !has("userknownhostsfile") && len(user) > 0 {
+			set("userknownhostsfile", strings.Join(user, " "))
 		}
-	}
-	if !has("globalknownhostsfile") && len(ex.KnownHostsFiles) == 0 {
-		set("globalknownhostsfile", "/etc/ssh/ssh_known_hosts")
+		if !has("globalknownhostsfile") {
+			set("globalknownhostsfile", strings.Join(global, " "))
+		}
 	}
 	switch ex.HostKeyPolicy {
 	case HostKeyAcceptNew:
