@@ -99,29 +99,38 @@ func tilde(path string) string {
 }
 
 // fullError is a host's whole error for -v, in the CLI's words where the
-// library's name its fields.
+// library's name its fields. Like the status lines' errText it goes by the
+// failure's kind (pssh.Classify); a jump host's error is worded as the
+// hop's, after the hop.
 func fullError(err error) string {
+	var je *pssh.JumpError
+	if errors.As(err, &je) {
+		return fmt.Sprintf("%s: jump host #%d failed: %s", je.Host, je.HopIndex, fullError(je.Err))
+	}
 	var (
-		je *pssh.JumpError
 		hk *pssh.HostKeyError
 		te *pssh.TimeoutError
 		ee *pssh.EnvError
 	)
-	switch {
-	case errors.As(err, &je):
-		return fmt.Sprintf("%s: jump host #%d failed: %s", je.Host, je.HopIndex, fullError(je.Err))
-	case errors.As(err, &hk) && hk.Unknown:
-		host, port := hk.Addr, "22"
-		if h, p, err := net.SplitHostPort(hk.Addr); err == nil {
-			host, port = h, p
+	switch pssh.Classify(err) {
+	case pssh.FailureHostKey:
+		if errors.As(err, &hk) && hk.Unknown {
+			host, port := hk.Addr, "22"
+			if h, p, err := net.SplitHostPort(hk.Addr); err == nil {
+				host, port = h, p
+			}
+			return fmt.Sprintf("%s: unknown host key%s: not in %s (it offered %s key %s); check that fingerprint with the host's administrator, "+
+				"then add the host (ssh-keyscan -p %s %s >> ~/.ssh/known_hosts, or connect once with ssh), or trust new hosts on first use with --known-hosts accept-new",
+				hk.Host, forAddr(hk.Host, hk.Addr), strings.Join(tildes(hk.Files), ", "), hk.KeyType, hk.Fingerprint, port, host)
 		}
-		return fmt.Sprintf("%s: unknown host key%s: not in %s (it offered %s key %s); check that fingerprint with the host's administrator, "+
-			"then add the host (ssh-keyscan -p %s %s >> ~/.ssh/known_hosts, or connect once with ssh), or trust new hosts on first use with --known-hosts accept-new",
-			hk.Host, forAddr(hk.Host, hk.Addr), strings.Join(tildes(hk.Files), ", "), hk.KeyType, hk.Fingerprint, port, host)
-	case errors.As(err, &te) && te.Phase != pssh.PhaseRead:
-		return te.Host + ": " + timeoutText(te)
-	case errors.As(err, &ee):
-		return envText(ee, true)
+	case pssh.FailureTimeout:
+		if errors.As(err, &te) && te.Phase != pssh.PhaseRead {
+			return te.Host + ": " + timeoutText(te)
+		}
+	case pssh.FailureSession:
+		if errors.As(err, &ee) {
+			return envText(ee, true)
+		}
 	}
 	return err.Error()
 }
