@@ -25,6 +25,7 @@ type Client struct {
 	route     route             // the client-wide jump hosts or proxy command
 	dialer    *dialer           // opens the hosts' connections
 	algos     algorithms        // the algorithms offered, unless ssh_config sets a host's
+	merged    []MergedHost      // the entries merged into an earlier one
 
 	// Shared by the hosts: the sshauth Sets by credentials, the root Set of
 	// each agent socket, the known_hosts DBs by policy and files, and the
@@ -125,11 +126,16 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		}
 		c.hosts = append(c.hosts, h)
 	}
+	if !cfg.AllowDuplicateHosts {
+		c.hosts = c.mergeSameHosts(c.hosts)
+	}
+	setLabels(c.hosts)
 	c.ensureFileLimit()
 	return c, nil
 }
 
-// Hosts returns the host list as given to New.
+// Hosts returns the host list as given to New, host ranges expanded, less
+// the entries merged into an earlier one (see MergedHosts).
 func (c *Client) Hosts() []string {
 	out := make([]string, len(c.hosts))
 	for i, h := range c.hosts {

@@ -174,6 +174,16 @@ type Config struct {
 	// list, overriding the client-wide settings for that host.
 	HostConfig []HostConfig
 
+	// AllowDuplicateHosts keeps every entry of the host list as a host of
+	// its own. By default entries that resolve to the same host — the same
+	// user, address and port, reached the same way (jump hosts, proxy
+	// command) — are one host: New keeps the first, Client.MergedHosts
+	// lists the others, and indexes (HostOutput.Index, RunOptions.Hosts)
+	// are those of Client.Hosts. Either way HostOutput.Label tells the
+	// hosts apart: "web1", "alice@web1" and "bob@web1" where only the user
+	// differs, "web1#2" for the second of the same entry.
+	AllowDuplicateHosts bool
+
 	// OutputMemoryLimit is how many bytes of unread output each stream of
 	// each host keeps in memory; beyond it, output spills to an unlinked
 	// temporary file in SpillDir (default os.TempDir()). Default 1 MiB.

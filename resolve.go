@@ -60,6 +60,7 @@ func sshConfigError(host string, err error) *SSHConfigError {
 // connection.
 type host struct {
 	index int
+	label string // HostOutput.Label (setLabels)
 	name  string // as given in the host list
 	alias string
 	user  string
