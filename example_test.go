@@ -214,3 +214,40 @@ func ExampleClassify() {
 	// host 0: none
 	// host 1: unknown_host
 }
+
+// Entries that resolve to the same host run once; MergedHosts says which
+// were merged. With AllowDuplicateHosts each entry runs, and the labels
+// tell them apart.
+func ExampleClient_MergedHosts() {
+	fleet, cfg := exampleFleet(1)
+	defer fleet.Close()
+	addr := fleet.Servers[0].Addr
+	cfg.User = "deploy"
+	hosts := []string{addr, "deploy@" + addr, "admin@" + addr}
+
+	client, err := pssh.New(hosts, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	fmt.Println(len(client.Hosts()), "hosts")
+	for _, m := range client.MergedHosts() {
+		fmt.Println("merged:", m.Entry == hosts[1], m.SameAs == hosts[0])
+	}
+
+	cfg.AllowDuplicateHosts = true
+	all, err := pssh.New(hosts, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer all.Close()
+	for _, l := range all.HostLabels() {
+		fmt.Println(l == "deploy@"+addr, l == "deploy@"+addr+"#2", l == "admin@"+addr)
+	}
+	// Output:
+	// 2 hosts
+	// merged: true true
+	// true false false
+	// false true false
+	// false false true
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/internal/opensshd"
 	"github.com/gopssh/pssh/sshtest"
 )
 
@@ -85,5 +86,36 @@ func TestSameHostOtherRoute(t *testing.T) {
 	}
 	if got, want := client.HostLabels(), []string{a, a + "#2", a + "#3"}; !slices.Equal(got, want) {
 		t.Errorf("HostLabels() = %q, want %q", got, want)
+	}
+}
+
+// TestOpenSSHSameHost: against sshd, an entry naming the user it resolves
+// to anyway is merged into the plain entry, and another address of the
+// same server (127.0.0.2) is another host; with AllowDuplicateHosts both
+// entries log in and run, labelled apart.
+func TestOpenSSHSameHost(t *testing.T) {
+	s, cfg := openSSH(t, opensshd.Options{Addrs: []string{"127.0.0.1", "127.0.0.2"}})
+	hosts := []string{s.Addrs[0], cfg.User + "@" + s.Addrs[0], s.Addrs[1]}
+	client := newClient(t, hosts, cfg)
+	if got := client.Hosts(); !slices.Equal(got, []string{s.Addrs[0], s.Addrs[1]}) {
+		t.Errorf("Hosts() = %q, want the first entry merged into the plain one", got)
+	}
+	outs, err := client.Run(ctxT(t), "whoami", nil)
+	if err != nil || len(outs) != 2 {
+		t.Fatalf("%d outputs, %v", len(outs), err)
+	}
+
+	c := *cfg
+	c.AllowDuplicateHosts = true
+	all := newClient(t, hosts, &c)
+	outs, err = all.Run(ctxT(t), "whoami", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{s.Addrs[0], s.Addrs[0] + "#2", s.Addrs[1]}
+	for i, o := range outs {
+		if got := strings.TrimSpace(joinLines(o.Stdout)); o.Label != want[i] || got != cfg.User {
+			t.Errorf("host %d: label %q whoami %q, want %q %q", i, o.Label, got, want[i], cfg.User)
+		}
 	}
 }

@@ -165,7 +165,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 		}
 		results, err = send(runCtx, src, dst, copt)
 	} else {
-		copt.HostPaths = slurpPaths(s.hosts, src, dst)
+		copt.HostPaths = slurpPaths(s.labels, src, dst)
 		recv := s.client.CopyRemoteFile
 		if o.useSCP {
 			recv = s.client.SCPRecv
@@ -185,7 +185,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	for i, r := range results {
 		out, text, kind := copyStatus(r.Err)
 		outcomes[i] = out
-		name := shown(displayName(r.Host))
+		name := shown(r.Label)
 		switch {
 		case o.json:
 			p.write(p.stdout, copyJSON(r, kind))
@@ -272,6 +272,7 @@ func copySize(r *pssh.CopyResult) string {
 // jsonCopy is one host's line of --json output for cp and slurp.
 type jsonCopy struct {
 	Host       string     `json:"host"`
+	Label      string     `json:"label"`
 	Index      int        `json:"index"`
 	Local      string     `json:"local"`
 	Remote     string     `json:"remote"`
@@ -283,7 +284,7 @@ type jsonCopy struct {
 }
 
 func copyJSON(r *pssh.CopyResult, kind string) []byte {
-	j := jsonCopy{Host: r.Host, Index: r.Index, Local: r.Local, Remote: r.Remote, Bytes: r.Bytes,
+	j := jsonCopy{Host: r.Host, Label: r.Label, Index: r.Index, Local: r.Local, Remote: r.Remote, Bytes: r.Bytes,
 		Files: r.Files, Skipped: r.Skipped, DurationMS: r.Elapsed.Milliseconds()}
 	if r.Err != nil {
 		j.Error = &jsonError{Kind: kind, Text: r.Err.Error()}
@@ -392,7 +393,7 @@ func (c *copyProgress) summary(results []*pssh.CopyResult, outcomes []outcome) {
 		if outcomes[i] == succeeded {
 			ok++
 		} else {
-			failed = append(failed, displayName(r.Host))
+			failed = append(failed, r.Label)
 		}
 	}
 	var b bytes.Buffer

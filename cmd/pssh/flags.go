@@ -35,6 +35,7 @@ type options struct {
 	jump         string // -J
 	forwardAgent bool
 	configFile   string // -F
+	allowDups    bool   // --allow-duplicates
 }
 
 // addHostFlags defines the flags that choose the hosts.
@@ -44,6 +45,7 @@ func addHostFlags(fs *pflag.FlagSet, o *options) {
 	g.strings(&o.hostLists, "host", "H", "HOSTS", "hosts, repeatable, separated by spaces or commas")
 	g.strings(&o.excludes, "exclude", "", "HOSTS", `hosts to leave out (ranges allowed); "!host" inside a list or a hosts file does the same`)
 	g.strings(&o.globs, "host-glob", "g", "GLOB", "keep only hosts matching GLOB (repeatable)")
+	g.switchFlag(&o.allowDups, "allow-duplicates", "", "run entries that resolve to the same user@host:port (web1, root@web1) once each, labelled apart (web1, web1#2); by default they are one host (-v notes each merged entry)")
 }
 
 // addConnectionFlags defines the flags that say how to connect and log in.

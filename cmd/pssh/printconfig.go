@@ -36,3 +36,11 @@ func noteNotApplied(w io.Writer, c *pssh.Client) {
 		fmt.Fprintf(w, "pssh: %s is not applied by pssh (ignored)\n", n)
 	}
 }
+
+// noteMerged notes (-v) each host-list entry run as an earlier one, being
+// the same host.
+func noteMerged(w io.Writer, c *pssh.Client) {
+	for _, m := range c.MergedHosts() {
+		fmt.Fprintf(w, "pssh: %s is the same host as %s (%s): run once (--allow-duplicates runs each)\n", shown(m.Entry), shown(m.SameAs), shown(m.Target))
+	}
+}

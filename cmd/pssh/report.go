@@ -129,6 +129,7 @@ func (r *reporter) statusLine(n int, res *result) {
 // fields instead.
 type jsonHost struct {
 	Host       string     `json:"host"`
+	Label      string     `json:"label"`
 	Alias      string     `json:"alias,omitempty"`
 	Index      int        `json:"index"`
 	User       string     `json:"user"`
@@ -157,7 +158,7 @@ func writeJSONLine(w io.Writer, res *result) error {
 	o := res.out
 	start, end := o.Times()
 	j := jsonHost{
-		Host: o.Host, Alias: o.Alias, Index: o.Index, User: o.User, Addr: o.Addr,
+		Host: o.Host, Label: o.Label, Alias: o.Alias, Index: o.Index, User: o.User, Addr: o.Addr,
 		Signal: o.ExitSignal(), Start: start, End: end, DurationMS: end.Sub(start).Milliseconds(),
 	}
 	if code, ok := o.ExitCode(); ok {

@@ -146,7 +146,7 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 	if o.configFile != "" {
 		s.configFile = o.configFile
 	}
-	cfg := &pssh.Config{Retries: o.retries}
+	cfg := &pssh.Config{Retries: o.retries, AllowDuplicateHosts: o.allowDups}
 	s.apply(cfg, stderr)
 	if o.retries > 0 {
 		cfg.Retries = o.retries
@@ -158,7 +158,8 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 // the client for them, and a context that the first Ctrl-C, SIGTERM or
 // SIGHUP ends, or a closed standard output (see interruptible).
 type session struct {
-	hosts  []string
+	hosts  []string // the client's (Client.Hosts)
+	labels []string // how each host is shown and its -o/-e file named (Client.HostLabels)
 	client *pssh.Client
 	ctx    context.Context
 	stop   context.CancelCauseFunc
@@ -225,6 +226,7 @@ func connect(o *options, s startup) (*session, error) {
 		return nil, err
 	}
 	if s.verbose {
+		noteMerged(s.ios.ErrOut, client)
 		noteNotApplied(s.ios.ErrOut, client)
 		for _, w := range client.Warnings() {
 			fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %s\n", w)
@@ -237,7 +239,8 @@ func connect(o *options, s startup) (*session, error) {
 	ctx, stop := interruptible()
 	ios := *s.ios
 	ios.Out = watchClosed(ios.Out, func() { stop(errStdoutClosed) })
-	return &session{hosts: hosts, client: client, ctx: ctx, stop: stop, ios: &ios}, nil
+	// The client's hosts: entries that are the same host merged.
+	return &session{hosts: client.Hosts(), labels: client.HostLabels(), client: client, ctx: ctx, stop: stop, ios: &ios}, nil
 }
 
 // needHosts refuses an empty host list.
@@ -288,7 +291,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	}
 	r := newReporter(o, p, len(hosts))
 	if o.outDir != "" || o.errDir != "" {
-		r.fileNames = outputNames(hosts)
+		r.fileNames = outputNames(s.labels)
 	}
 	r.startProgress()
 	// As the classic pssh: at most -p commands run at once, each host
