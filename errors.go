@@ -79,14 +79,19 @@ type SSHConfigError struct {
 }
 
 func (e *SSHConfigError) Error() string {
-	where := ""
+	return fmt.Sprintf("ssh_config: %s%v (set Config.IgnoreSSHConfig to ignore it)", e.Where(), e.Err)
+}
+
+// Where is "FILE:LINE: ", "FILE: " or "", as much as is known of where
+// the error is, ready to put before the error's own text.
+func (e *SSHConfigError) Where() string {
 	switch {
 	case e.File != "" && e.Line > 0:
-		where = fmt.Sprintf("%s:%d: ", e.File, e.Line)
+		return fmt.Sprintf("%s:%d: ", e.File, e.Line)
 	case e.File != "":
-		where = e.File + ": "
+		return e.File + ": "
 	}
-	return fmt.Sprintf("ssh_config: %s%v (set Config.IgnoreSSHConfig to ignore it)", where, e.Err)
+	return ""
 }
 
 func (e *SSHConfigError) Unwrap() error { return e.Err }

@@ -170,18 +170,11 @@ func forAddr(host, addr string) string {
 func runFailureText(err error) string {
 	var sce *pssh.SSHConfigError
 	if errors.As(err, &sce) {
-		where := ""
-		switch {
-		case sce.File != "" && sce.Line > 0:
-			where = fmt.Sprintf("%s:%d: ", sce.File, sce.Line)
-		case sce.File != "":
-			where = sce.File + ": "
-		}
 		host := ""
 		if sce.Host != "" {
 			host = sce.Host + ": "
 		}
-		return fmt.Sprintf("%sssh_config: %s%v (-F /dev/null reads no ssh_config)", host, where, sce.Err)
+		return fmt.Sprintf("%sssh_config: %s%v (-F /dev/null reads no ssh_config)", host, sce.Where(), sce.Err)
 	}
 	return strings.TrimPrefix(err.Error(), "pssh: ")
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gopssh/pssh/internal/wildcard"
+
 	"golang.org/x/crypto/ssh"
 )
 
@@ -187,35 +189,7 @@ func (p pattern) match(s string) bool {
 	if p.literal {
 		return p.text == s
 	}
-	return wildcardMatch(p.text, s)
-}
-
-// wildcardMatch matches s against a pattern in which * stands for any
-// run of characters and ? for any one character.
-func wildcardMatch(pat, s string) bool {
-	// Iterative, backtracking only to the last *: linear in practice.
-	pi, si := 0, 0
-	star, mark := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(pat) && (pat[pi] == '?' || pat[pi] == s[si]):
-			pi++
-			si++
-		case pi < len(pat) && pat[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(pat) && pat[pi] == '*' {
-		pi++
-	}
-	return pi == len(pat)
+	return wildcard.Match(s, p.text)
 }
 
 // hashName returns name hashed as OpenSSH's HashKnownHosts writes it, with

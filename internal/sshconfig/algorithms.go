@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gopssh/pssh/internal/sshalgo"
+	"github.com/gopssh/pssh/internal/wildcard"
 )
 
 // Algorithm lists (Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms,
@@ -51,7 +52,7 @@ func checkAlgorithms(key, v string) error {
 		}
 		ok := slices.Contains(known, a)
 		if !ok && wildcards(key) && strings.ContainsAny(a, "*?") {
-			ok = slices.ContainsFunc(known, func(k string) bool { return matchPattern(k, a) })
+			ok = slices.ContainsFunc(known, func(k string) bool { return wildcard.Match(k, a) })
 		}
 		if !ok {
 			return fmt.Errorf("Bad %s spec '%s'", keywords[key].name, v)

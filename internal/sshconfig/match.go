@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+
+	"github.com/gopssh/pssh/internal/wildcard"
 )
 
 // Host and Match lines: which blocks apply to a host.
@@ -206,10 +208,10 @@ func matchPatterns(patterns []string, s string) bool {
 	found := false
 	for _, p := range patterns {
 		if neg, ok := strings.CutPrefix(p, "!"); ok {
-			if matchPattern(s, neg) {
+			if wildcard.Match(s, neg) {
 				return false
 			}
-		} else if matchPattern(s, p) {
+		} else if wildcard.Match(s, p) {
 			found = true
 		}
 	}
@@ -220,31 +222,4 @@ func matchPatterns(patterns []string, s string) bool {
 // match_pattern_list.
 func matchList(s, list string) bool {
 	return matchPatterns(strings.Split(list, ","), s)
-}
-
-// matchPattern is OpenSSH's match_pattern: '*' matches any run of
-// characters, '?' exactly one. It backtracks only to the last '*', so that
-// patterns with many stars take time linear in their length times s's.
-func matchPattern(s, p string) bool {
-	si, pi := 0, 0
-	star, mark := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
-			si++
-			pi++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			mark++
-			si, pi = mark, star+1
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }

@@ -146,19 +146,3 @@ func TestNotApplied(t *testing.T) {
 		t.Errorf("NotApplied() = %q, want %q", got, want)
 	}
 }
-
-func TestMatchPattern(t *testing.T) {
-	for _, tt := range []struct {
-		s, p string
-		want bool
-	}{
-		{"web1", "web*", true}, {"web1", "*", true}, {"", "*", true}, {"", "", true}, {"a", "", false},
-		{"db1", "db?", true}, {"db", "db?", false}, {"db12", "db?", false}, {"abcbc", "*bc", true},
-		{"abc", "a*b*c", true}, {"acb", "a*b*c", false}, {"x.example.com", "*.example.com", true},
-		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", false},
-	} {
-		if got := matchPattern(tt.s, tt.p); got != tt.want {
-			t.Errorf("matchPattern(%q, %q) = %t, want %t", tt.s, tt.p, got, tt.want)
-		}
-	}
-}
