@@ -126,7 +126,7 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		}
 		c.hosts = append(c.hosts, h)
 	}
-	if !cfg.AllowDuplicateHosts {
+	if cfg.MergeSameHosts {
 		c.hosts = c.mergeSameHosts(c.hosts)
 	}
 	setLabels(c.hosts)

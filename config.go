@@ -174,15 +174,17 @@ type Config struct {
 	// list, overriding the client-wide settings for that host.
 	HostConfig []HostConfig
 
-	// AllowDuplicateHosts keeps every entry of the host list as a host of
-	// its own. By default entries that resolve to the same host — the same
-	// user, address and port, reached the same way (jump hosts, proxy
-	// command) — are one host: New keeps the first, Client.MergedHosts
-	// lists the others, and indexes (HostOutput.Index, RunOptions.Hosts)
-	// are those of Client.Hosts. Either way HostOutput.Label tells the
-	// hosts apart: "web1", "alice@web1" and "bob@web1" where only the user
-	// differs, "web1#2" for the second of the same entry.
-	AllowDuplicateHosts bool
+	// MergeSameHosts makes entries of the host list that resolve to the
+	// same host — the same user, address and port, reached the same way
+	// (jump hosts, proxy command) — one host: New keeps the first,
+	// Client.MergedHosts lists the others, and indexes (HostOutput.Index,
+	// RunOptions.Hosts, HostArgs) are those of Client.Hosts. By default
+	// every entry is a host of its own, as in parallel-ssh, duplicates
+	// included. Either way HostOutput.Label tells the hosts apart: "web1",
+	// "alice@web1" and "bob@web1" where only the user differs, "web1#2"
+	// for the second of the same. The pssh command merges unless given
+	// --allow-duplicates.
+	MergeSameHosts bool
 
 	// OutputMemoryLimit is how many bytes of unread output each stream of
 	// each host keeps in memory; beyond it, output spills to an unlinked

@@ -215,14 +215,15 @@ func ExampleClassify() {
 	// host 1: unknown_host
 }
 
-// Entries that resolve to the same host run once; MergedHosts says which
-// were merged. With AllowDuplicateHosts each entry runs, and the labels
-// tell them apart.
+// With MergeSameHosts, entries that resolve to the same host run once;
+// MergedHosts says which were merged. By default each entry runs, and the
+// labels tell them apart.
 func ExampleClient_MergedHosts() {
 	fleet, cfg := exampleFleet(1)
 	defer fleet.Close()
 	addr := fleet.Servers[0].Addr
 	cfg.User = "deploy"
+	cfg.MergeSameHosts = true
 	hosts := []string{addr, "deploy@" + addr, "admin@" + addr}
 
 	client, err := pssh.New(hosts, cfg)
@@ -235,7 +236,7 @@ func ExampleClient_MergedHosts() {
 		fmt.Println("merged:", m.Entry == hosts[1], m.SameAs == hosts[0])
 	}
 
-	cfg.AllowDuplicateHosts = true
+	cfg.MergeSameHosts = false
 	all, err := pssh.New(hosts, cfg)
 	if err != nil {
 		log.Fatal(err)

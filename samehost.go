@@ -6,13 +6,12 @@ import (
 )
 
 // Hosts that are the same host: entries of the host list that resolve to
-// the same user, address and route are one host unless
-// Config.AllowDuplicateHosts is set; every host gets a label that tells it
+// the same user, address and route are one host when
+// Config.MergeSameHosts is set; every host gets a label that tells it
 // apart from the client's other hosts.
 
 // MergedHost is an entry of the host list that New merged into an earlier
-// one because both resolve to the same host (see
-// Config.AllowDuplicateHosts).
+// one because both resolve to the same host (see Config.MergeSameHosts).
 type MergedHost struct {
 	Entry  string // the entry as given
 	Index  int    // its position in the host list as given (host ranges expanded)
@@ -21,7 +20,7 @@ type MergedHost struct {
 }
 
 // MergedHosts returns the entries New merged into an earlier entry, in
-// host-list order; none when Config.AllowDuplicateHosts is set.
+// host-list order; none unless Config.MergeSameHosts is set.
 func (c *Client) MergedHosts() []MergedHost {
 	return append([]MergedHost(nil), c.merged...)
 }

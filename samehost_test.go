@@ -11,8 +11,8 @@ import (
 )
 
 // TestSameHostMerged: entries that resolve to the same user@host:port are
-// one host by default (run once, the others listed by MergedHosts); with
-// AllowDuplicateHosts each runs, and the labels tell them apart, with the
+// one host with MergeSameHosts (run once, the others listed by
+// MergedHosts); by default each runs, and the labels tell them apart, with the
 // user where only the user differs.
 func TestSameHostMerged(t *testing.T) {
 	fleet, cfg := testFleet(t, 2, sshtest.Faults{})
@@ -39,7 +39,7 @@ func TestSameHostMerged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := *cfg
-			c.AllowDuplicateHosts = tt.allow
+			c.MergeSameHosts = !tt.allow
 			client := newClient(t, tt.hosts, &c)
 			if got := client.Hosts(); !slices.Equal(got, tt.wantHosts) {
 				t.Errorf("Hosts() = %q, want %q", got, tt.wantHosts)
@@ -91,12 +91,14 @@ func TestSameHostOtherRoute(t *testing.T) {
 
 // TestOpenSSHSameHost: against sshd, an entry naming the user it resolves
 // to anyway is merged into the plain entry, and another address of the
-// same server (127.0.0.2) is another host; with AllowDuplicateHosts both
-// entries log in and run, labelled apart.
+// same server (127.0.0.2) is another host, under MergeSameHosts; by
+// default both entries log in and run, labelled apart.
 func TestOpenSSHSameHost(t *testing.T) {
 	s, cfg := openSSH(t, opensshd.Options{Addrs: []string{"127.0.0.1", "127.0.0.2"}})
 	hosts := []string{s.Addrs[0], cfg.User + "@" + s.Addrs[0], s.Addrs[1]}
-	client := newClient(t, hosts, cfg)
+	merging := *cfg
+	merging.MergeSameHosts = true
+	client := newClient(t, hosts, &merging)
 	if got := client.Hosts(); !slices.Equal(got, []string{s.Addrs[0], s.Addrs[1]}) {
 		t.Errorf("Hosts() = %q, want the first entry merged into the plain one", got)
 	}
@@ -105,9 +107,7 @@ func TestOpenSSHSameHost(t *testing.T) {
 		t.Fatalf("%d outputs, %v", len(outs), err)
 	}
 
-	c := *cfg
-	c.AllowDuplicateHosts = true
-	all := newClient(t, hosts, &c)
+	all := newClient(t, hosts, cfg)
 	outs, err = all.Run(ctxT(t), "whoami", nil)
 	if err != nil {
 		t.Fatal(err)

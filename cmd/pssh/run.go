@@ -146,7 +146,7 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 	if o.configFile != "" {
 		s.configFile = o.configFile
 	}
-	cfg := &pssh.Config{Retries: o.retries, AllowDuplicateHosts: o.allowDups}
+	cfg := &pssh.Config{Retries: o.retries, MergeSameHosts: !o.allowDups}
 	s.apply(cfg, stderr)
 	if o.retries > 0 {
 		cfg.Retries = o.retries
