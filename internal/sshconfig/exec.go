@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+
+	"github.com/gopssh/pssh/internal/childenv"
 )
 
 // Match exec: the command is run through the user's shell, as OpenSSH
@@ -47,7 +49,7 @@ func runExec(command string) execRes {
 	if !set {
 		shell = "/bin/sh"
 	}
-	cmd := exec.Command(shell, "-c", command)
+	cmd := childenv.Command(shell, "-c", command) // without pssh's secrets, as every child
 	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {
