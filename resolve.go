@@ -16,6 +16,7 @@ import (
 	"github.com/gopssh/pssh/internal/hostspec"
 	"github.com/gopssh/pssh/internal/knownhosts"
 	"github.com/gopssh/pssh/internal/proxycmd"
+	"github.com/gopssh/pssh/internal/sshalgo"
 	"github.com/gopssh/pssh/internal/sshauth"
 	"github.com/gopssh/pssh/internal/sshconfig"
 	"golang.org/x/crypto/ssh"
@@ -321,6 +322,13 @@ func (c *Client) resolveAuth(h *host, hc HostConfig, s *sshconfig.Settings) erro
 		if keyFile == "" && len(key) == 0 {
 			opt.Keys = append(opt.Keys, sshConfigKeys(s, passphrase)...)
 		}
+		if s.PubkeyAcceptedAlgorithms != nil {
+			algos, err := sshalgo.ResolveSSHConfig(sshalgo.HostKey, s.PubkeyAcceptedAlgorithms)
+			if err != nil {
+				return sshConfigError(h.name, fmt.Errorf("PubkeyAcceptedAlgorithms: %w", err))
+			}
+			opt.PubkeyAlgorithms = algos
+		}
 		if opt.Agent {
 			switch {
 			case s.IdentitiesOnly, s.IdentityAgent == "none":
@@ -362,7 +370,7 @@ func authOptions(cfg *Config, password, keyFile string, key, passphrase []byte, 
 // authSet returns the Set for opt, making it once.
 func (c *Client) authSet(opt sshauth.Options) (*sshauth.Set, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%q %q %t %t %q", opt.Password, opt.Passphrase, opt.DefaultKeys, opt.Agent, opt.AgentSocket)
+	fmt.Fprintf(&b, "%q %q %t %t %q %t %q", opt.Password, opt.Passphrase, opt.DefaultKeys, opt.Agent, opt.AgentSocket, opt.PubkeyAlgorithms != nil, opt.PubkeyAlgorithms)
 	for _, k := range opt.Keys {
 		fmt.Fprintf(&b, " %q %q %q %t", k.Path, k.PEM, k.Passphrase, k.Optional)
 	}

@@ -5,6 +5,7 @@
 package sshauth
 
 import (
+	"cmp"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -48,6 +50,11 @@ type Options struct {
 	Agent       bool   // offer the keys of the SSH agent
 	AgentSocket string // agent socket; "" means $SSH_AUTH_SOCK
 	HomeDir     string // for ~ and default keys; "" means os.UserHomeDir()
+	// PubkeyAlgorithms, if not nil, are the signature algorithms public
+	// key authentication may use (OpenSSH's PubkeyAcceptedAlgorithms,
+	// resolved): a key none of whose algorithms is listed is not offered,
+	// and an RSA key signs only with the listed ones.
+	PubkeyAlgorithms []string
 }
 
 // DefaultIdentityFiles are tried, in order, when no key is given.
@@ -317,7 +324,67 @@ func (s *Set) signers() ([]ssh.Signer, error) {
 	for _, k := range s.keys {
 		out = append(out, k.signer)
 	}
-	return out, nil
+	if s.opt.PubkeyAlgorithms == nil {
+		return out, nil
+	}
+	accepted := out[:0:0]
+	for _, sig := range out {
+		if a := acceptedSigner(sig, s.opt.PubkeyAlgorithms); a != nil {
+			accepted = append(accepted, a)
+		}
+	}
+	return accepted, nil
+}
+
+// acceptedSigner returns sig restricted to the signature algorithms of
+// its key type that are in algos, or nil if there are none.
+func acceptedSigner(sig ssh.Signer, algos []string) ssh.Signer {
+	var own []string
+	switch t := sig.PublicKey().Type(); t {
+	case ssh.KeyAlgoRSA:
+		own = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+	case ssh.CertAlgoRSAv01:
+		own = []string{ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01, ssh.CertAlgoRSAv01}
+	default:
+		own = []string{t}
+	}
+	var keep []string
+	for _, a := range own {
+		if slices.Contains(algos, a) {
+			keep = append(keep, a)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	if len(keep) == len(own) {
+		return sig
+	}
+	as, ok := sig.(ssh.AlgorithmSigner)
+	if !ok {
+		return nil
+	}
+	// RSA keys (and their certificates) only here: they sign with several
+	// algorithms, of which the server then picks among those kept.
+	sig, err := ssh.NewSignerWithAlgorithms(as, rsaSignatureAlgorithms(keep))
+	if err != nil {
+		return nil
+	}
+	return sig
+}
+
+// rsaSignatureAlgorithms names, for NewSignerWithAlgorithms, the signature
+// algorithms of a list of RSA key or certificate algorithms.
+func rsaSignatureAlgorithms(algos []string) []string {
+	names := map[string]string{
+		ssh.CertAlgoRSASHA512v01: ssh.KeyAlgoRSASHA512, ssh.CertAlgoRSASHA256v01: ssh.KeyAlgoRSASHA256,
+		ssh.CertAlgoRSAv01: ssh.KeyAlgoRSA,
+	}
+	out := make([]string, len(algos))
+	for i, a := range algos {
+		out[i] = cmp.Or(names[a], a)
+	}
+	return out
 }
 
 // Agent returns the client's agent, connecting to it on first use, or nil

@@ -397,3 +397,40 @@ func TestDeriveSharesAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// PubkeyAlgorithms (ssh_config's PubkeyAcceptedAlgorithms) leaves out the
+// keys none of whose signature algorithms it lists, and an RSA key still
+// logs in when only some of its algorithms are listed.
+func TestPubkeyAlgorithms(t *testing.T) {
+	ed := newKey(t)
+	rsa, err := sshtest.GenerateKeyType(ssh.KeyAlgoRSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		key    *sshtest.Key
+		algos  []string
+		wantOK bool
+	}{
+		{"ed25519, all", ed, nil, true},
+		{"ed25519 listed", ed, []string{"ecdsa-sha2-nistp256", ssh.KeyAlgoED25519}, true},
+		{"ed25519 not listed", ed, []string{ssh.KeyAlgoRSASHA256}, false},
+		{"nothing listed", ed, []string{}, false},
+		{"rsa, one of its algorithms", rsa, []string{ssh.KeyAlgoRSASHA512}, true},
+		{"rsa not listed", rsa, []string{ssh.KeyAlgoED25519}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := sshauth.New(sshauth.Options{Keys: []sshauth.Key{{PEM: tt.key.PEM}}, PubkeyAlgorithms: tt.algos})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			srv, _ := server(t, "", tt.key.PublicKey())
+			if err := login(srv, s.Methods()); (err == nil) != tt.wantOK {
+				t.Errorf("login: %v, want success %t", err, tt.wantOK)
+			}
+		})
+	}
+}

@@ -171,7 +171,7 @@ func (o *oracle) namespace(dir string) {
 var alwaysPrinted = []string{
 	"host", "user", "hostname", "port", "identitiesonly", "connecttimeout", "serveraliveinterval",
 	"serveralivecountmax", "stricthostkeychecking", "ciphers", "kexalgorithms", "macs",
-	"hostkeyalgorithms", "canonicalizehostname", "canonicaldomains",
+	"hostkeyalgorithms", "pubkeyacceptedalgorithms", "canonicalizehostname", "canonicaldomains",
 	"canonicalizemaxdots", "canonicalizefallbacklocal", "canonicalizepermittedcnames",
 }
 
@@ -377,6 +377,8 @@ func sshAlgorithms(t *testing.T) map[string][]string {
 		}
 		m[strings.ToLower(k.Option())] = strings.Fields(string(out))
 	}
+	// PubkeyAcceptedAlgorithms names what HostKeyAlgorithms does.
+	m["pubkeyacceptedalgorithms"] = m[strings.ToLower(sshalgo.HostKey.Option())]
 	return m
 }
 

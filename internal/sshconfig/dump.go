@@ -84,6 +84,13 @@ func (r *resolver) dump(s *Settings) ([]Line, error) {
 		}
 		add(strings.ToLower(k.kind.Option()), strings.Join(list, ","))
 	}
+	// The key types publickey authentication may sign with, named as
+	// host key algorithms are.
+	pubkey, err := sshalgo.ResolveSSHConfig(sshalgo.HostKey, s.PubkeyAcceptedAlgorithms)
+	if err != nil {
+		pubkey = s.PubkeyAcceptedAlgorithms
+	}
+	add("pubkeyacceptedalgorithms", strings.Join(pubkey, ","))
 	canon := map[string]string{"no": "false", "yes": "true", "always": "always"}[r.canonicalizeMode()]
 	add("canonicalizehostname", canon)
 	add("canonicaldomains", listOr(r.first["canonicaldomains"].args, "none"))

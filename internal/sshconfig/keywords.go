@@ -62,7 +62,7 @@ func init() {
 		{"Ciphers", applied, argOne},
 		{"KexAlgorithms", applied, argOne},
 		{"HostKeyAlgorithms", applied, argOne},
-		{"PubkeyAcceptedAlgorithms", notApplied, argOne},
+		{"PubkeyAcceptedAlgorithms", applied, argOne},
 		{"MACs", applied, argOne},
 		{"CanonicalizeHostname", applied, argOne},
 		{"CanonicalDomains", applied, argSeveral},

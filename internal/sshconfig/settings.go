@@ -30,13 +30,14 @@ type Settings struct {
 	UserKnownHostsFiles   []string // expanded
 	GlobalKnownHostsFiles []string // expanded
 
-	// KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs are the lists as
-	// written, '+', '-' or '^' first included, for
-	// sshalgo.ResolveSSHConfig; nil when not set.
-	KexAlgorithms     []string
-	HostKeyAlgorithms []string
-	Ciphers           []string
-	MACs              []string
+	// KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs and
+	// PubkeyAcceptedAlgorithms are the lists as written, '+', '-' or '^'
+	// first included, for sshalgo.ResolveSSHConfig; nil when not set.
+	KexAlgorithms            []string
+	HostKeyAlgorithms        []string
+	Ciphers                  []string
+	MACs                     []string
+	PubkeyAcceptedAlgorithms []string
 
 	Tag string
 
@@ -132,6 +133,7 @@ func (r *resolver) settings() (Settings, error) {
 	}{
 		{"kexalgorithms", &s.KexAlgorithms}, {"hostkeyalgorithms", &s.HostKeyAlgorithms},
 		{"ciphers", &s.Ciphers}, {"macs", &s.MACs},
+		{"pubkeyacceptedalgorithms", &s.PubkeyAcceptedAlgorithms},
 	} {
 		if v, ok := r.first[k.key]; ok {
 			*k.dst = []string{v.value}
