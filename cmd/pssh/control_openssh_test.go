@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/gopssh/pssh/internal/netdelay"
+	"github.com/gopssh/pssh/internal/opensshd"
+)
+
+// controlBed is a real sshd on 127.0.0.2 reached through a counting proxy
+// on 127.0.0.1, and a control socket of the test's own.
+type controlBed struct {
+	proxy *netdelay.Proxy
+	auth  []string // the hosts and how to log in
+	env   []string // one home for every invocation
+	sock  string
+}
+
+func newControlBed(t *testing.T) *controlBed {
+	t.Helper()
+	s := opensshd.StartT(t, opensshd.Options{Addrs: []string{"127.0.0.2"}})
+	user, _ := opensshd.EnsureTestUser(t)
+	proxy, err := netdelay.NewProxy("127.0.0.1:0", fmt.Sprintf("127.0.0.2:%d", s.Port), netdelay.Link{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	dir := t.TempDir()
+	known := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(known, []byte(knownhosts.Line([]string{proxy.Addr}, s.HostKey)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := &controlBed{
+		proxy: proxy,
+		auth:  []string{"-H", user + "@" + proxy.Addr, "--key", s.ClientKeyFile, "-O", "UserKnownHostsFile=" + known},
+		env:   []string{"HOME=" + t.TempDir()},
+		sock:  filepath.Join(dir, "ctl", "control"),
+	}
+	t.Cleanup(func() {
+		if socketExists(b.sock) {
+			psshEnv(t, b.env, "", "control", "stop", "--control-path", b.sock)
+		}
+	})
+	return b
+}
+
+// run runs pssh with the bed's hosts, flags and the command, writing -o
+// files and --json; it returns the result with the JSON lines' times
+// removed, the -o file's content and the connections it opened.
+func (b *controlBed) run(t *testing.T, flags ...string) (r runResult, outFile string, accepted int64) {
+	t.Helper()
+	before := b.proxy.Accepted()
+	out := t.TempDir()
+	args := append(append(slices.Clone(b.auth), flags...), "--json", "-o", out, "echo out; echo err >&2; exit 3")
+	r = psshEnv(t, b.env, "", args...)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("--json line %q: %v\nstderr:\n%s", l, err, r.stderr)
+		}
+		delete(m, "start")
+		delete(m, "end")
+		delete(m, "duration_ms")
+		j, _ := json.Marshal(m)
+		lines = append(lines, string(j))
+	}
+	r.stdout = strings.Join(lines, "\n")
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join(out, e.Name()))
+		outFile += e.Name() + ": " + string(data)
+	}
+	return r, outFile, b.proxy.Accepted() - before
+}
+
+// TestControlMasterOpenSSH drives the binary's control master against a
+// real sshd: the second invocation opens no TCP connection and gives
+// what a direct run gives; control status and stop; the fallback from a
+// stale socket.
+func TestControlMasterOpenSSH(t *testing.T) {
+	b := newControlBed(t)
+	direct, directOut, n := b.run(t)
+	wantCode(t, direct, 5)
+	if n != 1 || directOut == "" {
+		t.Fatalf("direct run: %d connections, -o %q", n, directOut)
+	}
+	same := func(t *testing.T, r runResult, out string) {
+		t.Helper()
+		if r.code != direct.code || r.stdout != direct.stdout || out != directOut {
+			t.Errorf("through the master: exit %d, --json %s, -o %q\ndirect: exit %d, --json %s, -o %q\nstderr: %s",
+				r.code, r.stdout, out, direct.code, direct.stdout, directOut, r.stderr)
+		}
+	}
+	persist := []string{"--control-persist", "60", "--control-path", b.sock}
+
+	t.Run("first starts the master", func(t *testing.T) {
+		r, out, n := b.run(t, persist...)
+		same(t, r, out)
+		if n != 1 {
+			t.Errorf("%d connections, want the master's one", n)
+		}
+		if !masterAnswers(b.sock) {
+			t.Fatalf("no master on %s after the first run; stderr: %s", b.sock, r.stderr)
+		}
+	})
+	t.Run("second opens no connection", func(t *testing.T) {
+		r, out, n := b.run(t, persist...)
+		same(t, r, out)
+		if n != 0 {
+			t.Errorf("%d TCP connections through the master, want 0", n)
+		}
+		if r.stderr != direct.stderr {
+			t.Errorf("stderr %q, want %q", r.stderr, direct.stderr)
+		}
+	})
+	t.Run("ControlPath alone attaches", func(t *testing.T) {
+		r, out, n := b.run(t, "-O", "ControlPath="+b.sock)
+		same(t, r, out)
+		if n != 0 {
+			t.Errorf("%d TCP connections, want 0", n)
+		}
+	})
+	t.Run("status", func(t *testing.T) {
+		r := psshEnv(t, b.env, "", "control", "status", "-O", "ControlPath="+b.sock)
+		wantCode(t, r, 0)
+		if !strings.Contains(r.stdout, "control master: pid ") || !strings.Contains(r.stdout, b.sock) {
+			t.Errorf("status:\n%s", r.stdout)
+		}
+	})
+	t.Run("stop removes the socket", func(t *testing.T) {
+		r := psshEnv(t, b.env, "", "control", "stop", "-O", "ControlPath="+b.sock)
+		wantCode(t, r, 0)
+		if socketExists(b.sock) {
+			t.Errorf("socket %s still there after control stop", b.sock)
+		}
+		r = psshEnv(t, b.env, "", "control", "status", "--control-path", b.sock)
+		wantCode(t, r, 1)
+	})
+	t.Run("stale socket falls back", func(t *testing.T) {
+		ln, err := net.Listen("unix", b.sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.(*net.UnixListener).SetUnlinkOnClose(false)
+		ln.Close()
+		defer os.Remove(b.sock)
+		r, out, n := b.run(t, "-O", "ControlPath="+b.sock)
+		same(t, r, out)
+		if n != 1 {
+			t.Errorf("%d connections, want one direct", n)
+		}
+		warnings := strings.Count(r.stderr, "pssh: warning: control master "+b.sock)
+		if warnings != 1 || !strings.Contains(r.stderr, "connecting directly") {
+			t.Errorf("stderr %q: want one warning about the master", r.stderr)
+		}
+	})
+}
