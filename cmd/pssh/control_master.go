@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -227,7 +228,7 @@ func serveControl(o *options, ios *ioStreams) error {
 // newCmdControlQuery is "pssh control status" or "pssh control stop".
 func newCmdControlQuery(ios *ioStreams, what string) *cobra.Command {
 	var o options
-	short := "say whether a control master answers, and its process and log"
+	short := "show the control master's process, log, hosts and their connections"
 	if what == "stop" {
 		short = "stop the control master (SIGTERM): it closes its connections and removes its socket"
 	}
@@ -268,14 +269,35 @@ func newCmdControlQuery(ios *ioStreams, what string) *cobra.Command {
 	return cmd
 }
 
-// masterStatus reports the master on path; exit status 1 if none answers.
+// masterStatus reports the master on path and its hosts; exit status 1
+// if none answers.
 func masterStatus(path string, ios *ioStreams) error {
 	pid, err := masterPID(path)
 	if err != nil {
 		fmt.Fprintf(ios.Out, "no control master: %v\n", err)
 		return exitCode(exitMisc)
 	}
-	fmt.Fprintf(ios.Out, "control master: pid %d, socket %s, log %s.log\n", pid, path, path)
+	hosts, err := pssh.ControlStatus(context.Background(), path)
+	if err != nil {
+		return err
+	}
+	connected := 0
+	for _, h := range hosts {
+		if h.Connected {
+			connected++
+		}
+	}
+	fmt.Fprintf(ios.Out, "control master: pid %d, socket %s, log %s.log\n%d hosts, %d connected\n", pid, path, path, len(hosts), connected)
+	for _, h := range hosts {
+		state := "not connected"
+		switch {
+		case h.Connected && h.InUse > 0:
+			state = fmt.Sprintf("connected, %d in use", h.InUse)
+		case h.Connected:
+			state = "connected"
+		}
+		fmt.Fprintf(ios.Out, "%s\t%s\n", shown(h.Host), state)
+	}
 	return nil
 }
 

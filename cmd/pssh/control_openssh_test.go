@@ -133,7 +133,9 @@ func TestControlMasterOpenSSH(t *testing.T) {
 	t.Run("status", func(t *testing.T) {
 		r := psshEnv(t, b.env, "", "control", "status", "-O", "ControlPath="+b.sock)
 		wantCode(t, r, 0)
-		if !strings.Contains(r.stdout, "control master: pid ") || !strings.Contains(r.stdout, b.sock) {
+		host := b.auth[1]
+		if !strings.Contains(r.stdout, "control master: pid ") || !strings.Contains(r.stdout, b.sock) ||
+			!strings.Contains(r.stdout, "1 hosts, 1 connected\n"+host+"\tconnected\n") {
 			t.Errorf("status:\n%s", r.stdout)
 		}
 	})
