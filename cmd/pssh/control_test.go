@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseSSHTime(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		bad  bool
+	}{
+		{in: "90", want: 90 * time.Second},
+		{in: "10m", want: 10 * time.Minute},
+		{in: "1h30m", want: 90 * time.Minute},
+		{in: "1W2d", want: 9 * 24 * time.Hour},
+		{in: "5s10", want: 15 * time.Second},
+		{in: "", want: 0},
+		{in: "m", bad: true},
+		{in: "10x", bad: true},
+		{in: "-5", bad: true},
+		{in: "1.5h", bad: true},
+	} {
+		got, err := parseSSHTime(tc.in)
+		if (err != nil) != tc.bad || (!tc.bad && got != tc.want) {
+			t.Errorf("parseSSHTime(%q) = %v, %v; want %v, bad %v", tc.in, got, err, tc.want, tc.bad)
+		}
+	}
+}
+
+func TestExpandControlPath(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	host, _ := os.Hostname()
+	short, _, _ := strings.Cut(host, ".")
+	uid := strconv.Itoa(os.Getuid())
+	for _, tc := range []struct {
+		in, want string
+		bad      bool
+	}{
+		{in: "/run/x/control", want: "/run/x/control"},
+		{in: "%d/.pssh/%i-%L", want: home + "/.pssh/" + uid + "-" + short},
+		{in: "~/c-%l-100%%", want: home + "/c-" + host + "-100%"},
+		{in: "/tmp/%h", bad: true},
+		{in: "/tmp/%C", bad: true},
+		{in: "/tmp/x%", bad: true},
+	} {
+		got, err := expandControlPath(tc.in)
+		if (err != nil) != tc.bad || got != tc.want {
+			t.Errorf("expandControlPath(%q) = %q, %v; want %q, bad %v", tc.in, got, err, tc.want, tc.bad)
+		}
+	}
+}
+
+// TestControlSettings checks what the -O keywords and the flags ask for,
+// OpenSSH's meanings first.
+func TestControlSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []string
+		persist  string // --control-persist
+		path     string // --control-path
+		want     controlSettings
+		wantFail bool
+	}{
+		{name: "nothing", want: controlSettings{}},
+		{name: "flag", persist: "10m", want: controlSettings{master: "auto", persist: 10 * time.Minute, persistSet: true}},
+		{name: "flag yes", persist: "yes", want: controlSettings{master: "auto", persistSet: true}},
+		{name: "flag no", persist: "no", want: controlSettings{}},
+		{name: "flag keeps yes", opts: []string{"ControlMaster=yes"}, persist: "90", want: controlSettings{master: "yes", persist: 90 * time.Second, persistSet: true}},
+		{name: "options", opts: []string{"ControlMaster auto", "ControlPersist=1h", "ControlPath=/x/%i"},
+			want: controlSettings{master: "auto", path: "/x/%i", pathSet: true, persist: time.Hour, persistSet: true}},
+		{name: "persist alone", opts: []string{"ControlPersist=60"}, want: controlSettings{persist: time.Minute, persistSet: true}},
+		{name: "autoask", opts: []string{"ControlMaster=autoask"}, want: controlSettings{master: "auto"}},
+		{name: "flag path wins", opts: []string{"ControlPath=/a"}, path: "/b", want: controlSettings{path: "/b", pathSet: true}},
+		{name: "bad master", opts: []string{"ControlMaster=maybe"}, wantFail: true},
+		{name: "bad persist", persist: "soon", wantFail: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s sshSettings
+			var err error
+			for _, o := range tc.opts {
+				if err == nil {
+					err = s.option(o)
+				}
+			}
+			if err == nil {
+				err = s.control.flags(tc.persist, tc.path)
+			}
+			if (err != nil) != tc.wantFail {
+				t.Fatalf("error %v, want failure %v", err, tc.wantFail)
+			}
+			if !tc.wantFail && s.control != tc.want {
+				t.Errorf("got %+v, want %+v", s.control, tc.want)
+			}
+		})
+	}
+}
