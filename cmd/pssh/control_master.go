@@ -144,6 +144,11 @@ func dirOf(path string) string {
 	return "."
 }
 
+// notForMaster are the host and connection flags a master is not given:
+// its own, -w (given back as the -H it set), and those that choose among
+// the hosts or report on a run.
+var notForMaster = []string{"control-persist", "control-path", "nodes", "pick", "failed-to"}
+
 // flagArgs gives back, as arguments, the hosts and connection flags set
 // on fs: the master is started with the same, so that its credentials
 // for each host are the invocation's.
@@ -154,7 +159,7 @@ func flagArgs(fs *pflag.FlagSet) []string {
 		if !slices.Contains(group, hostsGroup.key) && !slices.Contains(group, connectionGroup.key) {
 			return
 		}
-		if f.Name == "control-persist" || f.Name == "control-path" {
+		if slices.Contains(notForMaster, f.Name) {
 			return
 		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {

@@ -130,6 +130,15 @@ func TestControlMasterOpenSSH(t *testing.T) {
 			t.Errorf("%d TCP connections, want 0", n)
 		}
 	})
+	t.Run("slurp through the master", func(t *testing.T) {
+		before := b.proxy.Accepted()
+		args := append(append([]string{"slurp"}, b.auth...), "--control-path", b.sock, "/etc/passwd", t.TempDir())
+		r := psshEnv(t, b.env, "", args...)
+		wantCode(t, r, 0)
+		if n := b.proxy.Accepted() - before; n != 0 {
+			t.Errorf("slurp opened %d TCP connections, want 0; stderr: %s", n, r.stderr)
+		}
+	})
 	t.Run("status", func(t *testing.T) {
 		r := psshEnv(t, b.env, "", "control", "status", "-O", "ControlPath="+b.sock)
 		wantCode(t, r, 0)

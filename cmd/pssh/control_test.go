@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,5 +98,23 @@ func TestControlSettings(t *testing.T) {
 				t.Errorf("got %+v, want %+v", s.control, tc.want)
 			}
 		})
+	}
+}
+
+// TestFlagArgs checks that a master is started with the run's hosts and
+// connection flags as given, and none of the others.
+func TestFlagArgs(t *testing.T) {
+	cmd := newCmdRoot(testStreams(""), nil)
+	args := []string{"-H", "a,b", "-w", "c", "-O", "Port=2222", "-O", "User=u", "--key", "k", "--connect-timeout", "2.5",
+		"-x", "-o Port=22", "--pick", "1", "--control-persist", "1m", "-p", "4", "-i", "true"}
+	if err := cmd.ParseFlags(args); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"--host=a,b", "--host=c", "--key=k", "--option=Port=2222", "--option=User=u", "--extra-args=-o Port=22", "--connect-timeout=2.5"}
+	got := flagArgs(cmd.Flags())
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("flagArgs = %q, want %q", got, want)
 	}
 }
