@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh/knownhosts"
 
@@ -25,11 +27,11 @@ type controlBed struct {
 	sock  string
 }
 
-func newControlBed(t *testing.T) *controlBed {
+func newControlBed(t testing.TB, link netdelay.Link) *controlBed {
 	t.Helper()
 	s := opensshd.StartT(t, opensshd.Options{Addrs: []string{"127.0.0.2"}})
 	user, _ := opensshd.EnsureTestUser(t)
-	proxy, err := netdelay.NewProxy("127.0.0.1:0", fmt.Sprintf("127.0.0.2:%d", s.Port), netdelay.Link{})
+	proxy, err := netdelay.NewProxy("127.0.0.1:0", fmt.Sprintf("127.0.0.2:%d", s.Port), link)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,11 @@ func newControlBed(t *testing.T) *controlBed {
 	}
 	t.Cleanup(func() {
 		if socketExists(b.sock) {
-			psshEnv(t, b.env, "", "control", "stop", "--control-path", b.sock)
+			cmd := exec.Command(psshBin, "control", "stop", "--control-path", b.sock)
+			cmd.Env = append(os.Environ(), b.env...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("control stop: %v: %s", err, out)
+			}
 		}
 	})
 	return b
@@ -88,7 +94,7 @@ func (b *controlBed) run(t *testing.T, flags ...string) (r runResult, outFile st
 // what a direct run gives; control status and stop; the fallback from a
 // stale socket.
 func TestControlMasterOpenSSH(t *testing.T) {
-	b := newControlBed(t)
+	b := newControlBed(t, netdelay.Link{})
 	direct, directOut, n := b.run(t)
 	wantCode(t, direct, 5)
 	if n != 1 || directOut == "" {
@@ -173,6 +179,48 @@ func TestControlMasterOpenSSH(t *testing.T) {
 		warnings := strings.Count(r.stderr, "pssh: warning: control master "+b.sock)
 		if warnings != 1 || !strings.Contains(r.stderr, "connecting directly") {
 			t.Errorf("stderr %q: want one warning about the master", r.stderr)
+		}
+	})
+}
+
+// BenchmarkCLIRoundTrips times "pssh -H host true" on a real sshd 100 ms
+// of round trip away (a delaying proxy): cold, and a second invocation
+// through a control master, in round trips per invocation (the binary's
+// own start-up included).
+func BenchmarkCLIRoundTrips(b *testing.B) {
+	const rtt = 100 * time.Millisecond
+	cb := newControlBed(b, netdelay.Link{Delay: rtt / 2})
+	run := func(b *testing.B, flags ...string) {
+		cmd := exec.Command(psshBin, append(append(slices.Clone(cb.auth), flags...), "true")...)
+		cmd.Env = append(os.Environ(), cb.env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("pssh: %v: %s", err, out)
+		}
+	}
+	report := func(b *testing.B, wall time.Duration) {
+		b.ReportMetric(float64(wall)/float64(b.N)/float64(rtt), "rtts/op")
+		b.ReportMetric(float64(wall.Milliseconds())/float64(b.N), "ms/op")
+		b.ReportMetric(0, "ns/op")
+	}
+	b.Run("cold", func(b *testing.B) {
+		start := time.Now()
+		for range b.N {
+			run(b)
+		}
+		report(b, time.Since(start))
+	})
+	b.Run("master", func(b *testing.B) {
+		flags := []string{"--control-persist", "60", "--control-path", cb.sock}
+		run(b, flags...) // starts the master and connects
+		before := cb.proxy.Accepted()
+		b.ResetTimer()
+		start := time.Now()
+		for range b.N {
+			run(b, flags...)
+		}
+		report(b, time.Since(start))
+		if n := cb.proxy.Accepted() - before; n != 0 {
+			b.Fatalf("%d TCP connections through the master, want none", n)
 		}
 	})
 }
