@@ -163,6 +163,19 @@ func TestControlMasterOpenSSH(t *testing.T) {
 		r = psshEnv(t, b.env, "", "control", "status", "--control-path", b.sock)
 		wantCode(t, r, 1)
 	})
+	t.Run("an idle master ends", func(t *testing.T) {
+		r, out, _ := b.run(t, "--control-persist", "1", "--control-path", b.sock)
+		same(t, r, out)
+		for deadline := time.Now().Add(30 * time.Second); socketExists(b.sock); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the master with --control-persist 1 still listens after 30 s")
+			}
+		}
+		log, err := os.ReadFile(b.sock + ".log")
+		if err != nil || !strings.Contains(string(log), "idle for 1s: stopping") {
+			t.Errorf("the master's log (%v):\n%s", err, log)
+		}
+	})
 	t.Run("stale socket falls back", func(t *testing.T) {
 		ln, err := net.Listen("unix", b.sock)
 		if err != nil {

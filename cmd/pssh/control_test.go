@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,5 +119,52 @@ func TestFlagArgs(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("flagArgs = %q, want %q", got, want)
+	}
+}
+
+// TestControlMasterInProcess checks ControlMaster=auto without
+// ControlPersist, as OpenSSH's: the first invocation serves its own
+// connections while it runs, a second one attaches to them, and the socket
+// goes when the first ends.
+func TestControlMasterInProcess(t *testing.T) {
+	b := newBed(t, 1)
+	dir := t.TempDir()
+	sock, release := filepath.Join(dir, "ctl", "control"), filepath.Join(dir, "release")
+	opts := []string{"-O", "ControlMaster=auto", "-O", "ControlPath=" + sock}
+	first := exec.Command(psshBin, append(append(b.flags(), opts...),
+		"-i", "while [ ! -e "+release+" ]; do sleep 0.02; done; echo first")...)
+	first.Env = append(os.Environ(), "NO_COLOR=", "HOME="+dir, "XDG_CONFIG_HOME=")
+	var out bytes.Buffer
+	first.Stdout, first.Stderr = &out, &out
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- first.Wait() }()
+	defer func() {
+		os.WriteFile(release, nil, 0o600)
+		<-done
+	}()
+	for deadline := time.Now().Add(20 * time.Second); !masterAnswers(sock); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first invocation never served on its socket")
+		}
+	}
+	before := b.fleet.Servers[0].Accepted()
+	r := psshEnv(t, []string{"HOME=" + dir}, "", append(append(b.flags(), "-O", "ControlPath="+sock), "-i", "echo second")...)
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "second") {
+		t.Errorf("second invocation: %s %s", r.stdout, r.stderr)
+	}
+	if n := b.fleet.Servers[0].Accepted() - before; n != 0 {
+		t.Errorf("the second invocation opened %d TCP connections, want 0", n)
+	}
+	os.WriteFile(release, nil, 0o600)
+	if err := <-done; err != nil {
+		t.Fatalf("first invocation: %v\n%s", err, out.String())
+	}
+	done <- nil
+	if !strings.Contains(out.String(), "first") || socketExists(sock) {
+		t.Errorf("first invocation: %q; socket left: %v", out.String(), socketExists(sock))
 	}
 }
