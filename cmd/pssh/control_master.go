@@ -29,10 +29,17 @@ import (
 // masterStartTimeout bounds the wait for a new master's socket.
 const masterStartTimeout = 10 * time.Second
 
-// masterAnswers tells whether a master of ours listens on path.
+// masterAnswers tells whether a master of ours answers on path. It asks
+// for the master's status, a whole exchange, rather than merely
+// connecting: a link dropped unused is logged by the master.
 func masterAnswers(path string) bool {
-	pid, err := masterPID(path)
-	return err == nil && pid > 0
+	if !socketExists(path) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := pssh.ControlStatus(ctx, path)
+	return err == nil
 }
 
 // socketExists tells whether something is at path (a stale socket too).
