@@ -229,6 +229,12 @@ func useControl(o *options, cfg *pssh.Config, errOut io.Writer) (serveHere strin
 	if !c.persistSet {
 		return path, nil
 	}
+	if (cfg.Password != "" && o.passwordFile == "") || cfg.Passphrase != nil {
+		// The master gets no secret from the environment and cannot
+		// prompt: it could not log in as this invocation does.
+		warn("control master %s: not started: it cannot be given a password or passphrase typed or taken from $%s/$%s (use a key, an agent or --password-file); connecting directly", path, passwordEnv, passphraseEnv)
+		return "", nil
+	}
 	if err := startMaster(o, path, c.persist); err != nil {
 		warn("control master %s: %v; connecting directly", path, err)
 		return "", nil

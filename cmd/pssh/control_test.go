@@ -168,3 +168,16 @@ func TestControlMasterInProcess(t *testing.T) {
 		t.Errorf("first invocation: %q; socket left: %v", out.String(), socketExists(sock))
 	}
 }
+
+// TestControlMasterNeedsNoTypedSecret checks that no master is started
+// for a run whose password comes from the environment: the master could
+// not log in as the run does.
+func TestControlMasterNeedsNoTypedSecret(t *testing.T) {
+	b := newBed(t, 1)
+	sock := filepath.Join(t.TempDir(), "ctl", "control")
+	r := psshEnv(t, []string{passwordEnv + "=secret"}, "", append(b.flags(), "--control-persist", "60", "--control-path", sock, "true")...)
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stderr, "pssh: warning: control master "+sock+": not started") || socketExists(sock) {
+		t.Errorf("stderr %q; socket there: %v", r.stderr, socketExists(sock))
+	}
+}
