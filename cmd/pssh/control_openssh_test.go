@@ -136,6 +136,20 @@ func TestControlMasterOpenSSH(t *testing.T) {
 			t.Errorf("%d TCP connections, want 0", n)
 		}
 	})
+	t.Run("stdin and a timeout through the master", func(t *testing.T) {
+		before := b.proxy.Accepted()
+		args := append(append([]string{}, b.auth...), "--control-path", b.sock, "-I", "-i", "cat")
+		r := psshEnv(t, append([]string{}, b.env...), "line one\nline two\n", args...)
+		wantCode(t, r, 0)
+		if !strings.Contains(r.stdout, "line one\nline two\n") {
+			t.Errorf("-I through the master: %s", r.stdout)
+		}
+		r = psshEnv(t, b.env, "", append(append([]string{}, b.auth...), "--control-path", b.sock, "-t", "1", "sleep 30")...)
+		wantCode(t, r, 3)
+		if n := b.proxy.Accepted() - before; n != 0 {
+			t.Errorf("%d TCP connections, want 0; stderr: %s", n, r.stderr)
+		}
+	})
 	t.Run("slurp through the master", func(t *testing.T) {
 		before := b.proxy.Accepted()
 		args := append(append([]string{"slurp"}, b.auth...), "--control-path", b.sock, "/etc/passwd", t.TempDir())
