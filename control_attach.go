@@ -63,6 +63,12 @@ func attachControl(ctx context.Context, path string, h *host) (*ssh.Client, erro
 	if h.connectTimeout > 0 {
 		timeout = min(timeout, h.connectTimeout)
 	}
+	return dialControl(ctx, path, h.name, h.credentials, timeout)
+}
+
+// dialControl opens an SSH connection to the master at path, as user
+// with password, within timeout.
+func dialControl(ctx context.Context, path, user, password string, timeout time.Duration) (*ssh.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var nd net.Dialer
@@ -81,8 +87,8 @@ func attachControl(ctx context.Context, path string, h *host) (*ssh.Client, erro
 		conn.SetDeadline(dl)
 	}
 	sc, chans, reqs, err := ssh.NewClientConn(conn, "pssh-control", &ssh.ClientConfig{
-		User: h.name,
-		Auth: []ssh.AuthMethod{ssh.Password(h.credentials)},
+		User: user,
+		Auth: []ssh.AuthMethod{ssh.Password(password)},
 		// The master's key is made afresh by each master; what vouches
 		// for it is the socket: in a directory of the user's alone, and
 		// its peer checked to be the user.

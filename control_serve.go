@@ -205,6 +205,10 @@ func (m *master) serve(conn net.Conn) {
 		return
 	}
 	defer sc.Close()
+	if sc.User() == controlStatusUser {
+		m.serveStatus(chans, reqs)
+		return
+	}
 	go ssh.DiscardRequests(reqs)
 	h := m.extraOrListed(sc.User())
 	var wg sync.WaitGroup
@@ -221,6 +225,9 @@ func (m *master) serve(conn net.Conn) {
 // authorize accepts a link for a host whose credentials are the
 // master's own for it.
 func (m *master) authorize(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+	if meta.User() == controlStatusUser {
+		return nil, nil // a question, from a peer of our user (see attach)
+	}
 	h, err := m.host(meta.User())
 	if err != nil {
 		m.logf("control master: %s: %v", meta.User(), err)

@@ -363,3 +363,37 @@ func firstLine(s *pssh.Stream) (string, bool) {
 	}
 	return "", false
 }
+
+// TestControlStatus asks a master for its hosts: listed ones unconnected
+// until used, connected after, and a host a Client asked for appended.
+func TestControlStatus(t *testing.T) {
+	fleet := sshtest.StartFleet(t, 3, sshtest.Config{})
+	addrs := fleet.Addrs()
+	master := newClient(t, addrs[:2], fleet.ClientConfig())
+	path := startMaster(t, func(ctx context.Context, path string) error {
+		return master.ServeControl(ctx, path, nil)
+	})
+	hosts, err := pssh.ControlStatus(ctxT(t), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pssh.ControlHost{{Host: addrs[0]}, {Host: addrs[1]}}
+	if fmt.Sprint(hosts) != fmt.Sprint(want) {
+		t.Errorf("before any run: %+v, want %+v", hosts, want)
+	}
+	cfg := fleet.ClientConfig()
+	cfg.ControlPath = path
+	cfg.ControlWarning = func(err error) { t.Errorf("warning: %v", err) }
+	runEverywhere(t, newClient(t, []string{addrs[0], addrs[2]}, cfg))
+	hosts, err = pssh.ControlStatus(ctxT(t), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []pssh.ControlHost{{Host: addrs[0], Connected: true}, {Host: addrs[1]}, {Host: addrs[2], Connected: true}}
+	if fmt.Sprint(hosts) != fmt.Sprint(want) {
+		t.Errorf("after a run on two hosts: %+v, want %+v", hosts, want)
+	}
+	if _, err := pssh.ControlStatus(ctxT(t), filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Error("ControlStatus with no master: no error")
+	}
+}

@@ -70,3 +70,56 @@ func ExampleClient_ServeControl() {
 	// hello
 	// TCP connections: 3
 }
+
+// ControlStatus lists a control master's hosts and whether it holds a
+// connection to each (as "pssh control status" shows them).
+func ExampleControlStatus() {
+	fleet, cfg := exampleFleet(2)
+	defer fleet.Close()
+	dir, err := os.MkdirTemp("", "pssh-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "control")
+
+	master, err := pssh.New(fleet.Addrs(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer master.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- master.ServeControl(ctx, path, nil) }()
+	defer func() { stop(); <-served }()
+	for { // wait for the socket
+		if conn, err := net.Dial("unix", path); err == nil {
+			conn.Close()
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	attached := *cfg
+	attached.ControlPath = path
+	c, err := pssh.New(fleet.Addrs()[:1], &attached)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	outs, err := c.Run(ctx, "true", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c.Join(ctx, outs, nil)
+
+	hosts, err := pssh.ControlStatus(ctx, path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, h := range hosts {
+		fmt.Printf("host %d connected: %v\n", i, h.Connected)
+	}
+	// Output:
+	// host 0 connected: true
+	// host 1 connected: false
+}

@@ -40,6 +40,15 @@ type options struct {
 	forwardAgent bool
 	configFile   string // -F
 	allowDups    bool   // --allow-duplicates
+
+	controlPersist string // --control-persist (control.go)
+	controlPath    string // --control-path
+	// control is what the control options and flags ask for, made by
+	// setup.
+	control controlSettings
+	// flags is the command's flag set, for a control master started with
+	// the same hosts and connection flags.
+	flags *pflag.FlagSet
 }
 
 // addHostFlags defines the flags that choose the hosts.
@@ -72,6 +81,8 @@ func addConnectionFlags(fs *pflag.FlagSet, o *options) {
 	g.string(&o.jump, "jump", "J", "HOPS", "jump hosts, [user@]host[:port] separated by commas")
 	g.switchFlag(&o.forwardAgent, "forward-agent", "", "forward the SSH agent to the hosts (ssh -A)")
 	g.string(&o.configFile, "config", "F", "FILE", "ssh_config file instead of ~/.ssh/config (as ssh -F)")
+	addControlFlags(g, o)
+	o.flags = fs
 }
 
 // usageError is a command line mistake: exit status 2.

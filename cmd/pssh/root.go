@@ -146,6 +146,7 @@ ahead of 6, 3, 4 and 5.`},
 		newCmdTestbed(ios, nil),
 		newCmdWorker(ios, nil),
 		newCmdCluster(ios, nil),
+		newCmdControl(ios),
 		newCmdMan(ios),
 	)
 	// Cobra's completion and help commands, made now to word them as the

@@ -156,6 +156,10 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 	if o.configFile != "" {
 		s.configFile = o.configFile
 	}
+	if err := s.control.flags(o.controlPersist, o.controlPath); err != nil {
+		return nil, err
+	}
+	o.control = s.control
 	cfg := &pssh.Config{Retries: o.retries, MergeSameHosts: !o.allowDups}
 	s.apply(cfg, stderr)
 	if o.retries > 0 {
@@ -177,12 +181,35 @@ type session struct {
 	// ios are the streams to report on: startup's, with a standard output
 	// whose closing (EPIPE) ends ctx.
 	ios *ioStreams
+	// stopServing, if set, ends the control master this invocation runs
+	// for others while it works (ControlMaster without ControlPersist).
+	stopServing func()
 }
 
 // close stops catching signals and closes the client.
 func (s *session) close() {
 	s.stop(nil)
+	if s.stopServing != nil {
+		s.stopServing()
+	}
 	s.client.Close()
+}
+
+// serveControl lends the session's connections to other invocations on
+// the socket path while the session lasts.
+func (s *session) serveControl(path string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.client.ServeControl(ctx, path, nil); err != nil {
+			fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %v\n", err)
+		}
+	}()
+	s.stopServing = func() {
+		cancel()
+		<-done
+	}
 }
 
 // startup is what connect needs besides the options.
@@ -203,6 +230,9 @@ type startup struct {
 	// keepConnections: the command runs several commands on the hosts
 	// (interactive mode), so their connections are kept between them.
 	keepConnections bool
+	// master: the session is a control master's ("pssh control serve"),
+	// which the control flags describe rather than ask for.
+	master bool
 }
 
 // connect is how every command that reaches hosts starts: it loads the
@@ -243,6 +273,15 @@ func connect(o *options, s startup) (*session, error) {
 	if err := loadSecrets(o, cfg, s.canPrompt); err != nil {
 		return nil, err
 	}
+	var serveHere string // the control socket this invocation serves on
+	if !s.master {
+		if serveHere, err = useControl(o, cfg, s.ios.ErrOut); err != nil {
+			return nil, err
+		}
+		if serveHere != "" {
+			cfg.CloseConnections = false // kept for the others
+		}
+	}
 	client, err := pssh.New(hosts, cfg)
 	if err != nil {
 		return nil, err
@@ -266,7 +305,11 @@ func connect(o *options, s startup) (*session, error) {
 	ios := *s.ios
 	ios.Out = watchClosed(ios.Out, func() { stop(errStdoutClosed) })
 	// The client's hosts: entries that are the same host merged.
-	return &session{hosts: client.Hosts(), labels: client.HostLabels(), client: client, cfg: cfg, ctx: ctx, stop: stop, ios: &ios}, nil
+	sess := &session{hosts: client.Hosts(), labels: client.HostLabels(), client: client, cfg: cfg, ctx: ctx, stop: stop, ios: &ios}
+	if serveHere != "" {
+		sess.serveControl(serveHere)
+	}
+	return sess, nil
 }
 
 // needHosts refuses an empty host list.

@@ -34,6 +34,8 @@ type sshSettings struct {
 
 	// KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs as written ("+ssh-rsa").
 	algorithms map[sshalgo.Kind]string
+
+	control controlSettings // ControlMaster, ControlPath, ControlPersist (control.go)
 }
 
 // sshArgs interprets ssh command-line arguments given with -x and -X. Only
@@ -79,7 +81,7 @@ func (s *sshSettings) sshArgs(args []string) error {
 	return nil
 }
 
-const supportedOptions = "StrictHostKeyChecking, HashKnownHosts, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, CertificateFile, ProxyJump, ProxyCommand, ForwardAgent, ConnectTimeout, ConnectionAttempts, KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, BatchMode, LogLevel"
+const supportedOptions = "StrictHostKeyChecking, HashKnownHosts, UserKnownHostsFile, GlobalKnownHostsFile, Port, User, IdentityFile, CertificateFile, ProxyJump, ProxyCommand, ForwardAgent, ConnectTimeout, ConnectionAttempts, KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, BatchMode, LogLevel, ControlMaster, ControlPath, ControlPersist"
 
 // hostKeyPolicy parses a StrictHostKeyChecking value (or --known-hosts):
 // yes, accept-new, no (and OpenSSH's other spellings). "ask" is taken as
@@ -190,6 +192,8 @@ func (s *sshSettings) option(opt string) error {
 				s.algorithms[k] = value
 			}
 		}
+	case "controlmaster", "controlpath", "controlpersist":
+		return s.control.option(name, value)
 	case "batchmode", "loglevel":
 		// pssh never prompts per host and logs nothing of its own: nothing to do.
 	default:

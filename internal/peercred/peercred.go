@@ -21,3 +21,13 @@ func UID(c *net.UnixConn) (int, error) {
 	}
 	return uid, nil
 }
+
+// PID returns the process ID of the process at the other end of c, as the
+// kernel recorded it when the connection was made.
+func PID(c *net.UnixConn) (int, error) {
+	pid, err := peerPID(c)
+	if err != nil {
+		return -1, fmt.Errorf("peer credentials: %w", err)
+	}
+	return pid, nil
+}

@@ -5,3 +5,5 @@ package peercred
 import "net"
 
 func peerUID(*net.UnixConn) (int, error) { return -1, ErrUnsupported }
+
+func peerPID(*net.UnixConn) (int, error) { return -1, ErrUnsupported }

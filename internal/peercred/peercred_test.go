@@ -7,7 +7,9 @@ import (
 	"testing"
 )
 
-func TestUID(t *testing.T) {
+// TestUIDAndPID checks both ends of a connection within this process:
+// the peer is our user and our process.
+func TestUIDAndPID(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
@@ -31,6 +33,13 @@ func TestUID(t *testing.T) {
 		}
 		if uid != os.Getuid() {
 			t.Errorf("peer uid %d, want ours, %d", uid, os.Getuid())
+		}
+		pid, err := PID(conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pid != os.Getpid() {
+			t.Errorf("peer pid %d, want ours, %d", pid, os.Getpid())
 		}
 	}
 }
