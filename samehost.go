@@ -67,36 +67,63 @@ func (c *Client) mergeSameHosts(hosts []*host) []*host {
 	return kept
 }
 
-// setLabels gives each host its label: the entry without its user
-// (host[:port], as the classic pssh shows hosts); user@host[:port] where
-// hosts sharing that name log in as different users (the user resolved,
-// whether or not the entry names it); and "#2", "#3", ... after the
-// second, third, ... of hosts whose labels are still the same (web1 and
-// root@web1 as root, or web1 twice).
+// setLabels gives each host its label (see Labels).
 func setLabels(hosts []*host) {
-	byName := map[string][]*host{}
-	for _, h := range hosts {
-		h.label = withoutUser(h.name)
-		byName[h.label] = append(byName[h.label], h)
+	names, users := make([]string, len(hosts)), make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i], users[i] = h.name, h.user
+	}
+	for i, l := range labels(names, users) {
+		hosts[i].label = l
+	}
+}
+
+// Labels returns the label of each host-list entry, as Client.HostLabels
+// does for a client's hosts, for hosts resolved elsewhere (package
+// cluster's workers): users[i] is the login of entries[i] (an entry's own
+// user@ is taken when users is shorter). The label is the entry without
+// its user (host[:port], as the classic pssh shows hosts); user@host[:port]
+// where entries sharing that name log in as different users; and "#2",
+// "#3", ... after the second, third, ... of entries whose labels are still
+// the same (web1 and root@web1 as root, or web1 twice).
+func Labels(entries, users []string) []string {
+	u := make([]string, len(entries))
+	for i, e := range entries {
+		if i < len(users) && users[i] != "" {
+			u[i] = users[i]
+		} else if at := strings.LastIndexByte(e, '@'); at >= 0 {
+			u[i] = e[:at]
+		}
+	}
+	return labels(entries, u)
+}
+
+func labels(names, users []string) []string {
+	out := make([]string, len(names))
+	byName := map[string][]int{}
+	for i, n := range names {
+		out[i] = withoutUser(n)
+		byName[out[i]] = append(byName[out[i]], i)
 	}
 	for _, same := range byName {
-		users := map[string]bool{}
-		for _, h := range same {
-			users[h.user] = true
+		distinct := map[string]bool{}
+		for _, i := range same {
+			distinct[users[i]] = true
 		}
-		if len(users) > 1 {
-			for _, h := range same {
-				h.label = h.user + "@" + h.label
+		if len(distinct) > 1 {
+			for _, i := range same {
+				out[i] = users[i] + "@" + out[i]
 			}
 		}
 	}
 	seen := map[string]int{}
-	for _, h := range hosts {
-		seen[h.label]++
-		if n := seen[h.label]; n > 1 {
-			h.label += "#" + strconv.Itoa(n)
+	for i := range out {
+		seen[out[i]]++
+		if n := seen[out[i]]; n > 1 {
+			out[i] += "#" + strconv.Itoa(n)
 		}
 	}
+	return out
 }
 
 // withoutUser is a host-list entry without its user@.

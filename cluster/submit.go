@@ -156,6 +156,11 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	// The hosts by site, in host-list order, in items of ItemHosts.
 	bySite := map[string][]int{}
 	var sites []string
+	names, users := make([]string, len(job.Hosts)), make([]string, len(job.Hosts))
+	for i, h := range job.Hosts {
+		names[i], users[i] = h.Name, job.User
+	}
+	labels := pssh.Labels(names, users) // as a direct run labels them
 	for i, h := range job.Hosts {
 		site := cmp.Or(h.Site, DefaultSite)
 		if err := CheckSite(site); err != nil {
@@ -165,7 +170,9 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			sites = append(sites, site)
 		}
 		bySite[site] = append(bySite[site], i)
-		r.hosts = append(r.hosts, &relayHost{name: h.Name, relay: pssh.NewRelay(h.Name, i, s.Config)})
+		relay := pssh.NewRelay(h.Name, i, s.Config)
+		relay.Output().Label = labels[i]
+		r.hosts = append(r.hosts, &relayHost{name: h.Name, relay: relay})
 	}
 	per := cmp.Or(s.ItemHosts, DefaultItemHosts)
 	opt := wireOptions(job)

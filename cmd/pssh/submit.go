@@ -101,7 +101,7 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	if err != nil {
 		return err
 	}
-	return reportRun(o, runPrinter(o, &rios), ctx, hosts, nil, func(collect func(*pssh.HostOutput)) {
+	return reportRun(o, runPrinter(o, &rios), ctx, pssh.Labels(hosts, nil), nil, func(collect func(*pssh.HostOutput)) {
 		for out := range run.Outputs() {
 			go collect(out)
 		}
