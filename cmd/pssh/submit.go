@@ -21,7 +21,7 @@ type submitOptions struct {
 // addSubmitFlags defines them.
 func addSubmitFlags(fs flagGroup, o *submitOptions) {
 	addNATSFlags(fs, &o.natsOptions)
-	fs.string(&o.site, "site", "", "NAME", `with --nats: the site of every host, whose workers run it (default "default")`)
+	fs.string(&o.site, "site", "", "NAME", `with --nats: the site of the hosts given none by a hosts-file site= or an inventory, whose workers run them (default "default")`)
 	fs.string(&o.submitKey, "submit-key", "", "FILE", "with --nats: the ed25519 key runs are signed with (default ~/.config/pssh/submitter_ed25519, made on first use)")
 }
 
@@ -53,7 +53,7 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	if o.rollout.rolling() {
 		return usagef("--batch, --canary, --max-fail and --pause do not run through workers yet: leave out --nats to roll out")
 	}
-	hosts, err := loadHosts(&o.options)
+	hosts, sites, err := loadHostSites(&o.options)
 	if err != nil {
 		return err
 	}
@@ -63,6 +63,10 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	site := cmp.Or(o.site, cluster.DefaultSite)
 	if err := cluster.CheckSite(site); err != nil {
 		return usagef("--site: %v", err)
+	}
+	jobHosts, err := o.hostSites(hosts, sites, site)
+	if err != nil {
+		return err
 	}
 	if err := makeOutputDirs(o.outDir, o.errDir); err != nil {
 		return err
@@ -93,9 +97,7 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 		User:    o.user,
 		Port:    o.port,
 		Input:   input,
-	}
-	for _, h := range hosts {
-		job.Hosts = append(job.Hosts, cluster.Host{Name: h, Site: site})
+		Hosts:   jobHosts,
 	}
 	run, err := (&cluster.Submitter{Conn: nc, Key: key}).Submit(ctx, job)
 	if err != nil {
@@ -106,6 +108,26 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 			go collect(out)
 		}
 	})
+}
+
+// hostSites gives each host its site: the one of its hosts-file line
+// (sites), or else its inventory's pssh_site or site variable, or else
+// fallback (--site, or "default").
+func (o *options) hostSites(hosts []string, sites map[string]string, fallback string) ([]cluster.Host, error) {
+	out := make([]cluster.Host, len(hosts))
+	for i, h := range hosts {
+		site := sites[h]
+		if site == "" && o.resolver != nil {
+			if v, ok := o.resolver.Vars(hostName(h)); ok && v.Site != "" {
+				if err := cluster.CheckSite(v.Site); err != nil {
+					return nil, usagef("inventory, host %s: %v", h, err)
+				}
+				site = v.Site
+			}
+		}
+		out[i] = cluster.Host{Name: h, Site: cmp.Or(site, fallback)}
+	}
+	return out, nil
 }
 
 // submitterKey loads the key runs are signed with, and names its file:
