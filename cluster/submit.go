@@ -74,6 +74,7 @@ type Run struct {
 	ID string
 
 	hosts   []*relayHost
+	items   []*runItem
 	outputs chan *pssh.HostOutput
 	done    chan struct{}
 	err     error // set before done closes
@@ -81,6 +82,15 @@ type Run struct {
 
 // Len returns how many hosts the run has.
 func (r *Run) Len() int { return len(r.hosts) }
+
+// Hosts returns the run's hosts, in the order of the Job.
+func (r *Run) Hosts() []string {
+	out := make([]string, len(r.hosts))
+	for i, h := range r.hosts {
+		out[i] = h.name
+	}
+	return out
+}
 
 // Outputs yields each host's output once, as the host starts or fails:
 // read it as an output of pssh.Client.Run. The iteration ends when every
@@ -151,11 +161,10 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	}
 	var id [16]byte
 	rand.Read(id[:])
-	r := &Run{ID: hex.EncodeToString(id[:]), outputs: make(chan *pssh.HostOutput, len(job.Hosts)), done: make(chan struct{})}
-
 	// The hosts by site, in host-list order, in items of ItemHosts.
 	bySite := map[string][]int{}
 	var sites []string
+	names := make([]string, len(job.Hosts))
 	for i, h := range job.Hosts {
 		site := cmp.Or(h.Site, DefaultSite)
 		if err := CheckSite(site); err != nil {
@@ -165,22 +174,21 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			sites = append(sites, site)
 		}
 		bySite[site] = append(bySite[site], i)
-		r.hosts = append(r.hosts, &relayHost{name: h.Name, relay: pssh.NewRelay(h.Name, i, s.Config)})
+		names[i] = h.Name
 	}
 	per := cmp.Or(s.ItemHosts, DefaultItemHosts)
 	opt := wireOptions(job)
 	created := time.Now().UTC()
-	var items []*runItem
+	var parts []*manifest
 	var envs [][]byte
 	var subjects []string
 	for _, site := range sites {
 		idx := bySite[site]
 		for start := 0; start < len(idx); start += per {
 			part := idx[start:min(start+per, len(idx))]
-			it := item{Run: r.ID, Item: len(items), Site: site, Created: created, Command: job.Command, Options: opt, Input: job.Input}
+			it := item{Run: hex.EncodeToString(id[:]), Item: len(parts), Site: site, Created: created, Command: job.Command, Options: opt, Input: job.Input}
 			for _, i := range part {
-				it.Hosts = append(it.Hosts, itemHost{Index: i, Host: job.Hosts[i].Name})
-				r.hosts[i].item = it.Item
+				it.Hosts = append(it.Hosts, itemHost{Index: i, Host: names[i]})
 			}
 			data, err := json.Marshal(&it)
 			if err != nil {
@@ -194,11 +202,16 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			if err != nil {
 				return nil, err
 			}
-			items = append(items, &runItem{hosts: part, next: 1})
+			parts = append(parts, &manifest{Type: evRun, Item: -1, Part: it.Item, Total: len(names), Hosts: it.Hosts, Created: created})
 			envs = append(envs, envData)
-			subjects = append(subjects, b.work(site, r.ID))
+			subjects = append(subjects, b.work(site, it.Run))
 		}
 	}
+	for _, m := range parts {
+		m.Parts = len(parts)
+	}
+	r := s.newRun(hex.EncodeToString(id[:]), parts)
+	items := r.items
 
 	// Listen before publishing: the events stream keeps everything, and
 	// an ordered consumer delivers it in order from the start.
@@ -209,6 +222,17 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	msgs, err := cons.Messages()
 	if err != nil {
 		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
+	}
+	// The manifest first: what Attach rebuilds the run from.
+	for _, m := range parts {
+		data, err := json.Marshal(m)
+		if err == nil {
+			_, err = js.Publish(ctx, b.events(r.ID), data)
+		}
+		if err != nil {
+			msgs.Stop()
+			return nil, fmt.Errorf("publishing run %s: %w", r.ID, err)
+		}
 	}
 	for i, data := range envs {
 		if _, err := js.Publish(ctx, subjects[i], data); err != nil {
@@ -221,6 +245,22 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs}
 	go t.loop(ctx)
 	return r, nil
+}
+
+// newRun makes the submitter's side of run id from its manifest, whole
+// and checked: parts[n] describes item n.
+func (s *Submitter) newRun(id string, parts []*manifest) *Run {
+	total := parts[0].Total
+	r := &Run{ID: id, outputs: make(chan *pssh.HostOutput, total), done: make(chan struct{}), hosts: make([]*relayHost, total)}
+	for n, m := range parts {
+		it := &runItem{next: 1, published: m.Created}
+		for _, h := range m.Hosts {
+			r.hosts[h.Index] = &relayHost{name: h.Host, item: n, relay: pssh.NewRelay(h.Host, h.Index, s.Config)}
+			it.hosts = append(it.hosts, h.Index)
+		}
+		r.items = append(r.items, it)
+	}
+	return r
 }
 
 // wireOptions are the options a job's items carry.

@@ -113,7 +113,21 @@ const (
 	evBeat   = "beat"
 	evRefuse = "refuse"
 	evDone   = "done"
+	evRun    = "run"
 )
+
+// manifest is one of a run's first events, one per item, published before
+// the items: Submitter.Attach rebuilds the run from them. (One per item
+// keeps each within NATS's payload limit, as the items are.)
+type manifest struct {
+	Type    string     `json:"t"`    // evRun
+	Item    int        `json:"item"` // -1: not an item's event
+	Part    int        `json:"part"` // the item it describes
+	Parts   int        `json:"parts"`
+	Total   int        `json:"total"` // hosts in the run
+	Hosts   []itemHost `json:"hosts"`
+	Created time.Time  `json:"created"`
+}
 
 // event is one message of a run's event subject.
 type event struct {
