@@ -108,4 +108,3 @@ func readManifest(msgs jetstream.MessagesContext) ([]*manifest, error) {
 	}
 	return parts, nil
 }
-
