@@ -11,7 +11,7 @@ import (
 )
 
 // ErrNoRun is the error of Attach for a run the events stream does not
-// hold: never submitted, or older than the stream keeps (EventsMaxAge).
+// hold: never submitted, or older than the stream keeps (DefaultEventsMaxAge).
 var ErrNoRun = errors.New("cluster: no such run")
 
 // runIDRE is what a run id is: 16 random bytes in hex.

@@ -143,6 +143,7 @@ ahead of 6, 3, 4 and 5.`},
 		newCmdGroups(ios, nil),
 		newCmdTestbed(ios, nil),
 		newCmdWorker(ios, nil),
+		newCmdAttach(ios, nil),
 		newCmdCluster(ios, nil),
 		newCmdMan(ios),
 	)

@@ -123,13 +123,16 @@ func background(t *testing.T, env []string, want string, args ...string) {
 	}
 }
 
-// clusterEnv starts "pssh cluster up --workers 0" and returns the
-// environment its env file gives submitters and workers, with the
-// submitter key it trusts.
-func clusterEnv(t *testing.T) (env []string, submitKey string) {
+// clusterEnv starts "pssh cluster up" with args (--workers 0 when none)
+// and returns the environment its env file gives submitters and workers,
+// with the submitter key it trusts.
+func clusterEnv(t *testing.T, args ...string) (env []string, submitKey string) {
 	t.Helper()
+	if len(args) == 0 {
+		args = []string{"--workers", "0"}
+	}
 	dir, key := t.TempDir(), filepath.Join(t.TempDir(), "key")
-	background(t, nil, "ready", "cluster", "up", "--workers", "0", "--dir", dir, "--submit-key", key)
+	background(t, nil, "ready", append([]string{"cluster", "up", "--dir", dir, "--submit-key", key}, args...)...)
 	data, err := os.ReadFile(filepath.Join(dir, "env"))
 	if err != nil {
 		t.Fatal(err)

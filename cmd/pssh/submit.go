@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 
@@ -16,12 +17,14 @@ type submitOptions struct {
 	natsOptions
 	site      string // --site
 	submitKey string // --submit-key
+	detach    bool   // --detach
 }
 
 // addSubmitFlags defines them.
 func addSubmitFlags(fs flagGroup, o *submitOptions) {
 	addNATSFlags(fs, &o.natsOptions)
 	fs.string(&o.site, "site", "", "NAME", `with --nats: the site of the hosts given none by a hosts-file site= or an inventory, whose workers run them (default "default")`)
+	fs.switchFlag(&o.detach, "detach", "", "with --nats: print the run's id and leave it to the workers; follow it with pssh attach ID")
 	fs.string(&o.submitKey, "submit-key", "", "FILE", "with --nats: the ed25519 key runs are signed with (default ~/.config/pssh/submitter_ed25519, made on first use)")
 }
 
@@ -87,10 +90,6 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	}
 	defer nc.Close()
 
-	ctx, stop := interruptible(false)
-	defer stop(nil)
-	rios := *ios
-	rios.Out = watchClosed(rios.Out, func() { stop(errStdoutClosed) })
 	job := &cluster.Job{
 		Command: command,
 		Options: pssh.RunOptions{HostTimeout: o.timeout, Sudo: o.sudo, UsePTY: o.pty, Env: o.env},
@@ -99,11 +98,33 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 		Input:   input,
 		Hosts:   jobHosts,
 	}
-	run, err := (&cluster.Submitter{Conn: nc, Key: key}).Submit(ctx, job)
+	if o.detach {
+		// The run goes on without us: nothing cancels it.
+		run, err := (&cluster.Submitter{Conn: nc, Key: key}).Submit(context.Background(), job)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(ios.Out, run.ID)
+		fmt.Fprintf(ios.ErrOut, "pssh: run %s submitted (%d hosts); follow it with: pssh attach %s\n", run.ID, run.Len(), run.ID)
+		return nil
+	}
+	return followRun(o, ios, func(ctx context.Context) (*cluster.Run, error) {
+		return (&cluster.Submitter{Conn: nc, Key: key}).Submit(ctx, job)
+	})
+}
+
+// followRun reports the run start returns as a direct run is reported,
+// with o's views; Ctrl-C (which ends start's context) cancels it.
+func followRun(o *runOptions, ios *ioStreams, start func(context.Context) (*cluster.Run, error)) error {
+	ctx, stop := interruptible(false)
+	defer stop(nil)
+	rios := *ios
+	rios.Out = watchClosed(rios.Out, func() { stop(errStdoutClosed) })
+	run, err := start(ctx)
 	if err != nil {
 		return err
 	}
-	return reportRun(o, runPrinter(o, &rios), ctx, hosts, nil, func(collect func(*pssh.HostOutput)) {
+	return reportRun(o, runPrinter(o, &rios), ctx, run.Hosts(), nil, func(collect func(*pssh.HostOutput)) {
 		for out := range run.Outputs() {
 			go collect(out)
 		}
