@@ -133,6 +133,9 @@ type runItem struct {
 	worker    string // who
 	lastSeen  time.Time
 	over      bool              // done, refused, abandoned or lost
+	attempt   int               // 0, or how many times it was handed again
+	env       []byte            // the signed item, to hand again (nil: attached)
+	subject   string            // where it is published
 	next      uint64            // the sequence number of the next event to apply
 	early     map[uint64]*event // events that came before their turn
 }
@@ -241,6 +244,7 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			return nil, fmt.Errorf("publishing run %s: %w", r.ID, err)
 		}
 		items[i].published = time.Now()
+		items[i].env, items[i].subject = data, subjects[i]
 	}
 	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs}
 	go t.loop(ctx)

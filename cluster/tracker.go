@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gopssh/pssh"
@@ -83,6 +85,9 @@ func (t *tracker) event(ev *event) {
 		return
 	}
 	it := t.items[ev.Item]
+	if ev.Attempt != it.attempt {
+		return // a lost worker's, or one that lost its claim: not news
+	}
 	it.lastSeen = time.Now()
 	switch {
 	case ev.Seq < it.next:
@@ -169,16 +174,55 @@ func (t *tracker) check(now time.Time) {
 				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })
 			}
 		case it.claimed && now.Sub(it.lastSeen) > cmp.Or(t.s.LostAfter, DefaultLostAfter):
-			it.over = true
-			t.endItem(it, func(h *relayHost) error {
-				lost := &pssh.WorkerLostError{Host: h.name, Worker: it.worker}
-				if h.started {
-					return lost
-				}
-				return &pssh.NotStartedError{Host: h.name, Err: lost}
-			})
+			t.lost(it)
 		}
 	}
+}
+
+// lost ends the started hosts of it, whose worker went silent, with a
+// WorkerLostError, and hands the others to another worker of the site: a
+// new attempt of the item, which runs only the hosts no worker has
+// claimed (see Worker). Without the item (an attached run) or after
+// maxAttempts, they end not started.
+func (t *tracker) lost(it *runItem) {
+	worker := it.worker
+	lostErr := func(h *relayHost) error { return &pssh.WorkerLostError{Host: h.name, Worker: worker} }
+	for _, i := range it.hosts {
+		if h := t.run.hosts[i]; h.started {
+			t.end(h, lostErr)
+		}
+	}
+	if t.requeue(it) {
+		return
+	}
+	it.over = true
+	t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: lostErr(h)} })
+}
+
+// requeue publishes it again as its next attempt: false if it cannot be.
+func (t *tracker) requeue(it *runItem) bool {
+	if it.env == nil || it.attempt+1 >= maxAttempts || t.cancelled {
+		return false
+	}
+	left := false
+	for _, i := range it.hosts {
+		left = left || !t.run.hosts[i].relay.Ended()
+	}
+	if !left {
+		it.over = true
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msg := &nats.Msg{Subject: it.subject, Data: it.env, Header: nats.Header{}}
+	msg.Header.Set(AttemptHeader, strconv.Itoa(it.attempt+1))
+	if _, err := t.b.js.PublishMsg(ctx, msg); err != nil {
+		return false
+	}
+	it.attempt++
+	it.claimed, it.worker, it.next, it.early = false, "", 1, nil
+	it.published = time.Now()
+	return true
 }
 
 // abandon claims an item for the submitter, so that no worker runs it:
@@ -187,7 +231,7 @@ func (t *tracker) check(now time.Time) {
 func (t *tracker) abandon(it *runItem, why string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	key := claimKey(t.run.ID, indexOf(t.items, it))
+	key := claimKey(t.run.ID, indexOf(t.items, it), it.attempt)
 	if _, err := t.b.claimsKV.Create(ctx, key, []byte(why)); err == nil {
 		it.over = true
 		return true
