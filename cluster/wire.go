@@ -34,6 +34,7 @@ func (n names) eventsAll() string            { return n.prefix + ".ev.>" }
 func (n names) events(run string) string     { return n.prefix + ".ev." + run }
 func (n names) cancel(run string) string     { return n.prefix + ".cancel." + run }
 func (n names) consumer(site string) string  { return "site_" + site }
+
 // claimKey is the key that claims an item's attempt: "R.N" for the first,
 // "R.N.A" for attempt A (an item handed again to another worker).
 func claimKey(run string, item, attempt int) string {
