@@ -46,11 +46,7 @@ func (s *Submitter) Attach(ctx context.Context, id string) (*Run, error) {
 		}
 		return nil, fmt.Errorf("events of run %s: %w", id, err)
 	}
-	cons, err := js.OrderedConsumer(ctx, b.eventStream(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.events(id)}})
-	if err != nil {
-		return nil, fmt.Errorf("events of run %s: %w", id, err)
-	}
-	msgs, err := cons.Messages()
+	msgs, err := subscribeEvents(ctx, b, id, 1)
 	if err != nil {
 		return nil, fmt.Errorf("events of run %s: %w", id, err)
 	}
@@ -60,7 +56,7 @@ func (s *Submitter) Attach(ctx context.Context, id string) (*Run, error) {
 		return nil, fmt.Errorf("run %s: %w", id, err)
 	}
 	r := s.newRun(id, parts)
-	t := &tracker{s: s, b: b, run: r, items: r.items, msgs: msgs}
+	t := &tracker{s: s, b: b, run: r, items: r.items, msgs: msgs, stopped: make(chan struct{})}
 	go t.loop(ctx)
 	return r, nil
 }

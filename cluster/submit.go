@@ -218,11 +218,7 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 
 	// Listen before publishing: the events stream keeps everything, and
 	// an ordered consumer delivers it in order from the start.
-	cons, err := js.OrderedConsumer(ctx, b.eventStream(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.events(r.ID)}})
-	if err != nil {
-		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
-	}
-	msgs, err := cons.Messages()
+	msgs, err := subscribeEvents(ctx, b, r.ID, 1)
 	if err != nil {
 		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
 	}
@@ -246,7 +242,7 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 		items[i].published = time.Now()
 		items[i].env, items[i].subject = data, subjects[i]
 	}
-	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs}
+	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs, stopped: make(chan struct{})}
 	go t.loop(ctx)
 	return r, nil
 }

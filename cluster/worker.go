@@ -78,6 +78,9 @@ func (w *Worker) Serve(ctx context.Context) error {
 	}
 	b, err := openBus(ctx, js, w.Prefix, w.Replicas)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing taken, nothing lost
+		}
 		return err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, b.workStream(), jetstream.ConsumerConfig{
@@ -87,6 +90,9 @@ func (w *Worker) Serve(ctx context.Context) error {
 		AckWait:       30 * time.Second,
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("site %s consumer: %w", site, err)
 	}
 
