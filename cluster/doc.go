@@ -19,6 +19,11 @@
 // or fails; the outputs are filled by pssh.Relay from the events, so the
 // pssh command line shows them with its own views and exit statuses.
 //
+// A run goes on without its submitter: [Submitter.Attach] rebuilds it by id
+// from its events, which start with its manifest ("run" events, one per
+// item: the item's hosts and their indices), replays what the workers
+// reported and follows it live.
+//
 // [StartLocal] starts an embedded NATS server with JetStream on 127.0.0.1
 // with generated credentials: "pssh cluster up".
 //
@@ -40,7 +45,11 @@
 //	pssh.cancel.R core NATS subject: cancel run R (Ctrl-C, a cancelled
 //	              context); the submitter also purges R's unclaimed items
 //
-// Events are JSON objects: "accept" (a worker claimed an item), "start"
+// The submitter pulls the events with a heartbeat every second: when the
+// NATS node it reads from is lost, it follows the run again, on another
+// node, from the event after the last one it read.
+//
+// Events are JSON objects: "run" (the manifest), "accept" (a worker claimed an item), "start"
 // (a host's command started: user, address, exact command), "out" and
 // "err" (a chunk of stdout or stderr, at most ChunkSize bytes, well within
 // NATS's payload limit), "end" (exit status, signal, typed error), "fail"
