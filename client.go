@@ -27,15 +27,21 @@ type Client struct {
 	route     route             // the client-wide jump hosts or proxy command
 	dialer    *dialer           // opens the hosts' connections
 	algos     algorithms        // the algorithms offered, unless ssh_config sets a host's
+	merged    []MergedHost      // the entries merged into an earlier one
 
 	// Shared by the hosts: the sshauth Sets by credentials, the root Set of
-	// each agent socket, and the known_hosts DBs by policy and files.
-	authSets map[string]*sshauth.Set
-	agents   map[string]*sshauth.Set
-	knownDBs map[string]*knownhosts.DB
+	// each agent socket, the known_hosts DBs by policy and files, and the
+	// known_hosts files as read.
+	authSets   map[string]*sshauth.Set
+	agents     map[string]*sshauth.Set
+	knownDBs   map[string]*knownhosts.DB
+	knownFiles *knownhosts.Store
 	// credIDs names each sshauth Set and known_hosts DB by the settings
 	// it was made from, for the hosts' credentials (see credentials).
 	credIDs map[any]string
+
+	warnMu   sync.Mutex
+	warnings []Warning
 
 	fileLimit FileLimit // the open file limit as New left it
 
@@ -115,6 +121,10 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	c.agents = map[string]*sshauth.Set{}
 	c.knownDBs = map[string]*knownhosts.DB{}
 	c.credIDs = map[any]string{}
+	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
+	c.knownFiles = &knownhosts.Store{Warn: func(w knownhosts.Warning) {
+		c.warn(Warning{File: w.File, Line: w.Line, Text: w.Text})
+	}}
 	// The client-wide credentials, checked here whatever the hosts use.
 	if c.auth, err = c.authSet(authOptions(cfg, cfg.Password, cfg.KeyFile, cfg.Key, cfg.Passphrase, cfg.CertFile)); err != nil {
 		c.closeAuth()
@@ -124,7 +134,6 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		c.closeAuth()
 		return nil, fmt.Errorf("pssh: %w", err)
 	}
-	c.hostLog = newHostLog(cfg.HostLogger, cfg.HostLogHandler)
 	entries, configs, err := expandHosts(hosts, cfg.HostConfig)
 	if err != nil {
 		c.closeAuth()
@@ -138,6 +147,10 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		}
 		c.hosts = append(c.hosts, h)
 	}
+	if cfg.MergeSameHosts {
+		c.hosts = c.mergeSameHosts(c.hosts)
+	}
+	setLabels(c.hosts)
 	c.ensureFileLimit()
 	return c, nil
 }
@@ -147,7 +160,8 @@ func (c *Client) spoolOptions() spool.Options {
 	return spool.Options{Limit: c.cfg.OutputMemoryLimit, Dir: c.cfg.SpillDir, Block: c.cfg.BlockOnFullBuffer, Budget: c.outputBudget}
 }
 
-// Hosts returns the host list as given to New.
+// Hosts returns the host list as given to New, host ranges expanded, less
+// the entries merged into an earlier one (see MergedHosts).
 func (c *Client) Hosts() []string {
 	out := make([]string, len(c.hosts))
 	for i, h := range c.hosts {

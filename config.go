@@ -14,6 +14,7 @@ import (
 const (
 	DefaultPoolSize          = 100
 	DefaultConnectTimeout    = 10 * time.Second
+	DefaultHandshakeTimeout  = time.Minute
 	DefaultRetryDelay        = 5 * time.Second
 	DefaultOutputMemoryLimit = 1 << 20
 	DefaultOutputMemoryTotal = 32 << 20
@@ -85,9 +86,12 @@ type Config struct {
 	ProxyCommand string
 
 	// KnownHostsFiles are the known_hosts files host keys are checked
-	// against; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts
-	// (those that exist). Under HostKeyAcceptNew new keys are appended to
-	// the first, which is created (mode 0600, its directory 0700) if
+	// against; default OpenSSH's (see DefaultKnownHostsFiles). As OpenSSH
+	// reads them, a missing file is empty and a line that cannot be used
+	// is skipped with a Warning (Client.Warnings); a file that cannot be
+	// read fails the hosts that use it. "none" names no file: a list of
+	// only "none" reads none. Under HostKeyAcceptNew new keys are appended
+	// to the first, which is created (mode 0600, its directory 0700) if
 	// missing.
 	KnownHostsFiles []string
 	// HostKeyPolicy says what to do with a host not in known_hosts: refuse
@@ -102,10 +106,18 @@ type Config struct {
 	// KnownHostsFiles, HostKeyPolicy and HashKnownHosts are ignored.
 	HostKeyCallback ssh.HostKeyCallback
 
-	ConnectTimeout time.Duration // TCP connect, handshake and authentication together; default 10s
-	Retries        int           // further connection attempts after a refused, reset or timed-out one; default 0
-	RetryDelay     time.Duration // before the first retry, doubled for each further one (capped at 1m), with jitter; default 5s
-	PoolSize       int           // hosts connected and started at once; default 100
+	// ConnectTimeout bounds the TCP connect (through the jump hosts or
+	// proxy command, if any) and the wait for the server's SSH version
+	// line, as OpenSSH's ConnectTimeout; default 10s. It also bounds each
+	// answer to a session request (opening a session, starting the
+	// command). HandshakeTimeout then bounds the key exchange, the host
+	// key check and authentication together; default 1m (sshd gives a
+	// client 2m to log in, its LoginGraceTime).
+	ConnectTimeout   time.Duration
+	HandshakeTimeout time.Duration
+	Retries          int           // further connection attempts after a refused, reset or timed-out one; default 0
+	RetryDelay       time.Duration // before the first retry, doubled for each further one (capped at 1m), with jitter; default 5s
+	PoolSize         int           // hosts connected and started at once; default 100
 
 	// KeepaliveInterval is how often an idle or busy connection is checked
 	// with a keepalive@openssh.com request (OpenSSH's ServerAliveInterval);
@@ -164,6 +176,18 @@ type Config struct {
 	// HostConfig, if not nil, has one entry per host, parallel to the host
 	// list, overriding the client-wide settings for that host.
 	HostConfig []HostConfig
+
+	// MergeSameHosts makes entries of the host list that resolve to the
+	// same host — the same user, address and port, reached the same way
+	// (jump hosts, proxy command) — one host: New keeps the first,
+	// Client.MergedHosts lists the others, and indexes (HostOutput.Index,
+	// RunOptions.Hosts, HostArgs) are those of Client.Hosts. By default
+	// every entry is a host of its own, as in parallel-ssh, duplicates
+	// included. Either way HostOutput.Label tells the hosts apart: "web1",
+	// "alice@web1" and "bob@web1" where only the user differs, "web1#2"
+	// for the second of the same. The pssh command merges unless given
+	// --allow-duplicates.
+	MergeSameHosts bool
 
 	// OutputMemoryLimit is how many bytes of unread output each stream of
 	// each host keeps in memory; beyond it, output spills to an unlinked

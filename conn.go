@@ -3,6 +3,7 @@ package pssh
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -306,7 +307,7 @@ func (c *Client) hostContext(ctx context.Context, timeout time.Duration) (contex
 	stopClose := context.AfterFunc(c.closing, func() { cancel(errClientClosed) })
 	cancelTimeout := context.CancelFunc(func() {})
 	if timeout > 0 {
-		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)
+		ctx, cancelTimeout = context.WithTimeoutCause(ctx, timeout, &hostTimeout{timeout})
 	}
 	return ctx, func() {
 		stopClose()
@@ -314,3 +315,12 @@ func (c *Client) hostContext(ctx context.Context, timeout time.Duration) (contex
 		cancel(nil)
 	}
 }
+
+// hostTimeout is the cause of a host context's end at RunOptions.HostTimeout.
+type hostTimeout struct{ limit time.Duration }
+
+func (e *hostTimeout) Error() string {
+	return fmt.Sprintf("host timeout of %v passed", e.limit)
+}
+
+func (e *hostTimeout) Unwrap() error { return context.DeadlineExceeded }

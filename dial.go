@@ -31,10 +31,14 @@ type dialer struct {
 // dialSSH opens an SSH connection to h (a host or a jump host) over dial.
 func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context, string, string) (net.Conn, error)) (*ssh.Client, error) {
 	hostKeyAlgos := h.algos.hostKeys
+	keyName := h.addr // the name a Config.HostKeyCallback is given
+	if h.hostKeyAlias != "" {
+		keyName = net.JoinHostPort(h.hostKeyAlias, "22") // ssh_config's HostKeyAlias: no port
+	}
 	if h.known != nil {
 		// Ask for the key types known_hosts has for the host first, so that
 		// a server with several host keys offers the known one.
-		hostKeyAlgos = h.known.HostKeyAlgorithms(h.addr, hostKeyAlgos)
+		hostKeyAlgos = h.known.HostKeyAlgorithms(h.knownTarget(), hostKeyAlgos)
 	}
 	return sshconn.Dial(ctx, sshconn.Config{
 		Addr: h.addr,
@@ -48,17 +52,21 @@ func (d *dialer) dialSSH(ctx context.Context, h *host, dial func(context.Context
 			Auth:              h.auth.Methods(),
 			HostKeyAlgorithms: hostKeyAlgos,
 			HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+				if h.hostKeyAlias != "" {
+					hostname = keyName
+				}
 				if err := h.hostKeyCallback(hostname, remote, key); err != nil {
 					return &hostKeyErr{err, key}
 				}
 				return nil
 			},
 		},
-		ConnectTimeout: h.connectTimeout,
-		Retries:        d.cfg.Retries,
-		RetryDelay:     d.cfg.RetryDelay,
-		Network:        d.cfg.AddressFamily.network(),
-		Dial:           dial,
+		ConnectTimeout:   h.connectTimeout,
+		HandshakeTimeout: h.handshakeTimeout,
+		Retries:          d.cfg.Retries,
+		RetryDelay:       d.cfg.RetryDelay,
+		Network:          d.cfg.AddressFamily.network(),
+		Dial:             dial,
 	})
 }
 
@@ -76,9 +84,9 @@ func (d *dialer) connectError(ctx context.Context, h *host, err error) error {
 		return &UnknownHostError{Host: h.name, Err: ce.Err}
 	case ce.Timeout:
 		if ctx.Err() != nil {
-			return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Deadline: true, Err: ctx.Err()}
+			return ctxError(ctx, h, connectPhase(ce.Phase))
 		}
-		return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Limit: h.connectTimeout, Err: ce.Err}
+		return &TimeoutError{Host: h.name, Phase: connectPhase(ce.Phase), Limit: ce.Limit, Err: ce.Err}
 	case ce.Phase == sshconn.PhaseAuth && isAuthFailure(ce.Err):
 		return &AuthenticationError{Host: h.name, User: h.user, Addr: h.addr, Tried: h.auth.Tried(), Skipped: h.auth.Skipped(), Err: ce.Err}
 	case ce.Phase == sshconn.PhaseHandshake && isAlgorithmFailure(ce.Err):
@@ -120,12 +128,16 @@ func hostKeyError(h *host, err error, key ssh.PublicKey) *HostKeyError {
 		e.Fingerprint = knownhosts.Fingerprint(key)
 	}
 	var ke *knownhosts.KeyError
+	var fe *knownhosts.FileError
+	if errors.As(err, &fe) {
+		e.Files = []string{fe.File}
+	}
 	if errors.As(err, &ke) {
 		e.Unknown, e.Revoked = ke.Unknown, ke.Revoked
 		for _, l := range ke.Known {
 			e.Known = append(e.Known, l.String())
 		}
-		e.knownHost = ke.Host
+		e.knownHost, e.Files = ke.Host, ke.Files
 		if len(ke.Known) > 0 {
 			e.knownFile = ke.Known[0].File
 		}
@@ -133,7 +145,9 @@ func hostKeyError(h *host, err error, key ssh.PublicKey) *HostKeyError {
 	return e
 }
 
-// connectPhase is the public Phase of a sshconn phase.
+// connectPhase is the public Phase of a sshconn phase: the wait for the
+// server's version line is part of PhaseConnect, as it is of
+// ConnectTimeout.
 func connectPhase(p sshconn.Phase) Phase {
 	switch p {
 	case sshconn.PhaseHandshake:
@@ -145,11 +159,17 @@ func connectPhase(p sshconn.Phase) Phase {
 }
 
 // ctxError is the error of a host whose run's context ended during phase:
-// a *TimeoutError at its deadline, else a *SessionError wrapping
+// a *TimeoutError at its deadline (with RunOptions.HostTimeout as its Limit
+// when that was the deadline), else a *SessionError wrapping
 // context.Canceled.
 func ctxError(ctx context.Context, h *host, phase Phase) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
+		e := &TimeoutError{Host: h.name, Phase: phase, Deadline: true, Err: ctx.Err()}
+		var ht *hostTimeout
+		if errors.As(context.Cause(ctx), &ht) {
+			e.Limit = ht.limit
+		}
+		return e
 	}
 	if errors.Is(context.Cause(ctx), errClientClosed) {
 		return &SessionError{Host: h.name, Op: "run", Err: errClientClosed}

@@ -69,6 +69,34 @@ func (e *ConnectionError) Error() string {
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
+// SSHConfigError is returned by New when an ssh_config file cannot be read
+// or holds what pssh cannot apply for a host. File and Line say where
+// (Line is 0 when not known, File "" when no file is to blame).
+type SSHConfigError struct {
+	Host string // the host entry being resolved; "" when the files were being read
+	File string
+	Line int
+	Err  error // what is wrong
+}
+
+func (e *SSHConfigError) Error() string {
+	return fmt.Sprintf("ssh_config: %s%v (set Config.IgnoreSSHConfig to ignore it)", e.Where(), e.Err)
+}
+
+// Where is "FILE:LINE: ", "FILE: " or "", as much as is known of where
+// the error is, ready to put before the error's own text.
+func (e *SSHConfigError) Where() string {
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: ", e.File, e.Line)
+	case e.File != "":
+		return e.File + ": "
+	}
+	return ""
+}
+
+func (e *SSHConfigError) Unwrap() error { return e.Err }
+
 // ErrNotSSH is wrapped by the ConnectionError of a host whose server
 // answered with something other than SSH: another service (a web or mail
 // server, say) listens on that port. The error quotes the first line it
@@ -105,8 +133,10 @@ func (e *AuthenticationError) Unwrap() error { return e.Err }
 
 // HostKeyError is returned when the server's host key could not be verified:
 // the host is not in known_hosts (Unknown), its key differs from the ones
-// recorded there (Known lists the lines that disagree), or the key is
-// marked @revoked. Nothing is sent to such a host, not even credentials.
+// recorded there (Known lists the lines that disagree), the key is marked
+// @revoked, a host certificate is invalid, or a known_hosts file the host
+// uses cannot be read (Err says why). Nothing is sent to such a host, not
+// even credentials.
 type HostKeyError struct {
 	Host        string   // the host as given
 	Addr        string   // host:port
@@ -115,7 +145,8 @@ type HostKeyError struct {
 	Unknown     bool     // the host is in no known_hosts file
 	Revoked     bool     // the key, or the CA that signed it, is marked @revoked
 	Known       []string // the known_hosts lines that disagree (or revoke), as "file:line: text"
-	Err         error    // from the host key check (a *knownhosts.KeyError of this module, or HostKeyCallback's error)
+	Files       []string // the known_hosts files searched (or the one that could not be read); none with Config.HostKeyCallback
+	Err         error    // from the host key check (a *knownhosts.KeyError or *knownhosts.FileError of this module, or HostKeyCallback's error)
 
 	knownHost string // the host as known_hosts names it, "[host]:port" for ports other than 22
 	knownFile string // the file of the first disagreeing line
@@ -158,9 +189,9 @@ type Phase int
 
 // The phases of a host, in order.
 const (
-	PhaseConnect   Phase = iota + 1 // resolving the name and opening the transport (TCP, a jump host's channel, a ProxyCommand)
-	PhaseHandshake                  // SSH version exchange, key exchange and host key check
-	PhaseAuth                       // user authentication
+	PhaseConnect   Phase = iota + 1 // resolving the name, opening the transport (TCP, a jump host's channel, a ProxyCommand) and waiting for the server's SSH version line: Config.ConnectTimeout
+	PhaseHandshake                  // key exchange and host key check: Config.HandshakeTimeout
+	PhaseAuth                       // user authentication: Config.HandshakeTimeout
 	PhaseSession                    // opening the session and starting the command (env, pty and exec requests)
 	PhaseCommand                    // the command running
 	PhaseRead                       // reading the command's output (RunOptions.ReadTimeout)
@@ -192,31 +223,38 @@ func (p Phase) Connecting() bool { return p >= PhaseConnect && p <= PhaseAuth }
 // TimeoutError is returned when a host took too long. Phase says where it
 // was; Deadline tells the run's own deadline (the context's, or
 // RunOptions.HostTimeout) from a per-step limit (Config.ConnectTimeout,
-// which also bounds each session request, or RunOptions.ReadTimeout).
+// which also bounds each session request, Config.HandshakeTimeout, or
+// RunOptions.ReadTimeout).
 type TimeoutError struct {
 	Host     string
 	Phase    Phase
 	Deadline bool          // the run's deadline passed, not a per-step limit
-	Limit    time.Duration // the time limit that passed, if known
+	Limit    time.Duration // the time limit that passed, if known: the step's, or RunOptions.HostTimeout's with Deadline
 	Err      error         // the underlying error, if any
 }
 
 func (e *TimeoutError) Error() string {
-	var what string
+	var what, limit string
 	switch e.Phase {
 	case PhaseRead:
 		return fmt.Sprintf("%s: no output for %v (read timeout); the command may still be running", e.Host, e.Limit)
 	case PhaseCommand:
 		what = "command timed out"
 	case PhaseSession:
-		what = "start command timed out"
+		what, limit = "start command timed out", "ConnectTimeout"
+	case PhaseConnect:
+		what, limit = "timed out connecting (connect)", "ConnectTimeout"
 	default:
-		what = "timed out connecting (" + e.Phase.String() + ")"
+		what, limit = "timed out connecting ("+e.Phase.String()+")", "HandshakeTimeout"
 	}
-	if e.Deadline {
-		what += " at the run's deadline"
-	}
-	if e.Limit > 0 {
+	switch {
+	case e.Deadline && e.Limit > 0:
+		return fmt.Sprintf("%s: %s after %v (HostTimeout)", e.Host, what, e.Limit)
+	case e.Deadline:
+		return fmt.Sprintf("%s: %s at the run's deadline", e.Host, what)
+	case e.Limit > 0 && limit != "":
+		return fmt.Sprintf("%s: %s after %v (%s)", e.Host, what, e.Limit, limit)
+	case e.Limit > 0:
 		return fmt.Sprintf("%s: %s after %v", e.Host, what, e.Limit)
 	}
 	return fmt.Sprintf("%s: %s", e.Host, what)

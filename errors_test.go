@@ -40,7 +40,7 @@ func TestHostErrorsAreTyped(t *testing.T) {
 		{"unknown host", "no-such-host.invalid", func(err error) bool { var e *pssh.UnknownHostError; return errors.As(err, &e) }, "unknown host", pssh.FailureUnknownHost, 0, true},
 		// The login, user@host:port, is the subject of an authentication error.
 		{"auth", reject.Addrs()[0], func(err error) bool { var e *pssh.AuthenticationError; return errors.As(err, &e) }, "tester@", pssh.FailureAuthentication, 0, false},
-		{"no banner", silent.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "timed out", pssh.FailureTimeout, pssh.PhaseHandshake, true},
+		{"no banner", silent.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "timed out", pssh.FailureTimeout, pssh.PhaseConnect, true},
 		{"exec never answered", hang.Addrs()[0], func(err error) bool { var e *pssh.TimeoutError; return errors.As(err, &e) }, "start command", pssh.FailureTimeout, pssh.PhaseSession, true},
 	}
 	cfg.ConnectTimeout = 2 * time.Second // long enough for a loaded CI machine to log in

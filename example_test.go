@@ -239,3 +239,41 @@ func ExampleRunOptions_nodeEnv() {
 	// node 0 is 127.0.0.1
 	// node 1 is 127.0.0.2
 }
+
+// With MergeSameHosts, entries that resolve to the same host run once;
+// MergedHosts says which were merged. By default each entry runs, and the
+// labels tell them apart.
+func ExampleClient_MergedHosts() {
+	fleet, cfg := exampleFleet(1)
+	defer fleet.Close()
+	addr := fleet.Servers[0].Addr
+	cfg.User = "deploy"
+	cfg.MergeSameHosts = true
+	hosts := []string{addr, "deploy@" + addr, "admin@" + addr}
+
+	client, err := pssh.New(hosts, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	fmt.Println(len(client.Hosts()), "hosts")
+	for _, m := range client.MergedHosts() {
+		fmt.Println("merged:", m.Entry == hosts[1], m.SameAs == hosts[0])
+	}
+
+	cfg.MergeSameHosts = false
+	all, err := pssh.New(hosts, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer all.Close()
+	for _, l := range all.HostLabels() {
+		fmt.Println(l == "deploy@"+addr, l == "deploy@"+addr+"#2", l == "admin@"+addr)
+	}
+	// Output:
+	// 2 hosts
+	// merged: true true
+	// true false false
+	// false true false
+	// false false true
+}

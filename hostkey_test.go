@@ -244,11 +244,15 @@ func TestHostCertificate(t *testing.T) {
 		policy  pssh.HostKeyPolicy
 		ok      bool
 		revoked bool
+		unknown bool
 	}{
-		{"listed CA", ca, "@cert-authority ADDR " + caLine(ca), pssh.HostKeyStrict, true, false},
-		{"wildcard CA", ca, "@cert-authority 127.0.0.* " + caLine(ca), pssh.HostKeyStrict, true, false},
-		{"other CA", otherCA, "@cert-authority 127.0.0.* " + caLine(ca), pssh.HostKeyAcceptNew, false, false},
-		{"revoked CA", ca, "@cert-authority 127.0.0.* " + caLine(ca) + "\n@revoked * " + caLine(ca), pssh.HostKeyInsecureIgnore, false, true},
+		{"listed CA", ca, "@cert-authority ADDR " + caLine(ca), pssh.HostKeyStrict, true, false, false},
+		{"wildcard CA", ca, "@cert-authority 127.0.0.* " + caLine(ca), pssh.HostKeyStrict, true, false, false},
+		// As ssh: a certificate no authority of the host signed is
+		// checked as its plain key.
+		{"other CA", otherCA, "@cert-authority 127.0.0.* " + caLine(ca), pssh.HostKeyStrict, false, false, true},
+		{"other CA, accept-new", otherCA, "@cert-authority 127.0.0.* " + caLine(ca), pssh.HostKeyAcceptNew, true, false, false},
+		{"revoked CA", ca, "@cert-authority 127.0.0.* " + caLine(ca) + "\n@revoked * " + caLine(ca), pssh.HostKeyInsecureIgnore, false, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,7 +285,7 @@ func TestHostCertificate(t *testing.T) {
 				return
 			}
 			var hk *pssh.HostKeyError
-			if !errors.As(err, &hk) || hk.Revoked != tt.revoked || hk.Unknown {
+			if !errors.As(err, &hk) || hk.Revoked != tt.revoked || hk.Unknown != tt.unknown {
 				t.Fatalf("err %#v", err)
 			}
 			if string(mustRead(t, file)) != known+"\n" {

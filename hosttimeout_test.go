@@ -28,9 +28,10 @@ func TestHostTimeout(t *testing.T) {
 		t.Errorf("took %v: the host timeout did not stop the sleeps", d)
 	}
 	for _, i := range []int{0, 2} {
+		// The error says which limit it was, for messages to name it.
 		var te *pssh.TimeoutError
-		if err := outs[i].Err(); !errors.As(err, &te) {
-			t.Errorf("host %d: error %v, want a *TimeoutError", i, err)
+		if err := outs[i].Err(); !errors.As(err, &te) || !te.Deadline || te.Limit != 500*time.Millisecond || te.Phase != pssh.PhaseCommand {
+			t.Errorf("host %d: error %#v, want a *TimeoutError at the host timeout of 500ms", i, err)
 		}
 	}
 	if code, ok := outs[1].ExitCode(); !ok || code != 0 || outs[1].Err() != nil {

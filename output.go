@@ -23,7 +23,8 @@ import (
 type HostOutput struct {
 	Host    string // the host as given in the host list
 	Alias   string // HostConfig.Alias, if any
-	Index   int    // position in the host list
+	Label   string // the host as outputs show it, distinct within the client (see Client.HostLabels)
+	Index   int    // position in the host list (Client.Hosts)
 	User    string // remote user logged in as
 	Addr    string // host:port connected to
 	Command string // the exact command sent to the host
@@ -68,6 +69,7 @@ func newHostOutput(h *host, command string, sopt spool.Options, readTimeout time
 	return &HostOutput{
 		Host:    h.name,
 		Alias:   h.alias,
+		Label:   h.label,
 		Index:   h.index,
 		User:    h.user,
 		Addr:    h.addr,

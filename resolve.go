@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,22 +40,35 @@ func loadSSHConfig(cfg *Config) (*sshconfig.Config, error) {
 	}
 	sc, err := sshconfig.Load(opt)
 	if err != nil {
-		return nil, fmt.Errorf("pssh: ssh_config: %w (set Config.IgnoreSSHConfig to ignore it)", err)
+		return nil, fmt.Errorf("pssh: %w", sshConfigError("", err))
 	}
 	return sc, nil
+}
+
+// sshConfigError is the *SSHConfigError of err, an error of package
+// sshconfig, met resolving host ("" while loading).
+func sshConfigError(host string, err error) *SSHConfigError {
+	e := &SSHConfigError{Host: host, Err: err}
+	var se *sshconfig.Error
+	if errors.As(err, &se) {
+		e.File, e.Line, e.Err = se.File, se.Line, se.Err
+	}
+	return e
 }
 
 // host is one entry of the host list with its resolved settings and its
 // connection.
 type host struct {
 	index int
+	label string // HostOutput.Label (setLabels)
 	name  string // as given in the host list
 	alias string
 	user  string
 	addr  string // host:port to dial
 	auth  *sshauth.Set
 
-	connectTimeout    time.Duration
+	connectTimeout    time.Duration // TCP connect and banner; also each session request
+	handshakeTimeout  time.Duration // key exchange and authentication
 	keepaliveInterval time.Duration // negative: none
 	keepaliveCountMax int
 	hostKeyCallback   ssh.HostKeyCallback
@@ -69,6 +83,12 @@ type host struct {
 	// nor HostConfig sets a route.
 	sshProxyJump    string
 	sshProxyCommand string
+	// The settings ssh_config gave the host (nil when it is ignored), and
+	// what the dial path takes from them: see sshconfig_apply.go.
+	sshSettings *sshconfig.Settings
+	// hostKeyAlias is the name known_hosts is searched for instead of the
+	// host and port (ssh_config's HostKeyAlias); "" for none.
+	hostKeyAlias string
 
 	// credentials identifies where h goes and as whom (see
 	// Client.credentials): a control master serves h only to a client
@@ -132,18 +152,21 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	target := firstNonEmpty(hc.HostName, spec.Host)
 	var s *sshconfig.Settings
 	if c.sshConfig != nil {
-		rs, err := c.sshConfig.ResolveWith(target, sshconfig.Override{User: user, Port: port})
+		// Looked up by the name ssh would be given: HostConfig.HostName
+		// (an inventory's ansible_host) when set, as Ansible runs ssh.
+		rs, err := c.sshConfig.ResolveWith(target, c.sshOverride(user, port, hc))
 		if err != nil {
-			return fmt.Errorf("ssh_config: %w", err)
+			return sshConfigError(h.name, err)
 		}
 		s = &rs
 	}
 	if s != nil {
 		user, port = s.User, s.Port
-		if s.Has("HostName") {
-			target = s.HostName
+		if s.HostName != "" {
+			target = s.HostName // HostName, canonicalized
 		}
 		h.sshProxyJump, h.sshProxyCommand = s.ProxyJump, s.ProxyCommand
+		c.applySSHConfig(h, s)
 	}
 	h.user = firstNonEmpty(user, c.cfg.User)
 	h.addr = hostspec.Addr(target, firstNonZero(port, c.cfg.Port))
@@ -155,6 +178,7 @@ func (c *Client) resolve(h *host, spec hostspec.Spec, hc HostConfig) error {
 	if h.connectTimeout == 0 {
 		h.connectTimeout = DefaultConnectTimeout
 	}
+	h.handshakeTimeout = cmp.Or(ex.HandshakeTimeout, DefaultHandshakeTimeout)
 	h.keepaliveInterval = ex.KeepaliveInterval
 	if h.keepaliveInterval == 0 && s != nil && s.Has("ServerAliveInterval") {
 		h.keepaliveInterval = s.ServerAliveInterval
@@ -205,30 +229,58 @@ func (c *Client) resolveHostKeys(h *host, s *sshconfig.Settings) error {
 		}
 	}
 	files := ex.KnownHostsFiles
-	ignoreMissing := false
-	if len(files) == 0 && s != nil && len(s.UserKnownHostsFiles) > 0 {
-		// As OpenSSH: the user files, then the global one, each skipped
-		// when missing (the first is created under accept-new).
-		files = append(append([]string{}, s.UserKnownHostsFiles...), "/etc/ssh/ssh_known_hosts")
-		ignoreMissing = true
+	if len(files) == 0 {
+		// As OpenSSH: the user files, then the global ones, ssh_config's
+		// UserKnownHostsFile and GlobalKnownHostsFile replacing each its
+		// own half of the defaults.
+		user, global := DefaultKnownHostsFiles()
+		if s != nil && len(s.UserKnownHostsFiles) > 0 {
+			user = s.UserKnownHostsFiles
+		}
+		if s != nil && len(s.GlobalKnownHostsFiles) > 0 {
+			global = s.GlobalKnownHostsFiles
+		}
+		files = append(slices.Clone(user), global...)
 	}
-	key := fmt.Sprintf("%d\x00%t\x00%s", policy, ignoreMissing, strings.Join(files, "\x00"))
+	files = slices.DeleteFunc(slices.Clone(files), func(f string) bool { return f == "none" })
+	key := fmt.Sprintf("%d\x00%s", policy, strings.Join(files, "\x00"))
 	db, ok := c.knownDBs[key]
 	if !ok {
 		var err error
-		if db, err = openKnownHosts(files, ignoreMissing, policy, ex.HashKnownHosts); err != nil {
+		if db, err = c.openKnownHosts(files, policy); err != nil {
 			return err
 		}
 		c.knownDBs[key] = db
 		c.credIDs[db] = key
 	}
-	h.known, h.hostKeyCallback = db, db.Check
+	h.known = db
+	h.hostKeyCallback = func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		return db.Check(h.knownTarget(), key)
+	}
 	return nil
 }
 
-// openKnownHosts opens the known_hosts files under policy; no files means
-// the default ones.
-func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPolicy, hash bool) (*knownhosts.DB, error) {
+// knownTarget is what known_hosts is searched for: h's address, or its
+// HostKeyAlias.
+func (h *host) knownTarget() knownhosts.Target {
+	return knownhosts.Target{Addr: h.addr, Alias: h.hostKeyAlias}
+}
+
+// DefaultKnownHostsFiles returns the known_hosts files read when
+// Config.KnownHostsFiles is not set, as OpenSSH's defaults: the user's
+// (~/.ssh/known_hosts and ~/.ssh/known_hosts2, none without a home
+// directory) and the global ones (/etc/ssh/ssh_known_hosts and
+// /etc/ssh/ssh_known_hosts2). Those missing are empty.
+func DefaultKnownHostsFiles() (user, global []string) {
+	if home, err := os.UserHomeDir(); err == nil {
+		user = []string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")}
+	}
+	return user, []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
+}
+
+// openKnownHosts opens the known_hosts files under policy, reading those
+// the client has not read yet.
+func (c *Client) openKnownHosts(files []string, hostKeyPolicy HostKeyPolicy) (*knownhosts.DB, error) {
 	var policy knownhosts.Policy
 	switch hostKeyPolicy {
 	case HostKeyStrict:
@@ -240,19 +292,9 @@ func openKnownHosts(files []string, ignoreMissing bool, hostKeyPolicy HostKeyPol
 	default:
 		return nil, fmt.Errorf("pssh: unknown HostKeyPolicy %d", int(hostKeyPolicy))
 	}
-	opts := knownhosts.Options{Files: files, IgnoreMissing: ignoreMissing, Policy: policy, Hash: hash}
-	if len(opts.Files) == 0 {
-		opts.IgnoreMissing = true
-		if home, err := os.UserHomeDir(); err == nil {
-			opts.Files = append(opts.Files, filepath.Join(home, ".ssh", "known_hosts"))
-		} else if policy == knownhosts.AcceptNew {
-			return nil, fmt.Errorf("pssh: no home directory for ~/.ssh/known_hosts (set Config.KnownHostsFiles): %w", err)
-		}
-		opts.Files = append(opts.Files, "/etc/ssh/ssh_known_hosts")
-	}
-	db, err := knownhosts.Open(opts)
+	db, err := knownhosts.Open(knownhosts.Options{Files: files, Policy: policy, Hash: c.explicit.HashKnownHosts, Store: c.knownFiles})
 	if err != nil {
-		return nil, fmt.Errorf("pssh: reading known_hosts: %w", err)
+		return nil, fmt.Errorf("pssh: %w (no known_hosts file: without a home directory, set Config.KnownHostsFiles)", err)
 	}
 	return db, nil
 }
@@ -277,16 +319,14 @@ func (c *Client) resolveAuth(h *host, hc HostConfig, s *sshconfig.Settings) erro
 	opt := authOptions(&c.cfg, password, keyFile, key, passphrase, certFile)
 	if s != nil {
 		if keyFile == "" && len(key) == 0 {
-			for _, f := range s.IdentityFiles {
-				opt.Keys = append(opt.Keys, sshauth.Key{Path: f, Passphrase: passphrase, Optional: true})
-			}
+			opt.Keys = append(opt.Keys, sshConfigKeys(s, passphrase)...)
 		}
 		if opt.Agent {
 			switch {
 			case s.IdentitiesOnly, s.IdentityAgent == "none":
 				opt.Agent = false
-			case s.IdentityAgent != "" && s.IdentityAgent != "SSH_AUTH_SOCK" && opt.AgentSocket == "":
-				opt.AgentSocket = s.IdentityAgent
+			case opt.AgentSocket == "":
+				opt.AgentSocket = identityAgent(s.IdentityAgent)
 			}
 		}
 	}
@@ -407,7 +447,7 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 			}
 			r.hops = append(r.hops, h)
 		}
-		return r, nil
+		return c.firstHopRoute(r)
 	}
 	return route{}, nil
 }
@@ -416,15 +456,33 @@ func (c *Client) parseRoute(proxyJump string, proxy *Proxy, command string) (rou
 // and credentials unless given, the client-wide connection settings and
 // host key check.
 func (c *Client) newHop(user, hostName string, port int) (*host, error) {
+	s, err := c.hopSettings(user, hostName, port)
+	if err != nil {
+		return nil, err
+	}
 	h := &host{user: firstNonEmpty(user, c.cfg.User), auth: c.auth}
-	h.addr = hostspec.Addr(hostName, cmp.Or(port, DefaultPort))
+	target := hostName
+	if s != nil {
+		// ssh_config's settings for the hop, as ssh -J looks them up.
+		h.user, target, port = s.User, s.HostName, s.Port
+		c.applySSHConfig(h, s)
+	}
+	h.addr = hostspec.Addr(target, cmp.Or(port, DefaultPort))
 	h.name = h.user + "@" + h.addr
 	h.connectTimeout = cmp.Or(c.explicit.ConnectTimeout, DefaultConnectTimeout)
+	h.handshakeTimeout = cmp.Or(c.explicit.HandshakeTimeout, DefaultHandshakeTimeout)
 	h.keepaliveInterval = cmp.Or(c.explicit.KeepaliveInterval, DefaultKeepaliveInterval)
 	h.keepaliveCountMax = cmp.Or(max(c.explicit.KeepaliveCountMax, 0), DefaultKeepaliveCountMax)
-	h.algos = c.algos
-	if err := c.resolveHostKeys(h, nil); err != nil {
+	if h.algos, err = c.hostAlgorithms(s); err != nil {
+		return nil, fmt.Errorf("jump host %s: %w", hostName, err)
+	}
+	if err := c.resolveHostKeys(h, s); err != nil {
 		return nil, err
+	}
+	if s != nil && (len(s.IdentityFiles) > 0 || s.IdentityAgent != "" || s.IdentitiesOnly) && c.explicit.KeyFile == "" && len(c.explicit.Key) == 0 {
+		if err := c.resolveAuth(h, HostConfig{}, s); err != nil {
+			return nil, err
+		}
 	}
 	return h, nil
 }

@@ -409,12 +409,12 @@ func TestSSHConfigConnectTimeout(t *testing.T) {
 // honour, fail New with the file named.
 func TestSSHConfigErrors(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nope")
-	bad := writeFile(t, "ssh_config", "Host *\n  User u\nMatch exec \"true\"\n  Port 1\n")
+	bad := writeFile(t, "ssh_config", "Host *\n  User u\nHost nomatch\n  NoSuchKeyword 1\n")
 	badPort := writeFile(t, "ssh_config", "Host x\n  Port many\n")
 	ask := writeFile(t, "ssh_config", "Host *\n  StrictHostKeyChecking maybe\n")
 	for _, tt := range []struct{ file, want string }{
 		{missing, missing},
-		{bad, bad + ":3:"},
+		{bad, bad + ":4:"},
 		{badPort, badPort + ":2:"},
 		{ask, ask + ":2:"},
 	} {

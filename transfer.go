@@ -74,6 +74,7 @@ type CopyPaths struct {
 // CopyResult is one host's outcome of a copy.
 type CopyResult struct {
 	Host   string // the host as given in the host list
+	Label  string // the host as outputs show it (HostOutput.Label)
 	Index  int    // position in the host list
 	Local  string // the local path: the source sent, or where the host's copy was written
 	Remote string // the remote path on that host
@@ -114,7 +115,7 @@ func (c *Client) transfer(ctx context.Context, opt *CopyOptions, local, remote s
 	}
 	results := make([]*CopyResult, len(c.hosts))
 	for i, h := range c.hosts {
-		r := &CopyResult{Host: h.name, Index: i, Local: local, Remote: remote}
+		r := &CopyResult{Host: h.name, Label: h.label, Index: i, Local: local, Remote: remote}
 		if opt.HostPaths != nil {
 			if p := opt.HostPaths[i].Local; p != "" {
 				r.Local = p

@@ -54,8 +54,16 @@ func (s *Server) passwordFor(user string) (string, bool) {
 	return "", false
 }
 
+// authDelay waits for the AuthDelay fault, if any.
+func (s *Server) authDelay() {
+	if d := s.Faults().AuthDelay; d > 0 {
+		s.sleep(d, nil)
+	}
+}
+
 // checkPassword reports whether password is user's password.
 func (s *Server) checkPassword(user string, password []byte) bool {
+	s.authDelay()
 	if s.Faults().RejectAuth {
 		return false
 	}
@@ -64,6 +72,7 @@ func (s *Server) checkPassword(user string, password []byte) bool {
 }
 
 func (s *Server) noClientAuth(ssh.ConnMetadata) (*ssh.Permissions, error) {
+	s.authDelay()
 	if s.Faults().RejectAuth {
 		return nil, errAuth
 	}
@@ -89,6 +98,7 @@ func (s *Server) keyboardInteractiveAuth(meta ssh.ConnMetadata, client ssh.Keybo
 }
 
 func (s *Server) publicKeyAuth(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+	s.authDelay()
 	if s.Faults().RejectAuth {
 		return nil, errAuth
 	}

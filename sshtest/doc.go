@@ -50,6 +50,7 @@
 //	HugeKexInit     offers N bytes of unknown kex algorithms     no common algorithm, in an error quoting them
 //	HandshakeDelay  waits before the handshake                   a slow connection
 //	RejectAuth      refuses every credential                     authentication failure
+//	AuthDelay       answers each authentication attempt late     a slow login
 //	HangExec        never answers exec, shell, subsystem         start of the command hangs
 //	ExecDelay       waits before starting each command           a slow start
 //	DropAfter       closes the connection mid-stdout             connection lost, no exit status

@@ -12,7 +12,7 @@ import (
 // server with [Server.SetFaults]. Each fault is sampled when the event it
 // affects begins: connection faults (Refuse, NoBanner, GarbageBanner,
 // EndlessGarbage, StallKex, HugeKexInit, HandshakeDelay) when a connection is accepted,
-// RejectAuth at each authentication attempt, and session faults (HangExec,
+// RejectAuth and AuthDelay at each authentication attempt, and session faults (HangExec,
 // ExecDelay, DropAfter, DropSFTPAfter, SFTPDotDotEntry, SlowOutput,
 // MalformedExit) when an exec, shell or subsystem request arrives. Changing
 // faults does not affect what is already
@@ -63,6 +63,12 @@ type Faults struct {
 	// RejectAuth makes every authentication attempt fail, including
 	// "none" when Config.NoClientAuth is set.
 	RejectAuth bool
+	// AuthDelay waits this long before answering each authentication
+	// attempt that the server checks (a public key, once per key; a
+	// password; keyboard-interactive answers; "none" with NoClientAuth),
+	// as a busy server whose PAM or directory lookups are slow does. The
+	// banner and key exchange are not delayed.
+	AuthDelay time.Duration
 	// HangExec accepts session channels but never replies to exec, shell or
 	// subsystem requests (and runs nothing).
 	HangExec bool

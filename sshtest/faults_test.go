@@ -346,3 +346,28 @@ func TestFaultMalformedExit(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultAuthDelay: the server answers authentication AuthDelay late,
+// once the key exchange is done, by password and by key alike.
+func TestFaultAuthDelay(t *testing.T) {
+	t.Parallel()
+	const delay = 300 * time.Millisecond
+	srv := startServer(t, Config{Password: testPassword, Faults: Faults{AuthDelay: delay}})
+	for _, auth := range []ssh.AuthMethod{ssh.Password(testPassword), ssh.PublicKeys(srv.ClientKey().Signer)} {
+		cfg := clientConfig(srv, "u", auth)
+		var kexDone time.Time
+		check := cfg.HostKeyCallback
+		cfg.HostKeyCallback = func(h string, a net.Addr, k ssh.PublicKey) error {
+			kexDone = time.Now()
+			return check(h, a, k)
+		}
+		client, err := ssh.Dial("tcp", srv.Addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client.Close()
+		if took := time.Since(kexDone); took < delay {
+			t.Errorf("authentication took %v after the key exchange, want at least %v", took, delay)
+		}
+	}
+}

@@ -30,7 +30,7 @@ type result struct {
 // collect reads one host's output to its end, writing it where the
 // options say, and classifies how the host ended.
 func (r *reporter) collect(out *pssh.HostOutput) *result {
-	res := &result{out: out, name: displayName(out.Host)}
+	res := &result{out: out, name: out.Label}
 	// The views that show output once the host has finished keep it;
 	// --inline-stdout shows no stderr.
 	if r.o.inline || r.o.inlineOut || r.o.gather || r.o.json || r.o.diff || r.o.byHost {

@@ -135,7 +135,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 	if err := checkLocalPath(o, fetch, src, dst); err != nil {
 		return err
 	}
-	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY})
+	s, err := connect(&o.options, startup{ios: ios, poolSize: o.par, canPrompt: ios.stdinTTY, verbose: o.verbose})
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 		}
 		results, err = send(runCtx, src, dst, copt)
 	} else {
-		copt.HostPaths = slurpPaths(s.hosts, src, dst)
+		copt.HostPaths = slurpPaths(s.labels, src, dst)
 		recv := s.client.CopyRemoteFile
 		if o.useSCP {
 			recv = s.client.SCPRecv
@@ -181,10 +181,11 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 		fmt.Fprintln(ios.ErrOut, interruptedText(s.ctx))
 	}
 	outcomes := make([]outcome, len(results))
+	withErrors := 0
 	for i, r := range results {
 		out, text, kind := copyStatus(r.Err)
 		outcomes[i] = out
-		name := shown(displayName(r.Host))
+		name := shown(r.Label)
 		switch {
 		case o.json:
 			p.write(p.stdout, copyJSON(r, kind))
@@ -194,7 +195,10 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 			p.out("[%d] %s %s %s %s\n", i+1, time.Now().Format("15:04:05"), p.paint(red, "[FAILURE]"), name, text)
 		}
 		if o.verbose && r.Err != nil {
-			p.errf("pssh: %s\n", shown(r.Err.Error()))
+			p.errf("pssh: %s\n", shown(fullError(r.Err)))
+		}
+		if r.Err != nil {
+			withErrors++
 		}
 		for _, s := range r.Skipped {
 			p.errf("pssh: %s: skipped %s\n", name, statusText(s))
@@ -208,6 +212,9 @@ func runCopy(o *copyOptions, fetch bool, src, dst string, ios *ioStreams) error 
 		ends[i] = hostEnd{r.Host, outcomes[i] == succeeded, r.Err}
 	}
 	recordRun(&o.groupOptions, ends, ios.ErrOut)
+	if !o.verbose && !o.json {
+		verboseHint(p, withErrors)
+	}
 	status := exitStatus(outcomes)
 	if interrupted && status == exitOK {
 		status = exitKilled
@@ -270,6 +277,7 @@ func copySize(r *pssh.CopyResult) string {
 // jsonCopy is one host's line of --json output for cp and slurp.
 type jsonCopy struct {
 	Host       string     `json:"host"`
+	Label      string     `json:"label"`
 	Index      int        `json:"index"`
 	Local      string     `json:"local"`
 	Remote     string     `json:"remote"`
@@ -281,7 +289,7 @@ type jsonCopy struct {
 }
 
 func copyJSON(r *pssh.CopyResult, kind string) []byte {
-	j := jsonCopy{Host: r.Host, Index: r.Index, Local: r.Local, Remote: r.Remote, Bytes: r.Bytes,
+	j := jsonCopy{Host: r.Host, Label: r.Label, Index: r.Index, Local: r.Local, Remote: r.Remote, Bytes: r.Bytes,
 		Files: r.Files, Skipped: r.Skipped, DurationMS: r.Elapsed.Milliseconds()}
 	if r.Err != nil {
 		j.Error = &jsonError{Kind: kind, Text: r.Err.Error()}
@@ -390,7 +398,7 @@ func (c *copyProgress) summary(results []*pssh.CopyResult, outcomes []outcome) {
 		if outcomes[i] == succeeded {
 			ok++
 		} else {
-			failed = append(failed, displayName(r.Host))
+			failed = append(failed, r.Label)
 		}
 	}
 	var b bytes.Buffer

@@ -130,11 +130,13 @@ func errText(err error, kind pssh.FailureKind) string {
 		}
 		return fmt.Sprintf("%s %s %s: %v", tr.Op, where, tr.Path, tr.Err)
 	}
+	var te *pssh.TimeoutError
+	var hk *pssh.HostKeyError
+	var ee *pssh.EnvError
 	switch kind {
 	case pssh.FailureTimeout:
-		var te *pssh.TimeoutError
-		if errors.As(err, &te) && !te.Deadline && te.Phase < pssh.PhaseCommand {
-			return te.Phase.String() + " timed out"
+		if errors.As(err, &te) {
+			return timeoutText(te)
 		}
 		return "timed out"
 	case pssh.FailureNotStarted:
@@ -156,6 +158,9 @@ func errText(err error, kind pssh.FailureKind) string {
 	case pssh.FailureAuthentication:
 		return "authentication failed"
 	case pssh.FailureHostKey:
+		if errors.As(err, &hk) {
+			return hostKeyText(hk)
+		}
 		return "host key verification failed"
 	case pssh.FailureConnection:
 		var ce *pssh.ConnectionError
@@ -164,6 +169,9 @@ func errText(err error, kind pssh.FailureKind) string {
 		}
 		return "connection lost"
 	case pssh.FailureSession:
+		if errors.As(err, &ee) {
+			return envText(ee, false)
+		}
 		var se *pssh.SessionError
 		if errors.As(err, &se) {
 			return se.Op + " failed: " + se.Err.Error()

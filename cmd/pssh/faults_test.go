@@ -37,14 +37,21 @@ type cliFault struct {
 	reason string
 }
 
+// faultTimeout is -t for the fault fleet, and faultTimedOut the status of
+// a host it stops.
+const (
+	faultTimeout  = 5 // seconds
+	faultTimedOut = "timed out after 5s (-t 5)"
+)
+
 var cliFaults = []cliFault{
 	{name: "refused", reason: "*", faults: sshtest.Faults{Refuse: true}, kind: "connection"},
-	{name: "no banner", reason: "timed out", faults: sshtest.Faults{NoBanner: true}, kind: "timeout"},
+	{name: "no banner", reason: faultTimedOut, faults: sshtest.Faults{NoBanner: true}, kind: "timeout"},
 	{name: "garbage banner", reason: "not an SSH server", faults: sshtest.Faults{GarbageBanner: true}, kind: "connection"},
 	{name: "endless garbage", reason: "not an SSH server", faults: sshtest.Faults{EndlessGarbage: true}, kind: "connection"},
-	{name: "stalled kex", reason: "timed out", faults: sshtest.Faults{StallKex: true}, kind: "timeout"},
+	{name: "stalled kex", reason: faultTimedOut, faults: sshtest.Faults{StallKex: true}, kind: "timeout"},
 	{name: "rejected auth", reason: "authentication failed", faults: sshtest.Faults{RejectAuth: true}, kind: "authentication"},
-	{name: "hung exec", reason: "timed out", faults: sshtest.Faults{HangExec: true}, kind: "timeout"},
+	{name: "hung exec", reason: faultTimedOut, faults: sshtest.Faults{HangExec: true}, kind: "timeout"},
 	{name: "dropped mid-output", reason: "connection lost", faults: sshtest.Faults{DropAfter: 50 << 10}, kind: "connection", file: "prefix",
 		output: func(i int) []byte { return bytes.Repeat(fmt.Appendf(nil, "drop %d\n", i), 1<<20/8) }},
 	{name: "no newline", file: "exact",
@@ -60,7 +67,7 @@ var cliFaults = []cliFault{
 	{name: "killed by signal", reason: "killed by signal KILL", signal: "KILL", file: "exact",
 		output:  func(i int) []byte { return fmt.Appendf(nil, "host %d dies\n", i) },
 		handler: func(out []byte) sshtest.Handler { return sshtest.Output(out, nil, sshtest.Exit{Signal: "KILL"}) }},
-	{name: "never exits", reason: "timed out", kind: "timeout", file: "exact",
+	{name: "never exits", reason: faultTimedOut, kind: "timeout", file: "exact",
 		output:  func(i int) []byte { return fmt.Appendf(nil, "host %d hangs\n", i) },
 		handler: sshtest.Hang},
 	{name: "slow output", faults: sshtest.Faults{SlowOutput: 100 * time.Millisecond}, file: "exact",
@@ -114,7 +121,7 @@ func TestFaultFleet(t *testing.T) {
 	}
 	b := bedFor(t, fleet)
 	outDir := filepath.Join(b.dir, "out")
-	const timeout = 5 // seconds
+	const timeout = faultTimeout
 	r := runPssh(t, append(b.flags(), "--json", "-o", outDir, "-t", strconv.Itoa(timeout), "the command")...)
 	// Timed-out and killed hosts are the worst outcome.
 	wantCode(t, r, exitKilled)

@@ -34,10 +34,12 @@ type options struct {
 	extraArg     []string // -X
 	knownHosts   string   // --known-hosts
 	connectTO    time.Duration
+	handshakeTO  time.Duration
 	retries      int
 	jump         string // -J
 	forwardAgent bool
 	configFile   string // -F
+	allowDups    bool   // --allow-duplicates
 }
 
 // addHostFlags defines the flags that choose the hosts.
@@ -49,6 +51,7 @@ func addHostFlags(fs *pflag.FlagSet, o *options) {
 	g.strings(&o.globs, "host-glob", "g", "GLOB", "keep only hosts matching GLOB (repeatable)")
 	addHabitHostFlags(fs, o)
 	addGroupFlags(g, &o.groupOptions)
+	g.switchFlag(&o.allowDups, "allow-duplicates", "", "run entries that resolve to the same user@host:port (web1, root@web1) once each, labelled apart (web1, web1#2); by default they are one host (-v notes each merged entry)")
 }
 
 // addConnectionFlags defines the flags that say how to connect and log in.
@@ -63,7 +66,8 @@ func addConnectionFlags(fs *pflag.FlagSet, o *options) {
 	g.value(&wordsValue{&o.extraArgs, "-x"}, "extra-args", "x", "ARGS", "extra ssh arguments, split on spaces: -o, -i, -p, -J, -F, -l with their ssh meaning")
 	g.strings(&o.extraArg, "extra-arg", "X", "ARG", "one extra ssh argument (repeatable)")
 	g.string(&o.knownHosts, "known-hosts", "", "POLICY", "hosts not in known_hosts: yes refuses them (default); accept-new trusts and records them; no accepts them unrecorded (insecure, warns). A changed key is refused under every policy")
-	g.seconds(&o.connectTO, "connect-timeout", "", 0, "connect, handshake and authentication limit (default 10)")
+	g.seconds(&o.connectTO, "connect-timeout", "", 0, "limit on the TCP connect and the server's SSH banner, as ssh's ConnectTimeout (default 10)")
+	g.seconds(&o.handshakeTO, "handshake-timeout", "", 0, "limit on the key exchange and login that follow (default 60)")
 	g.int(&o.retries, "retries", "", "N", 0, 0, "further connection attempts on refusal or timeout")
 	g.string(&o.jump, "jump", "J", "HOPS", "jump hosts, [user@]host[:port] separated by commas")
 	g.switchFlag(&o.forwardAgent, "forward-agent", "", "forward the SSH agent to the hosts (ssh -A)")

@@ -41,8 +41,9 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("command %q", o.command)
 	}
 
+	// As the classic parallel-ssh, no limit on a host's time by default.
 	o, err = parseFlags([]string{"-H", "h"})
-	if err != nil || o.par != defaultPar || o.timeout != defaultTimeout || o.knownHosts != "" || o.command != nil {
+	if err != nil || o.par != defaultPar || o.timeout != 0 || o.knownHosts != "" || o.command != nil {
 		t.Errorf("defaults: %+v %v", o, err)
 	}
 	o, err = parseFlags([]string{"-t", "0", "--", "-v"})

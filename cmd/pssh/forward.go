@@ -156,7 +156,7 @@ func runForward(o *forwardOptions, ios *ioStreams) error {
 // hostFailure reports a forwarding failure: exit 4, as a host that could
 // not be reached.
 func hostFailure(stderr io.Writer, err error) error {
-	fmt.Fprintf(stderr, "pssh: %s\n", shown(err.Error()))
+	fmt.Fprintf(stderr, "pssh: %s\n", shown(fullError(err)))
 	return exitError(exitConnect)
 }
 

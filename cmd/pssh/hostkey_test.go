@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ func TestKnownHostsPolicies(t *testing.T) {
 			r := runPssh(t, append(auth, "true")...)
 			wantCode(t, r, 4)
 			for h, st := range statuses(t, r.stdout) {
-				if st.reason != "host key verification failed" {
+				if st.reason != "unknown host key (not in "+known+"; --known-hosts accept-new trusts new hosts)" {
 					t.Errorf("strict, %s: %+v", h, st)
 				}
 			}
@@ -83,4 +84,73 @@ func TestKnownHostsPolicies(t *testing.T) {
 			wantCode(t, r, 2)
 		}
 	})
+}
+
+// TestKnownHostsFileMissing: -O UserKnownHostsFile naming a file that does
+// not exist yet is an empty file, as ssh reads it: the hosts are unknown
+// (exit 4, each saying so), or recorded in it under accept-new.
+func TestKnownHostsFileMissing(t *testing.T) {
+	b := newBed(t, 2)
+	known := filepath.Join(t.TempDir(), "new", "known_hosts")
+	auth := []string{"-h", b.hostsFile, "--key", b.keyFile, "-l", "tester", "-O", "UserKnownHostsFile=" + known}
+	r := runPssh(t, append(auth, "true")...)
+	wantCode(t, r, 4)
+	for h, st := range statuses(t, r.stdout) {
+		if !strings.HasPrefix(st.reason, "unknown host key") {
+			t.Errorf("%s: %+v, want an unknown host key", h, st)
+		}
+	}
+	r = runPssh(t, append(auth, "--known-hosts", "accept-new", "true")...)
+	wantCode(t, r, 0)
+	data, err := os.ReadFile(known)
+	if err != nil || len(lines(string(data))) != 2 {
+		t.Fatalf("known_hosts after accept-new: %v\n%s", err, data)
+	}
+}
+
+// TestKnownHostsMalformedLine: a known_hosts file of one host's ssh_config
+// block that holds nothing but a malformed line (x/crypto's reader refused
+// it whole: "no valid entries") is read as ssh reads it: the line is
+// skipped, with a warning naming the file and line under -v, and only that
+// host fails, as unknown; the others run.
+func TestKnownHostsMalformedLine(t *testing.T) {
+	b := newBed(t, 2)
+	var config strings.Builder
+	var malformed string
+	for i, s := range b.fleet.Servers {
+		host, port, _ := net.SplitHostPort(s.Addr)
+		file := filepath.Join(t.TempDir(), "known_hosts")
+		content := s.KnownHostsLine() + "\n"
+		if i == 0 {
+			malformed = file
+			content = "web1 ssh-ed25519 illegal-base64!\n"
+		}
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&config, "Host h%d\n  HostName %s\n  Port %s\n  UserKnownHostsFile %s\n", i, host, port, file)
+	}
+	configFile := filepath.Join(t.TempDir(), "ssh_config")
+	if err := os.WriteFile(configFile, []byte(config.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-H", "h0 h1", "-F", configFile, "--key", b.keyFile, "-l", "tester", "true"}
+	for _, verbose := range []bool{false, true} {
+		r := runPssh(t, args...)
+		if verbose {
+			r = runPssh(t, append([]string{"-v"}, args...)...)
+		}
+		wantCode(t, r, exitConnect)
+		st := statuses(t, r.stdout)
+		if want := "unknown host key (not in " + malformed + "; --known-hosts accept-new trusts new hosts)"; st["h0"].reason != want {
+			t.Errorf("h0: %+v, want FAILURE %q", st["h0"], want)
+		}
+		if !st["h1"].ok {
+			t.Errorf("h1: %+v, want SUCCESS", st["h1"])
+		}
+		warning := "pssh: warning: " + malformed + ":1: "
+		if got := strings.HasPrefix(r.stderr, warning); got != verbose {
+			t.Errorf("-v %v: stderr %q; want the warning %q: %v", verbose, r.stderr, warning, verbose)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gopssh/pssh/cluster"
@@ -98,7 +99,16 @@ func loadHostSites(o *options) ([]string, map[string]string, error) {
 		}
 		excluded = append(excluded, hostlist.Exclude(include, exclude)...)
 	}
-	hosts = hostlist.Exclude(hosts, excludeSet(hosts, excluded))
+	if o.allowDups {
+		// Every entry as given, repeated ones too.
+		drop := map[string]bool{}
+		for _, h := range excludeSet(hosts, excluded) {
+			drop[h] = true
+		}
+		hosts = slices.DeleteFunc(hosts, func(h string) bool { return drop[h] })
+	} else {
+		hosts = hostlist.Exclude(hosts, excludeSet(hosts, excluded))
+	}
 	if len(o.globs) > 0 {
 		var kept []string
 		for _, h := range hosts {

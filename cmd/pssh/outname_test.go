@@ -70,7 +70,9 @@ func TestOutputNames(t *testing.T) {
 
 // TestOutputFilePerHost runs hosts whose names the classic naming mixed up
 // (h, root@h and an alias h.2) and an alias too long to be a file name:
-// each gets its own -o and -e file, holding its own output.
+// each gets its own -o and -e file, holding its own output; h and root@h,
+// the same host but for the user, are named tester@h and root@h, as
+// parallel-ssh names its files user@host.
 func TestOutputFilePerHost(t *testing.T) {
 	key := clientKey(t)
 	// Each server says who it is and who logged in.
@@ -103,7 +105,7 @@ func TestOutputFilePerHost(t *testing.T) {
 	r := runPssh(t, "-F", cfgFile, "-H", "h,root@h,h.2,"+long, "-o", out, "-e", errd, "the command")
 	wantCode(t, r, 0)
 	want := map[string]string{ // file name: server and user
-		"h":                   "0 tester",
+		"tester@h":            "0 tester", // h and root@h differ by user: both named user@host
 		"root@h":              "0 root",
 		"h.2":                 "1 tester",
 		shortName(long, long): "2 tester",

@@ -123,7 +123,7 @@ func (r *reporter) statusLine(n int, res *result) {
 			r.p.errf("pssh: %s\n", shown(e.Error()))
 		}
 		if res.out.Err() != nil {
-			r.p.errf("pssh: %s\n", shown(res.out.Err().Error()))
+			r.p.errf("pssh: %s\n", shown(fullError(res.out.Err())))
 		}
 	}
 }
@@ -133,6 +133,7 @@ func (r *reporter) statusLine(n int, res *result) {
 // fields instead.
 type jsonHost struct {
 	Host       string     `json:"host"`
+	Label      string     `json:"label"`
 	Alias      string     `json:"alias,omitempty"`
 	Index      int        `json:"index"`
 	User       string     `json:"user"`
@@ -162,7 +163,7 @@ func writeJSONLine(w io.Writer, res *result) error {
 	o := res.out
 	start, end := o.Times()
 	j := jsonHost{
-		Host: o.Host, Alias: o.Alias, Index: o.Index, User: o.User, Addr: o.Addr,
+		Host: o.Host, Label: o.Label, Alias: o.Alias, Index: o.Index, User: o.User, Addr: o.Addr,
 		Signal: o.ExitSignal(), Start: start, End: end, DurationMS: end.Sub(start).Milliseconds(),
 		Variant: res.variant,
 	}
@@ -218,6 +219,23 @@ func (r *reporter) finish() {
 	if r.p.progress {
 		r.summary()
 	}
+	if !r.o.verbose && !r.o.json {
+		verboseHint(r.p, r.withErrors())
+	}
+}
+
+// withErrors counts the hosts that failed with an error (not merely a
+// non-zero exit).
+func (r *reporter) withErrors() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, res := range r.results {
+		if res.kind != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // exitStatus is the process exit status for the hosts that finished.

@@ -62,6 +62,7 @@ type rootOptions struct {
 	runOptions
 	version     bool     // -V
 	interactive bool     // --interactive
+	dump        bool     // -G
 	command     []string // the remote command, its words
 }
 
@@ -132,6 +133,7 @@ ahead of 6, 3, 4 and 5.`},
 	fs.SetInterspersed(false)
 	addRunFlags(fs, &o.runOptions)
 	addInteractiveFlag(fs, &o.interactive)
+	flagGroup{fs, otherGroup}.switchFlag(&o.dump, "print-config", "G", "print the configuration resolved for each host (HOST... or -h/-H), as ssh -G, and exit")
 	flagGroup{fs, otherGroup}.switchFlag(&o.version, "version", "V", "print the version, the VCS revision built from, and the Go version")
 	registerCompletions(cmd)
 
@@ -168,6 +170,9 @@ func runRoot(o *rootOptions, ios *ioStreams) error {
 	if o.version {
 		fmt.Fprint(ios.Out, versionText())
 		return nil
+	}
+	if o.dump {
+		return printConfig(o, ios)
 	}
 	if o.interactive && len(o.command) > 0 {
 		return usagef("--interactive takes no COMMAND: each line typed at its prompt is one")
@@ -241,7 +246,7 @@ func exitStatusFor(stderr io.Writer, cmd *cobra.Command, err error) int {
 		return int(ee)
 	case errors.As(err, &f):
 		// The library's errors already start with "pssh: ".
-		fmt.Fprintf(stderr, "pssh: %s\n", shown(strings.TrimPrefix(err.Error(), "pssh: ")))
+		fmt.Fprintf(stderr, "pssh: %s\n", shown(runFailureText(err)))
 		return exitMisc
 	}
 	path := "pssh"

@@ -45,10 +45,11 @@ type runOptions struct {
 	submitOptions                // --nats and the rest (submit.go)
 }
 
-// Defaults, as the classic pssh CLI.
+// Defaults, as the classic parallel-ssh: 32 at once, and no limit on a
+// host's time (a long upgrade must not be killed half-way).
 const (
 	defaultPar     = 32
-	defaultTimeout = 60 * time.Second
+	defaultTimeout = 0
 )
 
 // addRunFlags defines the flags of a run.
@@ -57,7 +58,7 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	addConnectionFlags(fs, &o.options)
 	g := flagGroup{fs, runningGroup}
 	g.int(&o.par, "par", "p", "N", defaultPar, 1, "commands running at once; each further host starts as another finishes")
-	g.seconds(&o.timeout, "timeout", "t", defaultTimeout, "limit per host, connecting included; 0 = none")
+	g.seconds(&o.timeout, "timeout", "t", defaultTimeout, "limit per host, connecting included; 0 = none (default)")
 	g.switchFlag(&o.sendInput, "send-input", "I", "read standard input once and send it to every host")
 	g.switchFlag(&o.sudo, "sudo", "", "run the command with sudo")
 	g.switchFlag(&o.pty, "pty", "", "ask for a pseudo-terminal (stderr joins stdout)")
@@ -86,7 +87,7 @@ func addRunOutputFlags(fs *pflag.FlagSet, o *runOptions) {
 // addReportFlags defines the flags that runs and copies report with.
 func addReportFlags(g flagGroup, json, verbose *bool) {
 	g.switchFlag(json, "json", "", "one JSON object per host per line")
-	g.switchFlag(verbose, "verbose", "v", "print each failed host's full error")
+	g.switchFlag(verbose, "verbose", "v", "print each failed host's full error, and warnings (known_hosts lines skipped)")
 }
 
 // envValue is --env NAME=VALUE, repeatable.
@@ -156,10 +157,13 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 	if o.connectTO > 0 {
 		s.connectTO = o.connectTO
 	}
+	if o.handshakeTO > 0 {
+		s.handshakeTO = o.handshakeTO
+	}
 	if o.configFile != "" {
 		s.configFile = o.configFile
 	}
-	cfg := &pssh.Config{Retries: o.retries}
+	cfg := &pssh.Config{Retries: o.retries, MergeSameHosts: !o.allowDups}
 	s.apply(cfg, stderr)
 	if o.retries > 0 {
 		cfg.Retries = o.retries
@@ -171,7 +175,8 @@ func setup(o *options, stderr io.Writer) (*pssh.Config, error) {
 // the client for them, and a context that the first Ctrl-C, SIGTERM or
 // SIGHUP ends, or a closed standard output (see interruptible).
 type session struct {
-	hosts  []string
+	hosts  []string // the client's (Client.Hosts)
+	labels []string // how each host is shown and its -o/-e file named (Client.HostLabels)
 	client *pssh.Client
 	cfg    *pssh.Config // the client's, for more clients of the same hosts' kind
 	ctx    context.Context
@@ -192,6 +197,7 @@ type startup struct {
 	ios       *ioStreams
 	poolSize  int  // pssh.Config.PoolSize
 	canPrompt bool // a key's passphrase may be asked for on the terminal
+	verbose   bool // -v: note the ssh_config keywords pssh does not apply, print the client's warnings
 	// checkHosts refuses a host list the command cannot work with; nil
 	// refuses an empty one.
 	checkHosts func(hosts []string) error
@@ -209,9 +215,11 @@ type startup struct {
 // connect is how every command that reaches hosts starts: it loads the
 // hosts and checks them, turns the options into the client's
 // configuration, prepares, gathers the secrets (see loadSecrets), opens
-// the client, warning when the open file limit is too low for the hosts
-// even after the client raised it, and catches Ctrl-C, SIGTERM, SIGHUP
-// and a closed standard output (written through the session's ios).
+// the client (under -v noting the ssh_config keywords pssh does not apply
+// and printing its warnings), warning when the open file limit is too low
+// for the hosts even after the client raised it, and catches Ctrl-C,
+// SIGTERM, SIGHUP and a closed standard output (written through the
+// session's ios).
 func connect(o *options, s startup) (*session, error) {
 	hosts, err := loadHosts(o)
 	if err != nil {
@@ -246,6 +254,13 @@ func connect(o *options, s startup) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.verbose {
+		noteMerged(s.ios.ErrOut, client)
+		noteNotApplied(s.ios.ErrOut, client)
+		for _, w := range client.Warnings() {
+			fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %s\n", w)
+		}
+	}
 	if l := client.FileLimit(); !l.Fits() {
 		hosts, fewer := fmt.Sprintf("%d hosts", l.Hosts), "give fewer hosts"
 		if l.AtOnce < l.Hosts {
@@ -257,7 +272,8 @@ func connect(o *options, s startup) (*session, error) {
 	ctx, stop := interruptible(s.ownSignals)
 	ios := *s.ios
 	ios.Out = watchClosed(ios.Out, func() { stop(errStdoutClosed) })
-	return &session{hosts: hosts, client: client, cfg: cfg, ctx: ctx, stop: stop, ios: &ios}, nil
+	// The client's hosts: entries that are the same host merged.
+	return &session{hosts: client.Hosts(), labels: client.HostLabels(), client: client, cfg: cfg, ctx: ctx, stop: stop, ios: &ios}, nil
 }
 
 // needHosts refuses an empty host list.
@@ -283,6 +299,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	s, err := connect(&o.options, startup{
 		ios:       ios,
 		poolSize:  o.par,
+		verbose:   o.verbose,
 		canPrompt: ios.stdinTTY && !o.sendInput, // -I reads standard input
 		prepare: func() error {
 			if err := makeOutputDirs(o.outDir, o.errDir); err != nil {
@@ -323,7 +340,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	if err != nil {
 		return err
 	}
-	return reportRun(o, p, s.ctx, s.hosts, tracker, func(collect func(*pssh.HostOutput)) {
+	return reportRun(o, p, s.ctx, s.labels, tracker, func(collect func(*pssh.HostOutput)) {
 		// The hosts start in order, at most -p at once: -p collectors
 		// taking them in order drain every running host.
 		workpool.Each(len(outputs), o.par, func(i int) {
@@ -353,11 +370,12 @@ func runPrinter(o *runOptions, ios *ioStreams) *printer {
 // when the host has finished and been reported (a direct run calls it
 // from its pool; a run through workers as each host starts); the summary
 // is written once start has returned too. ctx is the run's: ended, the
-// run was interrupted. tracker, if not nil, follows a rollout's batches.
-func reportRun(o *runOptions, p *printer, ctx context.Context, hosts []string, tracker *rolloutTracker, start func(collect func(*pssh.HostOutput))) error {
-	r := newReporter(o, p, len(hosts))
+// run was interrupted. labels are the hosts as shown and as their -o/-e
+// files are named. tracker, if not nil, follows a rollout's batches.
+func reportRun(o *runOptions, p *printer, ctx context.Context, labels []string, tracker *rolloutTracker, start func(collect func(*pssh.HostOutput))) error {
+	r := newReporter(o, p, len(labels))
 	if o.outDir != "" || o.errDir != "" {
-		r.fileNames = outputNames(hosts)
+		r.fileNames = outputNames(labels)
 	}
 	r.startProgress()
 	results := make(chan *result)
@@ -366,7 +384,7 @@ func reportRun(o *runOptions, p *printer, ctx context.Context, hosts []string, t
 		defer close(started)
 		start(func(out *pssh.HostOutput) { results <- r.collect(out) })
 	}()
-	for range hosts {
+	for range labels {
 		r.finished(<-results)
 	}
 	<-started

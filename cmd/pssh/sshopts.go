@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,16 +14,18 @@ import (
 
 // sshSettings gathers what -O, -x, -X and the ssh-like flags ask for.
 type sshSettings struct {
-	user       string
-	port       int
-	keyFile    string
-	certFile   string
-	knownHosts []string
-	policy     pssh.HostKeyPolicy // StrictHostKeyChecking or --known-hosts
-	hashKnown  bool               // HashKnownHosts
-	connectTO  time.Duration
-	retries    int
-	hasRetries bool
+	user        string
+	port        int
+	keyFile     string
+	certFile    string
+	userKnown   []string           // UserKnownHostsFile
+	globalKnown []string           // GlobalKnownHostsFile
+	policy      pssh.HostKeyPolicy // StrictHostKeyChecking or --known-hosts
+	hashKnown   bool               // HashKnownHosts
+	connectTO   time.Duration
+	handshakeTO time.Duration // --handshake-timeout
+	retries     int
+	hasRetries  bool
 
 	proxyJump    string // -J, ProxyJump
 	proxyCommand string // ProxyCommand
@@ -140,9 +143,17 @@ func (s *sshSettings) option(opt string) error {
 	case "certificatefile":
 		s.certFile = expandHome(value)
 	case "userknownhostsfile", "globalknownhostsfile":
+		// "none" is no file, as in ssh_config; files given again add up.
+		files := &s.globalKnown
+		if strings.EqualFold(name, "UserKnownHostsFile") {
+			files = &s.userKnown
+		}
+		if *files == nil {
+			*files = []string{}
+		}
 		for f := range strings.FieldsSeq(value) {
-			if f != "/dev/null" && f != "none" {
-				s.knownHosts = append(s.knownHosts, expandHome(f))
+			if f != "none" {
+				*files = append(*files, expandHome(f))
 			}
 		}
 	case "port":
@@ -201,7 +212,21 @@ func (s *sshSettings) apply(cfg *pssh.Config, stderr io.Writer) {
 	if s.certFile != "" {
 		cfg.CertFile = s.certFile
 	}
-	cfg.KnownHostsFiles = append(cfg.KnownHostsFiles, s.knownHosts...)
+	if s.userKnown != nil || s.globalKnown != nil {
+		// As ssh: the user files, then the global ones, each the default
+		// unless given.
+		user, global := pssh.DefaultKnownHostsFiles()
+		if s.userKnown != nil {
+			user = s.userKnown
+		}
+		if s.globalKnown != nil {
+			global = s.globalKnown
+		}
+		cfg.KnownHostsFiles = append(slices.Clone(user), global...)
+		if len(cfg.KnownHostsFiles) == 0 {
+			cfg.KnownHostsFiles = []string{"none"} // not the defaults
+		}
+	}
 	cfg.HostKeyPolicy = s.policy
 	cfg.HashKnownHosts = s.hashKnown
 	if s.policy == pssh.HostKeyInsecureIgnore {
@@ -213,6 +238,9 @@ func (s *sshSettings) apply(cfg *pssh.Config, stderr io.Writer) {
 	cfg.ForwardAgent = s.forwardAgent
 	if s.connectTO > 0 {
 		cfg.ConnectTimeout = s.connectTO
+	}
+	if s.handshakeTO > 0 {
+		cfg.HandshakeTimeout = s.handshakeTO
 	}
 	if s.hasRetries {
 		cfg.Retries = s.retries

@@ -3,6 +3,7 @@ package knownhosts
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // lockedFile is the file appended to, open and locked.
@@ -69,4 +70,13 @@ func (l *lockedFile) state() (fileState, error) {
 func (l *lockedFile) close() {
 	unlock(l.f)
 	l.f.Close()
+}
+
+// createFile opens name for appending, creating it with mode 0600 (and its
+// directory with 0700) if missing.
+func createFile(name string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(name, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 }

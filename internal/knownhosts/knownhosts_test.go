@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,8 +52,6 @@ func open(t testing.TB, opts Options) *DB {
 	}
 	return db
 }
-
-var remote = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2222}
 
 func requireTool(t testing.TB, name string) {
 	t.Helper()
@@ -135,7 +132,8 @@ func TestReadPlainHashedAndPorts(t *testing.T) {
 	}{
 		{"plain.example:22", k1, "ok"},
 		{"plain.example:22", k2, "changed"},
-		{"plain.example:2222", k1, "unknown"}, // another port is another host
+		{"plain.example:2222", k1, "ok"},      // as ssh: the key known without the port
+		{"plain.example:2222", k2, "unknown"}, // ...but another port is not the same host
 		{"ported.example:2222", k2, "ok"},
 		{"ported.example:22", k2, "unknown"},
 		{"ported.example:2222", k1, "changed"},
@@ -144,14 +142,14 @@ func TestReadPlainHashedAndPorts(t *testing.T) {
 		{"hashed.example:2200", k4, "ok"},
 		{"hashed.example:2201", k4, "unknown"},
 		{"a.wild.example:22", k5, "ok"},
-		{"a.wild.example:2222", k5, "ok"}, // wildcards match every port, as in OpenSSH
-		{"a.wild.example:2222", k1, "changed"},
+		{"a.wild.example:2222", k5, "ok"},      // "[a.wild.example]:2222" does not match, "a.wild.example" does
+		{"a.wild.example:2222", k1, "unknown"}, // so a key known without the port, not a changed one
 		{"other.example:22", k1, "unknown"},
 	}
 	for _, file := range []string{plain, hashed} {
 		db := open(t, Options{Files: []string{file}})
 		for _, tt := range tests {
-			err := db.Check(tt.addr, remote, tt.key)
+			err := db.Check(Target{Addr: tt.addr}, tt.key)
 			var ke *KeyError
 			got := "ok"
 			if err != nil {
@@ -167,9 +165,10 @@ func TestReadPlainHashedAndPorts(t *testing.T) {
 				t.Errorf("%s %s: %s, want %s (%v)", filepath.Base(file), tt.addr, got, tt.want, err)
 			}
 			// ssh-keygen -F finds the host exactly when we know it (with
-			// this key or another one); it does not apply wildcards.
+			// this key or another one); it does not apply wildcards, nor
+			// look a host:port up without its port.
 			host := xknownhosts.Normalize(tt.addr)
-			if !strings.Contains(host, "wild") {
+			if !strings.Contains(host, "wild") && !(tt.addr == "plain.example:2222" && got == "ok") {
 				if found := keygenFinds(t, host, file); found != (got != "unknown") {
 					t.Errorf("%s: ssh-keygen -F %s found=%v, we say %s", filepath.Base(file), host, found, got)
 				}
@@ -214,7 +213,7 @@ func TestPolicies(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			file := writeFile(t, tt.content)
 			db := open(t, Options{Files: []string{file}, Policy: tt.policy})
-			err := db.Check(addr, remote, tt.key)
+			err := db.Check(Target{Addr: addr}, tt.key)
 			var ke *KeyError
 			if tt.wantErr == "" {
 				if err != nil {
@@ -258,16 +257,16 @@ func TestAcceptNewWritesAndRemembers(t *testing.T) {
 			db := open(t, Options{Files: []string{file}, Policy: AcceptNew, Hash: hash})
 			key, other := ed25519Key(t), ed25519Key(t)
 			for _, addr := range []string{"127.0.0.1:2222", "host.example:22", "[::1]:2022"} {
-				if err := db.Check(addr, remote, key); err != nil {
+				if err := db.Check(Target{Addr: addr}, key); err != nil {
 					t.Fatal(err)
 				}
 				// Accepted once, known from then on, in this run...
-				if err := db.Check(addr, remote, key); err != nil {
+				if err := db.Check(Target{Addr: addr}, key); err != nil {
 					t.Fatal(err)
 				}
 				// ...and a different key is a changed key, naming the new line.
 				var ke *KeyError
-				if err := db.Check(addr, remote, other); !errors.As(err, &ke) || ke.Unknown || len(ke.Known) != 1 {
+				if err := db.Check(Target{Addr: addr}, other); !errors.As(err, &ke) || ke.Unknown || len(ke.Known) != 1 {
 					t.Fatalf("other key for %s after accepting: %v", addr, err)
 				}
 				if !keygenFinds(t, xknownhosts.Normalize(addr), file) {
@@ -291,13 +290,13 @@ func TestAcceptNewWritesAndRemembers(t *testing.T) {
 			}
 			// A new DB on the file knows the hosts and appends nothing.
 			db2 := open(t, Options{Files: []string{file}, Policy: AcceptNew, Hash: hash})
-			if err := db2.Check("host.example:22", remote, key); err != nil {
+			if err := db2.Check(Target{Addr: "host.example:22"}, key); err != nil {
 				t.Fatal(err)
 			}
 			if got := fileLines(t, file); len(got) != 3 {
 				t.Errorf("second DB appended: %q", got)
 			}
-			algos := db2.HostKeyAlgorithms("127.0.0.1:2222", nil)
+			algos := db2.HostKeyAlgorithms(Target{Addr: "127.0.0.1:2222"}, nil)
 			if algos[0] != ssh.KeyAlgoED25519 {
 				t.Errorf("algorithms for a known ed25519 host: %v", algos)
 			}
@@ -309,30 +308,39 @@ func TestAppendCompletesLastLine(t *testing.T) {
 	k1, k2 := ed25519Key(t), ed25519Key(t)
 	file := writeFile(t, line("a.example", k1)) // no final newline
 	db := open(t, Options{Files: []string{file}, Policy: AcceptNew})
-	if err := db.Check("b.example:22", remote, k2); err != nil {
+	if err := db.Check(Target{Addr: "b.example:22"}, k2); err != nil {
 		t.Fatal(err)
 	}
 	if got := fileLines(t, file); len(got) != 2 {
 		t.Fatalf("lines %q", got)
 	}
 	var ke *KeyError
-	if err := db.Check("b.example:22", remote, k1); !errors.As(err, &ke) || ke.Known[0].Line != 2 {
+	if err := db.Check(Target{Addr: "b.example:22"}, k1); !errors.As(err, &ke) || ke.Known[0].Line != 2 {
 		t.Fatalf("%v", err)
 	}
 }
 
+// TestMissingFiles: a missing file is empty, as OpenSSH reads it, named
+// or not, under every policy; accept-new creates it on the first append.
 func TestMissingFiles(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nope")
-	if _, err := Open(Options{Files: []string{missing}}); err == nil {
-		t.Error("a missing named file is not an error")
-	}
-	db := open(t, Options{Files: []string{missing}, IgnoreMissing: true})
-	if err := db.Check("a:22", remote, ed25519Key(t)); !isUnknown(err) {
+	db := open(t, Options{Files: []string{missing}})
+	if err := db.Check(Target{Addr: "a:22"}, ed25519Key(t)); !isUnknown(err) {
 		t.Errorf("no file: %v", err)
 	}
-	open(t, Options{Files: []string{missing}, Policy: AcceptNew}) // created on first append
+	if err := open(t, Options{Files: []string{missing}, Policy: Insecure}).Check(Target{Addr: "a:22"}, ed25519Key(t)); err != nil {
+		t.Errorf("no file, insecure: %v", err)
+	}
+	db = open(t, Options{Files: []string{missing}, Policy: AcceptNew}) // created on first append
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Error("Open created the file before any append")
+	}
+	key := ed25519Key(t)
+	if err := db.Check(Target{Addr: "a:22"}, key); err != nil {
+		t.Fatal(err)
+	}
+	if lines := fileLines(t, missing); len(lines) != 1 || lines[0] != line("a", key) {
+		t.Errorf("recorded %q", lines)
 	}
 }
 
@@ -351,7 +359,7 @@ func TestConcurrentAppends(t *testing.T) {
 	for _, db := range dbs {
 		for i := range n {
 			wg.Go(func() {
-				errs <- db.Check(fmt.Sprintf("127.0.%d.%d:2222", i/250, i%250+1), remote, key)
+				errs <- db.Check(Target{Addr: fmt.Sprintf("127.0.%d.%d:2222", i/250, i%250+1)}, key)
 			})
 		}
 	}
@@ -369,7 +377,7 @@ func TestConcurrentAppends(t *testing.T) {
 	// Every host once: a fresh DB knows each, and a second round appends nothing.
 	db := open(t, Options{Files: []string{file}, Policy: AcceptNew})
 	for i := range n {
-		if err := db.Check(fmt.Sprintf("127.0.%d.%d:2222", i/250, i%250+1), remote, key); err != nil {
+		if err := db.Check(Target{Addr: fmt.Sprintf("127.0.%d.%d:2222", i/250, i%250+1)}, key); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -396,7 +404,7 @@ func TestOtherProcessWriting(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
-		wg.Go(func() { errs[i] = db.Check(fmt.Sprintf("ours%d.example:22", i), remote, key) })
+		wg.Go(func() { errs[i] = db.Check(Target{Addr: fmt.Sprintf("ours%d.example:22", i)}, key) })
 	}
 	wg.Wait()
 	if err := cmd.Wait(); err != nil {
@@ -440,7 +448,7 @@ func TestNotDuplicatedAfterOtherWriter(t *testing.T) {
 		t.Fatalf("flock: %q %v", l, err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- db.Check("127.0.0.9:2222", remote, key) }()
+	go func() { done <- db.Check(Target{Addr: "127.0.0.9:2222"}, key) }()
 	io.WriteString(stdin, "go\n")
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {
@@ -478,49 +486,64 @@ func TestCertAuthority(t *testing.T) {
 	ca, otherCA := newKey(t, ssh.KeyAlgoED25519), newKey(t, ssh.KeyAlgoED25519)
 	hostKey := newKey(t, ssh.KeyAlgoECDSA256)
 	caLine := "@cert-authority [127.0.0.1]:2222,*.example.com " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(ca.PublicKey())))
+	caAlias := "@cert-authority h.example.com " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(ca.PublicKey())))
 	revokedCA := "@revoked * " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(ca.PublicKey())))
 	good := hostCert(t, ca, hostKey, []string{"127.0.0.1", "h.example.com"}, time.Hour).PublicKey()
+	otherCert := hostCert(t, otherCA, hostKey, []string{"127.0.0.1"}, time.Hour).PublicKey()
+	// As ssh(1): a certificate whose CA the host has must be valid; one
+	// signed by no authority of the host is checked as its plain key
+	// (unknown, so recorded under accept-new).
 	tests := []struct {
-		name    string
-		content string
-		addr    string
-		key     ssh.PublicKey
-		policy  Policy
-		ok      bool
-		revoked bool
+		name     string
+		content  string
+		target   Target
+		key      ssh.PublicKey
+		policy   Policy
+		want     string // "ok", "unknown", "invalid" or "revoked"
+		recorded bool
 	}{
-		{"signed by the CA", caLine, "127.0.0.1:2222", good, Strict, true, false},
-		{"wildcard host", caLine, "h.example.com:22", good, Strict, true, false},
-		{"other port", caLine, "127.0.0.1:2200", good, Strict, false, false},
-		{"other CA", caLine, "127.0.0.1:2222", hostCert(t, otherCA, hostKey, []string{"127.0.0.1"}, time.Hour).PublicKey(), Strict, false, false},
-		{"other CA, accept-new", caLine, "127.0.0.1:2222", hostCert(t, otherCA, hostKey, []string{"127.0.0.1"}, time.Hour).PublicKey(), AcceptNew, false, false},
-		{"wrong principal", caLine, "127.0.0.1:2222", hostCert(t, ca, hostKey, []string{"10.9.9.9"}, time.Hour).PublicKey(), Strict, false, false},
-		{"expired", caLine, "127.0.0.1:2222", hostCert(t, ca, hostKey, []string{"127.0.0.1"}, -time.Minute).PublicKey(), Strict, false, false},
-		{"CA revoked", caLine + "\n" + revokedCA, "127.0.0.1:2222", good, Insecure, false, true},
-		{"plain key of a CA-only host", caLine, "127.0.0.1:2222", hostKey.PublicKey(), AcceptNew, false, false},
+		{"signed by the CA", caLine, Target{Addr: "127.0.0.1:2222"}, good, Strict, "ok", false},
+		{"wildcard host", caLine, Target{Addr: "h.example.com:22"}, good, Strict, "ok", false},
+		{"alias", caAlias, Target{Addr: "127.0.0.1:2222", Alias: "h.example.com"}, good, Strict, "ok", false},
+		{"alias not a principal", caAlias, Target{Addr: "127.0.0.1:2222", Alias: "h.example.com"}, hostCert(t, ca, hostKey, []string{"127.0.0.1"}, time.Hour).PublicKey(), Strict, "invalid", false},
+		{"other port", caLine, Target{Addr: "127.0.0.1:2200"}, good, Strict, "unknown", false},
+		{"other CA", caLine, Target{Addr: "127.0.0.1:2222"}, otherCert, Strict, "unknown", false},
+		{"other CA, accept-new", caLine, Target{Addr: "127.0.0.1:2222"}, otherCert, AcceptNew, "ok", true},
+		{"wrong principal", caLine, Target{Addr: "127.0.0.1:2222"}, hostCert(t, ca, hostKey, []string{"10.9.9.9"}, time.Hour).PublicKey(), Strict, "invalid", false},
+		{"expired", caLine, Target{Addr: "127.0.0.1:2222"}, hostCert(t, ca, hostKey, []string{"127.0.0.1"}, -time.Minute).PublicKey(), AcceptNew, "invalid", false},
+		{"CA revoked", caLine + "\n" + revokedCA, Target{Addr: "127.0.0.1:2222"}, good, Insecure, "revoked", false},
+		{"plain key of a CA-only host", caLine, Target{Addr: "127.0.0.1:2222"}, hostKey.PublicKey(), Strict, "unknown", false},
+		{"plain key of a CA-only host, accept-new", caLine, Target{Addr: "127.0.0.1:2222"}, hostKey.PublicKey(), AcceptNew, "ok", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			file := writeFile(t, tt.content+"\n")
 			db := open(t, Options{Files: []string{file}, Policy: tt.policy})
-			err := db.Check(tt.addr, remote, tt.key)
-			if (err == nil) != tt.ok {
-				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			err := db.Check(tt.target, tt.key)
+			got := verdict(err)
+			if got == "error: "+fmt.Sprint(err) {
+				var ke *KeyError
+				if errors.As(err, &ke) && ke.Err != nil {
+					got = "invalid"
+				}
 			}
-			var ke *KeyError
-			if err != nil && (!errors.As(err, &ke) || ke.Revoked != tt.revoked || ke.Unknown) {
-				t.Fatalf("err = %#v", err)
+			if got != tt.want {
+				t.Fatalf("%s (%v), want %s", got, err, tt.want)
 			}
-			if string(must(os.ReadFile(file))) != tt.content+"\n" {
-				t.Error("the file was written to")
+			lines := fileLines(t, file)
+			if recorded := len(lines) > strings.Count(tt.content, "\n")+1; recorded != tt.recorded {
+				t.Fatalf("recorded: %v, want %v (%q)", recorded, tt.recorded, lines)
+			}
+			if tt.recorded && !strings.HasSuffix(lines[len(lines)-1], authorized(hostKey.PublicKey())) {
+				t.Errorf("recorded %q, want the plain key", lines[len(lines)-1])
 			}
 		})
 	}
 	db := open(t, Options{Files: []string{writeFile(t, caLine+"\n")}})
-	if algos := db.HostKeyAlgorithms("127.0.0.1:2222", nil); !isCertAlgo(algos[0]) || !slices.Contains(algos, ssh.CertAlgoECDSA256v01) {
+	if algos := db.HostKeyAlgorithms(Target{Addr: "127.0.0.1:2222"}, nil); !isCertAlgo(algos[0]) || !slices.Contains(algos, ssh.CertAlgoECDSA256v01) {
 		t.Errorf("algorithms for a host under an ed25519 CA do not put every certificate type first: %v", algos)
 	}
-	for _, a := range db.HostKeyAlgorithms("unknown.example:22", nil) {
+	for _, a := range db.HostKeyAlgorithms(Target{Addr: "unknown.example:22"}, nil) {
 		if strings.Contains(a, "cert") {
 			t.Errorf("certificate algorithm %s asked of a host no CA covers", a)
 		}
@@ -541,7 +564,7 @@ func TestHostKeyAlgorithmsPreferKnownTypes(t *testing.T) {
 		{"unknown.example:22", slices.DeleteFunc(ssh.SupportedAlgorithms().HostKeys, func(a string) bool { return strings.Contains(a, "cert") })[:1]},
 	}
 	for _, tt := range tests {
-		got := db.HostKeyAlgorithms(tt.addr, nil)
+		got := db.HostKeyAlgorithms(Target{Addr: tt.addr}, nil)
 		if !slices.Equal(got[:len(tt.first)], tt.first) || !slices.Contains(got, ssh.KeyAlgoED25519) {
 			t.Errorf("%s: %v, want %v first and the other types after", tt.addr, got, tt.first)
 		}
@@ -565,11 +588,11 @@ func TestHostKeyAlgorithmsOnlyAllowed(t *testing.T) {
 		{[]string{ssh.KeyAlgoED25519}, []string{ssh.KeyAlgoED25519}},
 	}
 	for _, tt := range tests {
-		if got := db.HostKeyAlgorithms("rsa.example:22", tt.allowed); !slices.Equal(got, tt.want) {
+		if got := db.HostKeyAlgorithms(Target{Addr: "rsa.example:22"}, tt.allowed); !slices.Equal(got, tt.want) {
 			t.Errorf("allowed %v: %v, want %v", tt.allowed, got, tt.want)
 		}
 	}
-	if got := db.HostKeyAlgorithms("rsa.example:22", nil); slices.Contains(got, ssh.KeyAlgoRSA) {
+	if got := db.HostKeyAlgorithms(Target{Addr: "rsa.example:22"}, nil); slices.Contains(got, ssh.KeyAlgoRSA) {
 		t.Errorf("nil allowed (x/crypto's secure algorithms): %v asks for ssh-rsa", got)
 	}
 }

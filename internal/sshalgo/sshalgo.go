@@ -225,12 +225,15 @@ func Resolve(k Kind, spec []string) ([]string, error) {
 // ResolveSSHConfig is Resolve for a list read from ssh_config, which
 // OpenSSH reads too: names OpenSSH knows but x/crypto/ssh does not
 // implement ("sntrup761x25519-sha512", "umac-64@openssh.com", ...) are left
-// out rather than refused.
+// out rather than refused, and, as in OpenSSH, empty names are skipped and
+// a '-' list may name anything (what matches nothing removes nothing).
 func ResolveSSHConfig(k Kind, spec []string) ([]string, error) {
 	return resolve(k, spec, true)
 }
 
-func resolve(k Kind, spec []string, skipOpenSSHOnly bool) ([]string, error) {
+// resolve resolves spec; sshConfig: as read from ssh_config (see
+// ResolveSSHConfig).
+func resolve(k Kind, spec []string, sshConfig bool) ([]string, error) {
 	defaults := Defaults(k)
 	if len(spec) == 0 {
 		return defaults, nil
@@ -244,6 +247,9 @@ func resolve(k Kind, spec []string, skipOpenSSHOnly bool) ([]string, error) {
 	var named []string // the items' algorithms, patterns expanded
 	for _, it := range items {
 		it = strings.TrimSpace(it)
+		if it == "" && sshConfig {
+			continue
+		}
 		if it == "" {
 			return nil, fmt.Errorf("%q: empty algorithm name", strings.Join(spec, ","))
 		}
@@ -256,7 +262,7 @@ func resolve(k Kind, spec []string, skipOpenSSHOnly bool) ([]string, error) {
 		}
 		switch {
 		case matched, strings.ContainsAny(it, "*?"):
-		case skipOpenSSHOnly && slices.Contains(opensshOnly[k], it):
+		case sshConfig && (op == '-' || slices.Contains(opensshOnly[k], it)):
 		default:
 			return nil, fmt.Errorf("unknown algorithm %q (known: %s)", it, strings.Join(known, ","))
 		}
@@ -277,6 +283,13 @@ func resolve(k Kind, spec []string, skipOpenSSHOnly bool) ([]string, error) {
 		return nil, fmt.Errorf("%q: %w", strings.Join(spec, ","), errEmpty)
 	}
 	return list, nil
+}
+
+// Names returns every algorithm name of kind k that OpenSSH or x/crypto/ssh
+// knows: Known(k), then those only OpenSSH implements. A list read from
+// ssh_config may name any of them.
+func Names(k Kind) []string {
+	return append(Known(k), opensshOnly[k]...)
 }
 
 // opensshOnly are the names OpenSSH 9.9 knows (ssh -Q) that x/crypto/ssh

@@ -86,6 +86,16 @@ func TestResolveSSHConfig(t *testing.T) {
 	if got, err := ResolveSSHConfig(MAC, []string{"-umac-64@openssh.com"}); err != nil || !slices.Equal(got, Defaults(MAC)) {
 		t.Errorf("removing a MAC only OpenSSH has: %v, %v", got, err)
 	}
+	// As OpenSSH: empty names are skipped, a '-' list may name anything.
+	if got, err := ResolveSSHConfig(Cipher, []string{"aes128-ctr,aes128-ctr,"}); err != nil || !slices.Equal(got, []string{"aes128-ctr"}) {
+		t.Errorf("a repeated name and a trailing comma: %v, %v", got, err)
+	}
+	if got, err := ResolveSSHConfig(Cipher, []string{"-bogus"}); err != nil || !slices.Equal(got, Defaults(Cipher)) {
+		t.Errorf("removing an unknown name: %v, %v", got, err)
+	}
+	if _, err := Resolve(Cipher, []string{"-bogus"}); err == nil {
+		t.Error("Resolve (a Config field) accepts an unknown name in a '-' list")
+	}
 	for _, spec := range []string{"sntrup761x25519-sha512", "+rot13"} {
 		if _, err := ResolveSSHConfig(KeyExchange, []string{spec}); err == nil {
 			t.Errorf("ResolveSSHConfig(%q): no error", spec)

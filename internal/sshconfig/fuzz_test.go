@@ -22,7 +22,9 @@ func FuzzLoad(f *testing.F) {
 		"Include config\n",
 		"Include *\n",
 		"Host\n",
-		"Match exec true\n",
+		"Match final\n  CanonicalizeHostname yes\n  CanonicalDomains example.test\n",
+		"Match !canonical localnetwork 127.0.0.0/8 tagged x\nTag y\n",
+		"IgnoreUnknown foo*\nFooBar 1\nCiphers +aes128-cbc\nHostKeyAlgorithms ^ssh-ed25519*\n",
 		"Port notanumber\nHost *\n",
 		"ConnectTimeout 1h2m\nServerAliveInterval=30s\n",
 		"Host \"quoted name\"\n User \"a b\"\n",
@@ -39,13 +41,18 @@ func FuzzLoad(f *testing.F) {
 		if len(data) > 2000 {
 			return
 		}
-		for _, d := range func() []directive { dirs, _ := scan([]byte(data)); return dirs }() {
-			if d.key != "include" {
-				continue
-			}
-			for _, a := range d.args {
-				if filepath.IsAbs(a) || strings.Contains(a, "..") || strings.HasPrefix(a, "~") && !strings.HasPrefix(a, "~/") && a != "~" {
-					return
+		for text := range strings.Lines(data) {
+			key, args, _, _ := splitLine(text)
+			switch key {
+			case "include":
+				for _, a := range args {
+					if filepath.IsAbs(a) || strings.Contains(a, "..") || strings.ContainsAny(a, "%$~") {
+						return
+					}
+				}
+			case "match":
+				if strings.Contains(strings.ToLower(text), "exec") {
+					return // no commands from the fuzzer
 				}
 			}
 		}
@@ -67,11 +74,11 @@ func FuzzLoad(f *testing.F) {
 			if ce.File == name && (ce.Line < 0 || ce.Line > lines) {
 				t.Fatalf("%s: error %v: line %d out of 1..%d", what, err, ce.Line, lines)
 			}
-			if ce.Line == 0 && !strings.Contains(err.Error(), "(") && !strings.Contains(err.Error(), "Include nested too deeply") {
+			if ce.Line == 0 && !strings.Contains(err.Error(), "Include nested") {
 				t.Fatalf("%s: error %v has no line", what, err)
 			}
 		}
-		c, err := Load(Options{UserFile: name, HomeDir: home, LocalUser: "fuzz"})
+		c, err := Load(Options{UserFile: name, HomeDir: home, LocalUser: "fuzz", Resolver: mapResolver{}})
 		if err != nil {
 			check("Load", err)
 			return

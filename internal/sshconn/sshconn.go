@@ -1,17 +1,23 @@
-// Package sshconn opens one SSH connection: TCP dial, handshake and
-// authentication under one deadline, with retries for failures that can pass.
-// It reports in which phase a failure happened and leaves policy (which
-// credentials, which host keys) to its caller.
+// Package sshconn opens one SSH connection: TCP dial, version exchange,
+// handshake and authentication, with retries for failures that can pass.
+// Two limits bound an attempt, as OpenSSH's ConnectTimeout and sshd's
+// LoginGraceTime would: ConnectTimeout the TCP connect and the wait for the
+// server's version line (the banner), HandshakeTimeout what follows (key
+// exchange, host key check, authentication). It reports in which phase a
+// failure happened and leaves policy (which credentials, which host keys)
+// to its caller.
 package sshconn
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,7 +32,8 @@ type Phase int
 // The phases of a connection attempt.
 const (
 	PhaseDial      Phase = iota // resolving the name and opening TCP
-	PhaseHandshake              // version exchange, key exchange and host key check
+	PhaseBanner                 // waiting for the server's version line
+	PhaseHandshake              // key exchange and host key check
 	PhaseAuth                   // user authentication
 )
 
@@ -34,6 +41,8 @@ func (p Phase) String() string {
 	switch p {
 	case PhaseDial:
 		return "dial"
+	case PhaseBanner:
+		return "banner"
 	case PhaseHandshake:
 		return "handshake"
 	default:
@@ -46,7 +55,8 @@ func (p Phase) String() string {
 type Error struct {
 	Phase    Phase
 	Attempts int
-	Timeout  bool // the attempt ran out of time
+	Timeout  bool          // the attempt ran out of time
+	Limit    time.Duration // the limit that passed (ConnectTimeout or HandshakeTimeout); 0 for the caller's context
 	Err      error
 }
 
@@ -60,10 +70,13 @@ func (e *Error) Unwrap() error { return e.Err }
 type Config struct {
 	Addr           string            // host:port
 	Client         *ssh.ClientConfig // user, auth and host key policy; Timeout is ignored
-	ConnectTimeout time.Duration     // for dial, handshake and authentication together; 0 means none
-	Retries        int               // further attempts after a failure that can pass
-	RetryDelay     time.Duration     // wait before the first retry; doubled for each further one, with jitter
-	Network        string            // "tcp" (default), "tcp4" or "tcp6"
+	ConnectTimeout time.Duration     // for the TCP connect and the server's version line together; 0 means none
+	// HandshakeTimeout bounds the key exchange, host key check and
+	// authentication, from the server's version line on; 0 means none.
+	HandshakeTimeout time.Duration
+	Retries          int           // further attempts after a failure that can pass
+	RetryDelay       time.Duration // wait before the first retry; doubled for each further one, with jitter
+	Network          string        // "tcp" (default), "tcp4" or "tcp6"
 	// Dial opens the transport; nil uses a net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -92,9 +105,11 @@ func Dial(ctx context.Context, cfg Config) (*ssh.Client, error) {
 }
 
 func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
+	begin := time.Now()
+	dialCtx := ctx
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
+		dialCtx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
 		defer cancel()
 	}
 	dial := cfg.Dial
@@ -106,44 +121,132 @@ func dialOnce(ctx context.Context, cfg Config) (*ssh.Client, *Error) {
 	if network == "" {
 		network = "tcp"
 	}
-	conn, err := dial(ctx, network, cfg.Addr)
+	conn, err := dial(dialCtx, network, cfg.Addr)
 	if err != nil {
-		return nil, &Error{Phase: PhaseDial, Timeout: isTimeout(ctx, err), Err: err}
+		e := &Error{Phase: PhaseDial, Timeout: isTimeout(dialCtx, err), Err: err}
+		if e.Timeout && ctx.Err() == nil {
+			e.Limit = cfg.ConnectTimeout
+		}
+		return nil, e
 	}
-	// Keep what the server says first, to tell a server that is not SSH.
-	greeting := &greetingConn{Conn: conn}
-	conn = greeting
-	// x/crypto/ssh has no handshake timeout of its own: a host that accepts TCP
-	// and never speaks would hang forever. Tie the handshake to ctx.
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	var kexDone atomic.Bool
+	// x/crypto/ssh has no timeout of its own: a host that accepts TCP and
+	// never speaks would hang forever. The watchdog ends the connection
+	// when a limit passes or ctx ends: what is left of ConnectTimeout for
+	// the banner, then HandshakeTimeout for the rest.
+	w := &watchdog{conn: conn}
+	w.enter(PhaseBanner, cfg.ConnectTimeout-time.Since(begin), cfg.ConnectTimeout)
+	// Keep what the server says first, to tell a server that is not SSH,
+	// and to see its version line arrive.
+	greeting := &greetingConn{Conn: conn, onBanner: func() {
+		w.enter(PhaseHandshake, cfg.HandshakeTimeout, cfg.HandshakeTimeout)
+	}}
+	stop := context.AfterFunc(ctx, w.cancel)
 	cc := *cfg.Client
 	inner := cc.HostKeyCallback
 	cc.HostKeyCallback = func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		if err := inner(hostname, remote, key); err != nil {
 			return err
 		}
-		kexDone.Store(true)
+		w.advance(PhaseAuth)
 		return nil
 	}
-	sc, chans, reqs, err := ssh.NewClientConn(conn, cfg.Addr, &cc)
-	if !stop() || err != nil {
+	sc, chans, reqs, err := ssh.NewClientConn(greeting, cfg.Addr, &cc)
+	stopped := stop()
+	phase, expired := w.end()
+	if !stopped || err != nil || expired > 0 {
 		conn.Close()
 		if err == nil || errors.Is(ctx.Err(), context.Canceled) {
-			err = ctx.Err()
+			err = cmp.Or(ctx.Err(), err, error(os.ErrDeadlineExceeded))
 		}
 		err = boundNegotiation(err)
-		phase := PhaseHandshake
-		if kexDone.Load() {
-			phase = PhaseAuth
-		} else if answer, notSSH := greeting.notSSH(); notSSH {
-			err = fmt.Errorf("%w (it answered %q): %w", ErrNotSSH, answer, err)
+		if phase < PhaseAuth {
+			if answer, notSSH := greeting.notSSH(); notSSH {
+				err = fmt.Errorf("%w (it answered %q): %w", ErrNotSSH, answer, err)
+			}
 		}
-		return nil, &Error{Phase: phase, Timeout: isTimeout(ctx, err), Err: err}
+		e := &Error{Phase: phase, Timeout: expired > 0 || isTimeout(ctx, err), Err: err}
+		if ctx.Err() == nil {
+			e.Limit = expired
+		}
+		return nil, e
 	}
 	conn.SetDeadline(time.Time{})
 	greeting.release()
 	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+// watchdog ends a connection when the limit of the phase it is in passes,
+// or when it is cancelled.
+type watchdog struct {
+	conn net.Conn
+
+	mu      sync.Mutex
+	phase   Phase
+	gen     int // counts the timers armed: an older one's firing is void
+	timer   *time.Timer
+	expired time.Duration // the limit that passed; 0 if none
+	ended   bool
+}
+
+// enter starts phase p with a timer of d (none if 0), reported as limit
+// when it passes; it replaces the previous phase's timer.
+func (w *watchdog) enter(p Phase, d, limit time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended || w.expired > 0 {
+		return
+	}
+	w.phase = p
+	w.gen++
+	if w.timer != nil {
+		w.timer.Stop()
+		w.timer = nil
+	}
+	if limit <= 0 {
+		return
+	}
+	gen := w.gen
+	w.timer = time.AfterFunc(max(d, 0), func() { w.fire(gen, limit) })
+}
+
+// advance moves to phase p under the same limit.
+func (w *watchdog) advance(p Phase) {
+	w.mu.Lock()
+	if !w.ended && w.expired == 0 {
+		w.phase = p
+	}
+	w.mu.Unlock()
+}
+
+func (w *watchdog) fire(gen int, limit time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended || gen != w.gen {
+		return
+	}
+	w.expired = limit
+	w.conn.SetDeadline(time.Unix(1, 0))
+}
+
+// cancel ends the connection now (the caller's context ended).
+func (w *watchdog) cancel() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.ended {
+		w.conn.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// end stops the watchdog and returns the phase reached and the limit that
+// passed, if one did.
+func (w *watchdog) end() (Phase, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ended = true
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	return w.phase, w.expired
 }
 
 func isTimeout(ctx context.Context, err error) bool {
@@ -170,7 +273,7 @@ func retryable(e *Error) bool {
 	switch e.Phase {
 	case PhaseDial:
 		return true
-	case PhaseHandshake:
+	case PhaseBanner, PhaseHandshake:
 		if errors.Is(e.Err, ErrNotSSH) {
 			return false // something else listens there, and will go on
 		}
@@ -211,12 +314,20 @@ var ErrNotSSH = errors.New("not an SSH server")
 // the 255 bytes x/crypto/ssh reads of a version line, and a little more.
 const maxGreeting = 256
 
-// greetingConn keeps the first bytes read from the server.
+// greetingConn keeps the first bytes read from the server, and calls
+// onBanner once the server's version line ("SSH-..." and its newline) has
+// arrived, after any other lines the server sent first.
 type greetingConn struct {
 	net.Conn
+	onBanner func()
+
 	full atomic.Bool // greeting holds maxGreeting bytes: nothing more to keep
 	mu   sync.Mutex
 	buf  []byte
+
+	banner  atomic.Bool // the version line arrived
+	line    [4]byte     // the start of the line being read
+	lineLen int
 }
 
 func (c *greetingConn) Read(p []byte) (int, error) {
@@ -227,7 +338,31 @@ func (c *greetingConn) Read(p []byte) (int, error) {
 		c.full.Store(len(c.buf) == maxGreeting)
 		c.mu.Unlock()
 	}
+	if n > 0 && c.onBanner != nil && !c.banner.Load() && c.sawBanner(p[:n]) {
+		c.banner.Store(true)
+		c.onBanner()
+	}
 	return n, err
+}
+
+// sawBanner scans bytes read before the version line; it tells whether
+// they complete it. Only x/crypto's handshake reads then, one call at a
+// time.
+func (c *greetingConn) sawBanner(p []byte) bool {
+	for _, b := range p {
+		if b == '\n' {
+			if c.lineLen >= 4 && string(c.line[:]) == "SSH-" {
+				return true
+			}
+			c.lineLen = 0
+			continue
+		}
+		if c.lineLen < len(c.line) {
+			c.line[c.lineLen] = b
+		}
+		c.lineLen++
+	}
+	return false
 }
 
 // release drops the kept bytes once the handshake has succeeded: a kept

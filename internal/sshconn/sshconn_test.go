@@ -1,6 +1,7 @@
 package sshconn_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -107,31 +108,34 @@ func TestDialSucceeds(t *testing.T) {
 func TestDialFailures(t *testing.T) {
 	const retryDelay = 50 * time.Millisecond
 	tests := []struct {
-		name           string
-		faults         sshtest.Faults
-		closedPort     bool
-		rejectHostKey  bool
-		connectTimeout time.Duration
-		retries        int
-		phase          sshconn.Phase
-		attempts       int
-		timeout        bool
-		notSSH         bool // the error wraps ErrNotSSH
+		name             string
+		faults           sshtest.Faults
+		closedPort       bool
+		rejectHostKey    bool
+		connectTimeout   time.Duration
+		handshakeTimeout time.Duration
+		retries          int
+		phase            sshconn.Phase
+		attempts         int
+		limit            time.Duration // the limit that passed, if one did
+		notSSH           bool          // the error wraps ErrNotSSH
 	}{
 		{name: "refused port is retried", closedPort: true, retries: 2, phase: sshconn.PhaseDial, attempts: 3},
-		{name: "silent server times out in handshake", faults: sshtest.Faults{NoBanner: true},
-			connectTimeout: 300 * time.Millisecond, phase: sshconn.PhaseHandshake, attempts: 1, timeout: true},
+		{name: "silent server times out waiting for the banner", faults: sshtest.Faults{NoBanner: true},
+			connectTimeout: 300 * time.Millisecond, handshakeTimeout: time.Hour, phase: sshconn.PhaseBanner, attempts: 1, limit: 300 * time.Millisecond},
 		{name: "silent server timeouts are retried", faults: sshtest.Faults{NoBanner: true},
-			connectTimeout: 200 * time.Millisecond, retries: 1, phase: sshconn.PhaseHandshake, attempts: 2, timeout: true},
+			connectTimeout: 200 * time.Millisecond, retries: 1, phase: sshconn.PhaseBanner, attempts: 2, limit: 200 * time.Millisecond},
 		{name: "host key rejection is not retried", rejectHostKey: true, retries: 2, phase: sshconn.PhaseHandshake, attempts: 1},
 		{name: "auth failure is not retried", faults: sshtest.Faults{RejectAuth: true}, retries: 2, phase: sshconn.PhaseAuth, attempts: 1},
-		{name: "a server closing at once is retried", faults: sshtest.Faults{Refuse: true}, retries: 1, phase: sshconn.PhaseHandshake, attempts: 2},
+		{name: "a server closing at once is retried", faults: sshtest.Faults{Refuse: true}, retries: 1, phase: sshconn.PhaseBanner, attempts: 2},
 		{name: "garbage then EOF is not SSH, not retried", faults: sshtest.Faults{GarbageBanner: true}, retries: 2,
-			phase: sshconn.PhaseHandshake, attempts: 1, notSSH: true},
+			phase: sshconn.PhaseBanner, attempts: 1, notSSH: true},
 		{name: "endless garbage is not SSH, not retried", faults: sshtest.Faults{EndlessGarbage: true}, retries: 2,
-			phase: sshconn.PhaseHandshake, attempts: 1, notSSH: true},
-		{name: "a stalled key exchange times out", faults: sshtest.Faults{StallKex: true},
-			connectTimeout: 300 * time.Millisecond, phase: sshconn.PhaseHandshake, attempts: 1, timeout: true},
+			phase: sshconn.PhaseBanner, attempts: 1, notSSH: true},
+		{name: "a stalled key exchange times out at the handshake limit", faults: sshtest.Faults{StallKex: true},
+			connectTimeout: time.Hour, handshakeTimeout: 300 * time.Millisecond, phase: sshconn.PhaseHandshake, attempts: 1, limit: 300 * time.Millisecond},
+		{name: "slow authentication times out at the handshake limit", faults: sshtest.Faults{AuthDelay: time.Hour},
+			connectTimeout: time.Hour, handshakeTimeout: 300 * time.Millisecond, phase: sshconn.PhaseAuth, attempts: 1, limit: 300 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,14 +148,13 @@ func TestDialFailures(t *testing.T) {
 			if tt.rejectHostKey {
 				cc.HostKeyCallback = func(string, net.Addr, ssh.PublicKey) error { return errHostKey }
 			}
-			timeout := tt.connectTimeout
-			if timeout == 0 {
-				timeout = 10 * time.Second
-			}
+			connectTimeout := cmp.Or(tt.connectTimeout, 10*time.Second)
+			handshakeTimeout := cmp.Or(tt.handshakeTimeout, 10*time.Second)
 			var a attempts
 			start := time.Now()
 			client, err := sshconn.Dial(context.Background(), sshconn.Config{
-				Addr: addr, Client: cc, ConnectTimeout: timeout, Retries: tt.retries, RetryDelay: retryDelay, Dial: a.dial,
+				Addr: addr, Client: cc, ConnectTimeout: connectTimeout, HandshakeTimeout: handshakeTimeout,
+				Retries: tt.retries, RetryDelay: retryDelay, Dial: a.dial,
 			})
 			elapsed := time.Since(start)
 			if err == nil {
@@ -162,8 +165,8 @@ func TestDialFailures(t *testing.T) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("error %T %v, want *sshconn.Error", err, err)
 			}
-			if ce.Phase != tt.phase || ce.Attempts != tt.attempts || ce.Timeout != tt.timeout {
-				t.Errorf("phase %v attempts %d timeout %v (%v); want %v %d %v", ce.Phase, ce.Attempts, ce.Timeout, ce.Err, tt.phase, tt.attempts, tt.timeout)
+			if ce.Phase != tt.phase || ce.Attempts != tt.attempts || ce.Timeout != (tt.limit > 0) || ce.Limit != tt.limit {
+				t.Errorf("phase %v attempts %d timeout %v limit %v (%v); want %v %d %v", ce.Phase, ce.Attempts, ce.Timeout, ce.Limit, ce.Err, tt.phase, tt.attempts, tt.limit)
 			}
 			times := a.list()
 			if len(times) != tt.attempts {
@@ -179,9 +182,9 @@ func TestDialFailures(t *testing.T) {
 					t.Errorf("attempt %d began %v after the previous one, want >= %v", i+1, gap, least)
 				}
 			}
-			if tt.timeout {
-				// Each attempt gives up at ConnectTimeout, not much later.
-				lo, hi := time.Duration(tt.attempts)*timeout, time.Duration(tt.attempts)*timeout+delays+2*time.Second
+			if tt.limit > 0 {
+				// Each attempt gives up at its limit, not much later.
+				lo, hi := time.Duration(tt.attempts)*tt.limit, time.Duration(tt.attempts)*tt.limit+delays+2*time.Second
 				if elapsed < lo || elapsed > hi {
 					t.Errorf("took %v, want between %v and %v", elapsed, lo, hi)
 				}
@@ -219,7 +222,7 @@ func TestDialCancelledDuringHandshake(t *testing.T) {
 		t.Errorf("returned %v after the cancel", elapsed)
 	}
 	var ce *sshconn.Error
-	if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.Phase != sshconn.PhaseHandshake || ce.Timeout || ce.Attempts != 1 {
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.Phase != sshconn.PhaseBanner || ce.Timeout || ce.Attempts != 1 {
 		t.Fatalf("error %#v, want a handshake *sshconn.Error wrapping context.Canceled after 1 attempt", err)
 	}
 }
@@ -289,5 +292,24 @@ func TestDialRetriesUntilPortListens(t *testing.T) {
 	}
 	if srv.Accepted() != 1 {
 		t.Errorf("server accepted %d connections", srv.Accepted())
+	}
+}
+
+// TestDialConnectTimeoutIsConnectAndBanner: as OpenSSH's ConnectTimeout,
+// ConnectTimeout bounds the TCP connect and the banner only: a server
+// slower than it to authenticate is reached within HandshakeTimeout.
+func TestDialConnectTimeoutIsConnectAndBanner(t *testing.T) {
+	const connectTimeout = 300 * time.Millisecond
+	srv, cc := keyServer(t, sshtest.Faults{AuthDelay: 3 * connectTimeout})
+	start := time.Now()
+	client, err := sshconn.Dial(context.Background(), sshconn.Config{
+		Addr: srv.Addr, Client: cc, ConnectTimeout: connectTimeout, HandshakeTimeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	client.Close()
+	if took := time.Since(start); took < 3*connectTimeout {
+		t.Errorf("logged in after %v, before the server's delay of %v", took, 3*connectTimeout)
 	}
 }
