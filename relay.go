@@ -23,7 +23,8 @@ type Relay struct {
 
 // NewRelay returns a relay for host, the index-th host of its list, whose
 // streams buffer as cfg says (OutputMemoryLimit, SpillDir,
-// BlockOnFullBuffer; nil: the defaults). The output's Label is host.
+// BlockOnFullBuffer; nil: the defaults). The output's Label is host without
+// its user, as a Client labels a host no other host shares a name with.
 func NewRelay(host string, index int, cfg *Config) *Relay {
 	if cfg == nil {
 		cfg = &Config{}
@@ -31,7 +32,7 @@ func NewRelay(host string, index int, cfg *Config) *Relay {
 	sopt := spool.Options{Limit: cmp.Or(cfg.OutputMemoryLimit, DefaultOutputMemoryLimit), Dir: cfg.SpillDir, Block: cfg.BlockOnFullBuffer}
 	o := &HostOutput{
 		Host:   host,
-		Label:  host,
+		Label:  withoutUser(host),
 		Index:  index,
 		Stdout: newStream(host, "stdout", spool.New(sopt), 0, nil),
 		Stderr: newStream(host, "stderr", spool.New(sopt), 0, nil),

@@ -81,7 +81,8 @@ func setLabels(hosts []*host) {
 // Labels returns the label of each host-list entry, as Client.HostLabels
 // does for a client's hosts, for hosts resolved elsewhere (package
 // cluster's workers): users[i] is the login of entries[i] (an entry's own
-// user@ is taken when users is shorter). The label is the entry without
+// user@ is taken when users is shorter or users[i] is "", and an entry
+// whose login is not known is labelled without one). The label is the entry without
 // its user (host[:port], as the classic pssh shows hosts); user@host[:port]
 // where entries sharing that name log in as different users; and "#2",
 // "#3", ... after the second, third, ... of entries whose labels are still
@@ -112,7 +113,9 @@ func labels(names, users []string) []string {
 		}
 		if len(distinct) > 1 {
 			for _, i := range same {
-				out[i] = users[i] + "@" + out[i]
+				if users[i] != "" { // "": not known here (Labels)
+					out[i] = users[i] + "@" + out[i]
+				}
 			}
 		}
 	}

@@ -19,6 +19,11 @@
 // or fails; the outputs are filled by pssh.Relay from the events, so the
 // pssh command line shows them with its own views and exit statuses.
 //
+// A run goes on without its submitter: [Submitter.Attach] rebuilds it by id
+// from its events, which start with its manifest ("run" events, one per
+// item: the item's hosts and their indices), replays what the workers
+// reported and follows it live.
+//
 // [StartLocal] starts an embedded NATS server with JetStream on 127.0.0.1
 // with generated credentials: "pssh cluster up".
 //
@@ -34,11 +39,17 @@
 //	              submitter reads them with an ordered consumer
 //	pssh_runs     key-value bucket: key "R.N" claims item N of run R, by a
 //	              worker (its name) or by the submitter giving up on it
-//	              ("abandoned"); whoever creates the key first wins
+//	              ("abandoned"); whoever creates the key first wins. "R.N.A"
+//	              claims the item's attempt A (handed again, see Faults);
+//	              "R.host.I" claims host I for the worker that starts it
 //	pssh.cancel.R core NATS subject: cancel run R (Ctrl-C, a cancelled
 //	              context); the submitter also purges R's unclaimed items
 //
-// Events are JSON objects: "accept" (a worker claimed an item), "start"
+// The submitter pulls the events with a heartbeat every second: when the
+// NATS node it reads from is lost, it follows the run again, on another
+// node, from the event after the last one it read.
+//
+// Events are JSON objects: "run" (the manifest), "accept" (a worker claimed an item), "start"
 // (a host's command started: user, address, exact command), "out" and
 // "err" (a chunk of stdout or stderr, at most ChunkSize bytes, well within
 // NATS's payload limit), "end" (exit status, signal, typed error), "fail"
@@ -73,9 +84,16 @@
 // Each host ends exactly once in a Run. An item no worker claims within
 // Submitter.StartTimeout is claimed by the submitter as abandoned and its
 // hosts end with a *pssh.NotStartedError wrapping pssh.ErrNoWorker. A
-// worker silent for Submitter.LostAfter after claiming an item loses its
-// unfinished hosts: those that started end with a *pssh.WorkerLostError
-// (fate unknown, the output received kept), the others with a
-// *pssh.NotStartedError wrapping it. A command is never run twice: an item
-// is claimed once, and a lost worker's hosts are not run again.
+// worker silent for Submitter.LostAfter after claiming an item loses it:
+// the hosts it started end with a *pssh.WorkerLostError (fate unknown, the
+// output received kept); the item is published again (its signed bytes,
+// with an AttemptHeader), for another worker of the site, at most twice.
+// The new attempt runs only the hosts no worker has claimed: a worker
+// claims each host ("R.host.I") before starting it, so a host the lost
+// worker claimed without reporting its start ends with a WorkerLostError
+// too, and a lost worker that comes back cannot start a host given to
+// another. An attempt no worker claims within StartTimeout ends its hosts
+// as above (ErrNoWorker); a run followed by Attach, which has not the
+// item's bytes, or past the attempts, ends them with a *pssh.NotStartedError
+// wrapping the WorkerLostError. A command is never run twice.
 package cluster

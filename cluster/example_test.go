@@ -65,7 +65,23 @@ func Example() {
 		code, _ := out.ExitCode()
 		fmt.Println("exit status", code)
 	}
+
+	// Any submitter may follow a run by its id, from its start: here,
+	// once it has ended (pssh --detach and pssh attach ID).
+	again, err := (&cluster.Submitter{Conn: sconn}).Attach(ctx, run.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for out := range again.Outputs() {
+		for line := range out.Stdout.Lines() {
+			fmt.Println("attached:", line)
+		}
+		code, _ := out.ExitCode()
+		fmt.Println("attached: exit status", code)
+	}
 	// Output:
 	// hello
 	// exit status 3
+	// attached: hello
+	// attached: exit status 3
 }

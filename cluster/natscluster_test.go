@@ -115,8 +115,8 @@ func freePorts(t *testing.T, n int) []int {
 // Three workers in two sites on a 3-node NATS cluster (streams with three
 // replicas), each site's hosts reachable by its own workers only (each
 // site's servers accept only its workers' key): every host ends as in a
-// direct run. (A node killed mid-run is not survived yet: the submitter
-// hears nothing more; see the README.)
+// direct run; then again with one NATS node killed mid-run, which loses
+// nothing.
 func TestNATSCluster(t *testing.T) {
 	nc := startNATSCluster(t)
 	key := newKey(t)
@@ -154,15 +154,48 @@ func TestNATSCluster(t *testing.T) {
 	}
 	t.Cleanup(conn.Close)
 	s := &cluster.Submitter{Conn: conn, Key: key, Replicas: 3, ItemHosts: 1, LostAfter: 30 * time.Second}
-	run, err := s.Submit(ctxT(t), &cluster.Job{Hosts: hosts, Command: command})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := collect(t, run)
-	for i, h := range hosts {
-		want := direct(t, []string{h.Name}, fleets[h.Site].ClientConfig(), command, &pssh.RunOptions{})[0]
-		if got[i] != want {
-			t.Errorf("%s (%s):\n got %+v\nwant %+v", h.Name, h.Site, abbrev(got[i]), abbrev(want))
+	compare := func(name, command string, mid func()) {
+		begin := time.Now()
+		run, err := s.Submit(ctxT(t), &cluster.Job{Hosts: hosts, Command: command})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs := make(chan *pssh.HostOutput, len(hosts))
+		go func() {
+			first := true
+			for o := range run.Outputs() {
+				if first && mid != nil {
+					mid()
+				}
+				first = false
+				outs <- o
+			}
+			close(outs)
+		}()
+		got := make([]hostResult, len(hosts))
+		for o := range outs {
+			got[o.Index] = result(t, o)
+		}
+		if err := run.Wait(ctxT(t)); err != nil {
+			t.Errorf("%s: run: %v", name, err)
+		}
+		t.Logf("%s: %v", name, time.Since(begin))
+		for i, h := range hosts {
+			want := direct(t, []string{h.Name}, fleets[h.Site].ClientConfig(), command, &pssh.RunOptions{})[0]
+			if got[i] != want {
+				t.Errorf("%s: %s (%s):\n got %+v\nwant %+v", name, h.Name, h.Site, abbrev(got[i]), abbrev(want))
+			}
 		}
 	}
+	compare("all nodes up", command, nil)
+	// The node the submitter reads the events from.
+	compare("a node killed", `echo started; sleep 2; seq 1 30000; echo e >&2; exit 4`, func() {
+		var n int
+		if _, err := fmt.Sscanf(conn.ConnectedServerName(), "n%d", &n); err != nil || n < 1 || n > 3 {
+			t.Errorf("connected to %q", conn.ConnectedServerName())
+			n = 1
+		}
+		t.Logf("killing node n%d", n)
+		nc.nodes[n-1].Process.Kill()
+	})
 }

@@ -74,6 +74,7 @@ type Run struct {
 	ID string
 
 	hosts   []*relayHost
+	items   []*runItem
 	outputs chan *pssh.HostOutput
 	done    chan struct{}
 	err     error // set before done closes
@@ -81,6 +82,15 @@ type Run struct {
 
 // Len returns how many hosts the run has.
 func (r *Run) Len() int { return len(r.hosts) }
+
+// Hosts returns the run's hosts, in the order of the Job.
+func (r *Run) Hosts() []string {
+	out := make([]string, len(r.hosts))
+	for i, h := range r.hosts {
+		out[i] = h.name
+	}
+	return out
+}
 
 // Outputs yields each host's output once, as the host starts or fails:
 // read it as an output of pssh.Client.Run. The iteration ends when every
@@ -123,6 +133,9 @@ type runItem struct {
 	worker    string // who
 	lastSeen  time.Time
 	over      bool              // done, refused, abandoned or lost
+	attempt   int               // 0, or how many times it was handed again
+	env       []byte            // the signed item, to hand again (nil: attached)
+	subject   string            // where it is published
 	next      uint64            // the sequence number of the next event to apply
 	early     map[uint64]*event // events that came before their turn
 }
@@ -151,16 +164,10 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	}
 	var id [16]byte
 	rand.Read(id[:])
-	r := &Run{ID: hex.EncodeToString(id[:]), outputs: make(chan *pssh.HostOutput, len(job.Hosts)), done: make(chan struct{})}
-
 	// The hosts by site, in host-list order, in items of ItemHosts.
 	bySite := map[string][]int{}
 	var sites []string
-	names, users := make([]string, len(job.Hosts)), make([]string, len(job.Hosts))
-	for i, h := range job.Hosts {
-		names[i], users[i] = h.Name, job.User
-	}
-	labels := pssh.Labels(names, users) // as a direct run labels them
+	names := make([]string, len(job.Hosts))
 	for i, h := range job.Hosts {
 		site := cmp.Or(h.Site, DefaultSite)
 		if err := CheckSite(site); err != nil {
@@ -170,24 +177,21 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			sites = append(sites, site)
 		}
 		bySite[site] = append(bySite[site], i)
-		relay := pssh.NewRelay(h.Name, i, s.Config)
-		relay.Output().Label = labels[i]
-		r.hosts = append(r.hosts, &relayHost{name: h.Name, relay: relay})
+		names[i] = h.Name
 	}
 	per := cmp.Or(s.ItemHosts, DefaultItemHosts)
 	opt := wireOptions(job)
 	created := time.Now().UTC()
-	var items []*runItem
+	var parts []*manifest
 	var envs [][]byte
 	var subjects []string
 	for _, site := range sites {
 		idx := bySite[site]
 		for start := 0; start < len(idx); start += per {
 			part := idx[start:min(start+per, len(idx))]
-			it := item{Run: r.ID, Item: len(items), Site: site, Created: created, Command: job.Command, Options: opt, Input: job.Input}
+			it := item{Run: hex.EncodeToString(id[:]), Item: len(parts), Site: site, Created: created, Command: job.Command, Options: opt, Input: job.Input}
 			for _, i := range part {
-				it.Hosts = append(it.Hosts, itemHost{Index: i, Host: job.Hosts[i].Name})
-				r.hosts[i].item = it.Item
+				it.Hosts = append(it.Hosts, itemHost{Index: i, Host: names[i]})
 			}
 			data, err := json.Marshal(&it)
 			if err != nil {
@@ -201,21 +205,33 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			if err != nil {
 				return nil, err
 			}
-			items = append(items, &runItem{hosts: part, next: 1})
+			parts = append(parts, &manifest{Type: evRun, Item: -1, Part: it.Item, Total: len(names), Hosts: it.Hosts, Created: created})
 			envs = append(envs, envData)
-			subjects = append(subjects, b.work(site, r.ID))
+			subjects = append(subjects, b.work(site, it.Run))
 		}
 	}
+	for _, m := range parts {
+		m.Parts = len(parts)
+	}
+	r := s.newRun(hex.EncodeToString(id[:]), parts)
+	items := r.items
 
 	// Listen before publishing: the events stream keeps everything, and
 	// an ordered consumer delivers it in order from the start.
-	cons, err := js.OrderedConsumer(ctx, b.eventStream(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.events(r.ID)}})
+	msgs, err := subscribeEvents(ctx, b, r.ID, 1)
 	if err != nil {
 		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
 	}
-	msgs, err := cons.Messages()
-	if err != nil {
-		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
+	// The manifest first: what Attach rebuilds the run from.
+	for _, m := range parts {
+		data, err := json.Marshal(m)
+		if err == nil {
+			_, err = js.Publish(ctx, b.events(r.ID), data)
+		}
+		if err != nil {
+			msgs.Stop()
+			return nil, fmt.Errorf("publishing run %s: %w", r.ID, err)
+		}
 	}
 	for i, data := range envs {
 		if _, err := js.Publish(ctx, subjects[i], data); err != nil {
@@ -224,10 +240,31 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			return nil, fmt.Errorf("publishing run %s: %w", r.ID, err)
 		}
 		items[i].published = time.Now()
+		items[i].env, items[i].subject = data, subjects[i]
 	}
-	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs}
+	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs, stopped: make(chan struct{})}
 	go t.loop(ctx)
 	return r, nil
+}
+
+// newRun makes the submitter's side of run id from its manifest, whole
+// and checked: parts[n] describes item n.
+func (s *Submitter) newRun(id string, parts []*manifest) *Run {
+	total := parts[0].Total
+	r := &Run{ID: id, outputs: make(chan *pssh.HostOutput, total), done: make(chan struct{}), hosts: make([]*relayHost, total)}
+	for n, m := range parts {
+		it := &runItem{next: 1, published: m.Created}
+		for _, h := range m.Hosts {
+			r.hosts[h.Index] = &relayHost{name: h.Host, item: n, relay: pssh.NewRelay(h.Host, h.Index, s.Config)}
+			it.hosts = append(it.hosts, h.Index)
+		}
+		r.items = append(r.items, it)
+	}
+	// Labelled as a direct run labels its hosts.
+	for i, l := range pssh.Labels(r.Hosts(), nil) {
+		r.hosts[i].relay.Output().Label = l
+	}
+	return r
 }
 
 // wireOptions are the options a job's items carry.

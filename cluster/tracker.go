@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gopssh/pssh"
@@ -17,6 +20,31 @@ import (
 // lost and a cancel's grace passed.
 const tickEvery = 250 * time.Millisecond
 
+// resubscribeFor is how long a tracker tries to follow a run's events
+// again after they failed.
+const resubscribeFor = time.Minute
+
+// Events are pulled with a heartbeat every eventsHeartbeat, so that a
+// consumer lost with its NATS node is noticed within two of them, not
+// after the client's default (much longer).
+const (
+	eventsHeartbeat = time.Second
+	eventsExpiry    = 5 * time.Second
+)
+
+// subscribeEvents follows run's events from stream sequence from (1: all).
+func subscribeEvents(ctx context.Context, b *bus, run string, from uint64) (jetstream.MessagesContext, error) {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.events(run)}}
+	if from > 1 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+	}
+	cons, err := b.js.OrderedConsumer(ctx, b.eventStream(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return cons.Messages(jetstream.PullHeartbeat(eventsHeartbeat), jetstream.PullExpiry(eventsExpiry))
+}
+
 // tracker turns a run's events into its hosts' outputs, and ends the hosts
 // that no event will end: items no worker claims, workers lost, a cancel
 // no worker answers.
@@ -25,8 +53,12 @@ type tracker struct {
 	b     *bus
 	run   *Run
 	items []*runItem
-	msgs  jetstream.MessagesContext
 	left  int // hosts not ended
+
+	mu      sync.Mutex
+	msgs    jetstream.MessagesContext // the events; nil once stopped
+	stopped chan struct{}             // closed by stopReading
+	readErr error                     // why read ended, set before it closes its channel
 
 	cancelled   bool
 	cancelUntil time.Time
@@ -36,22 +68,10 @@ type tracker struct {
 // loop runs until every host has ended.
 func (t *tracker) loop(ctx context.Context) {
 	defer close(t.run.done)
-	defer t.msgs.Stop()
+	defer t.stopReading()
 	t.left = len(t.run.hosts)
 	events := make(chan jetstream.Msg, 64)
-	go func() {
-		defer close(events)
-		for {
-			m, err := t.msgs.Next()
-			if err != nil {
-				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-					t.run.err = fmt.Errorf("events of run %s: %w", t.run.ID, err)
-				}
-				return
-			}
-			events <- m
-		}
-	}()
+	go t.read(events)
 	tick := time.NewTicker(tickEvery)
 	defer tick.Stop()
 	ctxDone := ctx.Done()
@@ -59,6 +79,7 @@ func (t *tracker) loop(ctx context.Context) {
 		select {
 		case m, ok := <-events:
 			if !ok {
+				t.run.err, events = t.readErr, nil
 				// The bus is gone: every host left ends, its fate unknown.
 				t.endAll(func(h *relayHost) error { return &pssh.WorkerLostError{Host: h.name, Worker: "?"} })
 				continue
@@ -76,6 +97,97 @@ func (t *tracker) loop(ctx context.Context) {
 	}
 }
 
+// read sends the run's events to events until stopReading. When the
+// events stop (a NATS node lost, the stream's leader changing, the
+// ordered consumer failing to reset), it follows again from the event
+// after the last one read, until resubscribeFor has passed without
+// success: the run then fails (Run.Wait), its hosts lost.
+func (t *tracker) read(events chan<- jetstream.Msg) {
+	defer close(events)
+	var last uint64 // the stream sequence of the last event read
+	for {
+		t.mu.Lock()
+		msgs := t.msgs
+		t.mu.Unlock()
+		if msgs == nil {
+			return
+		}
+		m, err := msgs.Next()
+		if err == nil {
+			if md, err := m.Metadata(); err == nil {
+				last = md.Sequence.Stream
+			}
+			select {
+			case events <- m:
+			case <-t.stopped:
+				return
+			}
+			continue
+		}
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) && t.isStopped() {
+			return
+		}
+		msgs.Stop()
+		if err := t.resubscribe(last, err); err != nil {
+			t.readErr = err // before events closes: loop reads it then
+			return
+		}
+	}
+}
+
+// resubscribe replaces the tracker's events after a failure (cause) with
+// new ones that start after stream sequence last.
+func (t *tracker) resubscribe(last uint64, cause error) error {
+	deadline := time.Now().Add(resubscribeFor)
+	wait := 100 * time.Millisecond
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		msgs, err := subscribeEvents(ctx, t.b, t.run.ID, last+1)
+		cancel()
+		if err == nil {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if t.msgs == nil { // stopped meanwhile
+				msgs.Stop()
+				return nil
+			}
+			t.msgs = msgs
+			return nil
+		}
+		if t.isStopped() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("events of run %s: %w (first: %v)", t.run.ID, err, cause)
+		}
+		select {
+		case <-time.After(wait):
+		case <-t.stopped:
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// stopReading ends read.
+func (t *tracker) stopReading() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	close(t.stopped)
+	if t.msgs != nil {
+		t.msgs.Stop()
+		t.msgs = nil
+	}
+}
+
+func (t *tracker) isStopped() bool {
+	select {
+	case <-t.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
 // event takes one event, applying it and those it was holding back in
 // sequence order; a copy is dropped.
 func (t *tracker) event(ev *event) {
@@ -83,6 +195,9 @@ func (t *tracker) event(ev *event) {
 		return
 	}
 	it := t.items[ev.Item]
+	if ev.Attempt != it.attempt {
+		return // a lost worker's, or one that lost its claim: not news
+	}
 	it.lastSeen = time.Now()
 	switch {
 	case ev.Seq < it.next:
@@ -169,16 +284,55 @@ func (t *tracker) check(now time.Time) {
 				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })
 			}
 		case it.claimed && now.Sub(it.lastSeen) > cmp.Or(t.s.LostAfter, DefaultLostAfter):
-			it.over = true
-			t.endItem(it, func(h *relayHost) error {
-				lost := &pssh.WorkerLostError{Host: h.name, Worker: it.worker}
-				if h.started {
-					return lost
-				}
-				return &pssh.NotStartedError{Host: h.name, Err: lost}
-			})
+			t.lost(it)
 		}
 	}
+}
+
+// lost ends the started hosts of it, whose worker went silent, with a
+// WorkerLostError, and hands the others to another worker of the site: a
+// new attempt of the item, which runs only the hosts no worker has
+// claimed (see Worker). Without the item (an attached run) or after
+// maxAttempts, they end not started.
+func (t *tracker) lost(it *runItem) {
+	worker := it.worker
+	lostErr := func(h *relayHost) error { return &pssh.WorkerLostError{Host: h.name, Worker: worker} }
+	for _, i := range it.hosts {
+		if h := t.run.hosts[i]; h.started {
+			t.end(h, lostErr)
+		}
+	}
+	if t.requeue(it) {
+		return
+	}
+	it.over = true
+	t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: lostErr(h)} })
+}
+
+// requeue publishes it again as its next attempt: false if it cannot be.
+func (t *tracker) requeue(it *runItem) bool {
+	if it.env == nil || it.attempt+1 >= maxAttempts || t.cancelled {
+		return false
+	}
+	left := false
+	for _, i := range it.hosts {
+		left = left || !t.run.hosts[i].relay.Ended()
+	}
+	if !left {
+		it.over = true
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msg := &nats.Msg{Subject: it.subject, Data: it.env, Header: nats.Header{}}
+	msg.Header.Set(AttemptHeader, strconv.Itoa(it.attempt+1))
+	if _, err := t.b.js.PublishMsg(ctx, msg); err != nil {
+		return false
+	}
+	it.attempt++
+	it.claimed, it.worker, it.next, it.early = false, "", 1, nil
+	it.published = time.Now()
+	return true
 }
 
 // abandon claims an item for the submitter, so that no worker runs it:
@@ -187,7 +341,7 @@ func (t *tracker) check(now time.Time) {
 func (t *tracker) abandon(it *runItem, why string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	key := claimKey(t.run.ID, indexOf(t.items, it))
+	key := claimKey(t.run.ID, indexOf(t.items, it), it.attempt)
 	if _, err := t.b.claimsKV.Create(ctx, key, []byte(why)); err == nil {
 		it.over = true
 		return true

@@ -34,7 +34,27 @@ func (n names) eventsAll() string            { return n.prefix + ".ev.>" }
 func (n names) events(run string) string     { return n.prefix + ".ev." + run }
 func (n names) cancel(run string) string     { return n.prefix + ".cancel." + run }
 func (n names) consumer(site string) string  { return "site_" + site }
-func claimKey(run string, item int) string   { return fmt.Sprintf("%s.%d", run, item) }
+
+// claimKey is the key that claims an item's attempt: "R.N" for the first,
+// "R.N.A" for attempt A (an item handed again to another worker).
+func claimKey(run string, item, attempt int) string {
+	if attempt == 0 {
+		return fmt.Sprintf("%s.%d", run, item)
+	}
+	return fmt.Sprintf("%s.%d.%d", run, item, attempt)
+}
+
+// hostKey is the key that claims host i of run: a worker creates it
+// before starting the host, so that no two workers start it.
+func hostKey(run string, i int) string { return fmt.Sprintf("%s.host.%d", run, i) }
+
+// AttemptHeader numbers a work item handed again, after its worker was
+// lost, to another worker: 1, 2... (none: 0). It is not signed: what
+// keeps a command from running twice is the claim of each host.
+const AttemptHeader = "Pssh-Attempt"
+
+// maxAttempts is how many times an item is handed out at most.
+const maxAttempts = 3
 
 // nameRE is what a site name and a prefix may be: one subject token.
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -113,13 +133,28 @@ const (
 	evBeat   = "beat"
 	evRefuse = "refuse"
 	evDone   = "done"
+	evRun    = "run"
 )
+
+// manifest is one of a run's first events, one per item, published before
+// the items: Submitter.Attach rebuilds the run from them. (One per item
+// keeps each within NATS's payload limit, as the items are.)
+type manifest struct {
+	Type    string     `json:"t"`    // evRun
+	Item    int        `json:"item"` // -1: not an item's event
+	Part    int        `json:"part"` // the item it describes
+	Parts   int        `json:"parts"`
+	Total   int        `json:"total"` // hosts in the run
+	Hosts   []itemHost `json:"hosts"`
+	Created time.Time  `json:"created"`
+}
 
 // event is one message of a run's event subject.
 type event struct {
 	Type    string     `json:"t"`
 	Item    int        `json:"item"`
-	Seq     uint64     `json:"seq"` // 1, 2, ... within the item
+	Attempt int        `json:"attempt,omitempty"` // the item's attempt
+	Seq     uint64     `json:"seq"`               // 1, 2, ... within the item's attempt
 	Worker  string     `json:"worker,omitempty"`
 	Host    int        `json:"host,omitempty"` // index in the run
 	User    string     `json:"user,omitempty"`

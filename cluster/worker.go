@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -77,6 +78,9 @@ func (w *Worker) Serve(ctx context.Context) error {
 	}
 	b, err := openBus(ctx, js, w.Prefix, w.Replicas)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing taken, nothing lost
+		}
 		return err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, b.workStream(), jetstream.ConsumerConfig{
@@ -86,6 +90,9 @@ func (w *Worker) Serve(ctx context.Context) error {
 		AckWait:       30 * time.Second,
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("site %s consumer: %w", site, err)
 	}
 
@@ -141,7 +148,10 @@ func (w *Worker) handle(ctx context.Context, b *bus, site string, msg jetstream.
 		msg.Term()
 		return
 	}
+	attempt, _ := strconv.Atoi(msg.Headers().Get(AttemptHeader))
+	attempt = max(attempt, 0)
 	p := newPublisher(b.js, b.events(it.Run), w.Name, it.Item, cmp.Or(w.MaxPending, DefaultMaxPending), w.logf)
+	p.attempt = attempt
 	defer p.close()
 	refuse := func(reason string) {
 		w.logf("refusing item %d of run %s: %s", it.Item, it.Run, reason)
@@ -180,7 +190,7 @@ func (w *Worker) handle(ctx context.Context, b *bus, site string, msg jetstream.
 		msg.Nak()
 		return
 	}
-	if _, err := b.claimsKV.Create(ctx, claimKey(it.Run, it.Item), []byte(w.Name)); err != nil {
+	if _, err := b.claimsKV.Create(ctx, claimKey(it.Run, it.Item, attempt), []byte(w.Name)); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			w.logf("claiming item %d of run %s: %v", it.Item, it.Run, err)
 			msg.NakWithDelay(time.Second) // the bus faltered: another try
@@ -194,13 +204,13 @@ func (w *Worker) handle(ctx context.Context, b *bus, site string, msg jetstream.
 	}
 	msg.Ack()
 	p.send(ctx, event{Type: evAccept})
-	w.run(ctx, itemCtx, p, &it)
+	w.run(ctx, itemCtx, b, p, &it)
 	p.send(ctx, event{Type: evDone})
 }
 
 // run runs an item's hosts, reporting each, with a heartbeat meanwhile.
 // ctx bounds the publishing; itemCtx the run.
-func (w *Worker) run(ctx, itemCtx context.Context, p *publisher, it *item) {
+func (w *Worker) run(ctx, itemCtx context.Context, b *bus, p *publisher, it *item) {
 	beatDone := make(chan struct{})
 	var beating sync.WaitGroup
 	defer func() {
@@ -247,11 +257,39 @@ func (w *Worker) run(ctx, itemCtx context.Context, p *publisher, it *item) {
 	defer client.Close()
 	ropt := it.Options.runOptions()
 	workpool.Each(len(hosts), par, func(i int) {
+		if !w.claimHost(ctx, b, p, it, i) {
+			return
+		}
 		hopt := *ropt
 		hopt.Hosts = []int{i}
 		outs, _ := client.Run(itemCtx, it.Command, &hopt) // errors are on the output
 		w.report(ctx, p, it.Hosts[i].Index, outs[0], it.Input)
 	})
+}
+
+// claimHost claims host i of it before it starts, and reports false (and
+// the host's fate) when another worker has it: a worker lost, whose item
+// came to this one, may have started it.
+func (w *Worker) claimHost(ctx context.Context, b *bus, p *publisher, it *item, i int) bool {
+	index := it.Hosts[i].Index
+	key := hostKey(it.Run, index)
+	var err error
+	for try := range 5 {
+		if _, err = b.claimsKV.Create(ctx, key, []byte(w.Name)); err == nil {
+			return true
+		}
+		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			holder := "?"
+			if e, gerr := b.claimsKV.Get(ctx, key); gerr == nil {
+				holder = string(e.Value())
+			}
+			p.send(ctx, event{Type: evFail, Host: index, Err: encodeError(&pssh.WorkerLostError{Host: it.Hosts[i].Host, Worker: holder})})
+			return false
+		}
+		sleep(ctx, time.Duration(100<<try)*time.Millisecond) // the bus faltered
+	}
+	p.send(ctx, event{Type: evFail, Host: index, Err: encodeError(&pssh.NotStartedError{Host: it.Hosts[i].Host, Err: fmt.Errorf("claiming the host: %w", err)})})
+	return false
 }
 
 // report streams one host's events until it ends.
@@ -305,6 +343,7 @@ type publisher struct {
 	subject string
 	worker  string
 	item    int
+	attempt int
 	log     func(string, ...any)
 
 	mu    sync.Mutex
@@ -339,14 +378,14 @@ func (p *publisher) send(ctx context.Context, ev event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seq++
-	ev.Item, ev.Worker, ev.Seq = p.item, p.worker, p.seq
+	ev.Item, ev.Attempt, ev.Worker, ev.Seq = p.item, p.attempt, p.worker, p.seq
 	data, err := json.Marshal(ev)
 	if err != nil {
 		p.log("event: %v", err)
 		return
 	}
 	msg := &nats.Msg{Subject: p.subject, Data: data, Header: nats.Header{}}
-	msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%d.%d", p.subject, p.item, p.seq))
+	msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%d.%d.%d", p.subject, p.item, p.attempt, p.seq))
 	for {
 		ack, err := p.js.PublishMsgAsync(msg)
 		if err == nil {

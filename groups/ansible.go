@@ -321,6 +321,7 @@ func (inv *inventory) computeVars() {
 		var v Vars
 		v.Address = first(m, "ansible_host", "ansible_ssh_host")
 		v.User = first(m, "ansible_user", "ansible_ssh_user")
+		v.Site = first(m, "pssh_site", "site")
 		if p, err := strconv.Atoi(first(m, "ansible_port", "ansible_ssh_port")); err == nil && p > 0 && p < 65536 {
 			v.Port = p
 		}

@@ -61,11 +61,13 @@ type Source interface {
 }
 
 // Vars are the connection settings an inventory gives one host: Ansible's
-// ansible_host, ansible_port and ansible_user. Zero fields are not set.
+// ansible_host, ansible_port and ansible_user, and the site whose workers
+// run it (package cluster). Zero fields are not set.
 type Vars struct {
 	Address string // ansible_host: the address to connect to
 	Port    int    // ansible_port
 	User    string // ansible_user
+	Site    string // pssh_site, or else site
 }
 
 // Options say where the sources are. The zero value reads the standard

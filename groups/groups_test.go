@@ -129,8 +129,9 @@ func TestVars(t *testing.T) {
 		{"web01.example.com", groups.Vars{Port: 2222, User: "ops"}, true},
 		{"web09.example.com", groups.Vars{Port: 2201, User: "deploy"}, true},
 		{"db-b.example.com", groups.Vars{Port: 5432, User: "ops"}, true},
-		{"redis3.example.com", groups.Vars{Port: 2222, User: "redis"}, true},
-		{"memcached.example.com", groups.Vars{Address: "192.0.2.7", Port: 2200, User: "cacheops"}, true},
+		// cache's site; pssh_site beats site.
+		{"redis3.example.com", groups.Vars{Port: 2222, User: "redis", Site: "dc-west"}, true},
+		{"memcached.example.com", groups.Vars{Address: "192.0.2.7", Port: 2200, User: "cacheops", Site: "dc-east"}, true},
 		{"lb1.example.com", groups.Vars{Port: 2222}, true},
 		{"web01", groups.Vars{}, false},
 	}

@@ -29,6 +29,9 @@ func FuzzHostsFile(f *testing.F) {
 		"@h\n",
 		"h:\n",
 		"h/x\n",
+		"a site=east\nsite=west b,c # x\n",
+		"a site=x site=y\n",
+		"site=\n",
 	} {
 		f.Add(s)
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gopssh/pssh/cluster"
 	"github.com/gopssh/pssh/hostlist"
 	"github.com/gopssh/pssh/internal/hostspec"
 )
@@ -18,11 +19,19 @@ import (
 // order), expands ranges, drops --exclude and "!" hosts, keeps those that
 // match a -g glob, and checks each one's syntax.
 func loadHosts(o *options) ([]string, error) {
+	hosts, _, err := loadHostSites(o)
+	return hosts, err
+}
+
+// loadHostSites is loadHosts, and the sites the hosts files give hosts
+// ("site=NAME" on a line): by host entry, only for the hosts given one.
+func loadHostSites(o *options) ([]string, map[string]string, error) {
 	var hosts, excluded []string
 	origin := map[string]string{} // where each host was first given
-	// add expands one -h line or -H list. Its "!" hosts are excluded from
-	// the whole host list, not only from expr.
-	add := func(where, expr string) error {
+	sites := map[string]string{}  // the site of each host's first line
+	// add expands one -h line or -H list, of the given site. Its "!" hosts
+	// are excluded from the whole host list, not only from expr.
+	add := func(where, expr, site string) error {
 		include, exclude, err := o.parseHosts(expr)
 		if err != nil {
 			return usagef("%s: %v", where, err)
@@ -30,6 +39,9 @@ func loadHosts(o *options) ([]string, error) {
 		for _, h := range include {
 			if _, ok := origin[h]; !ok {
 				origin[h] = where
+				if site != "" {
+					sites[h] = site
+				}
 			}
 		}
 		hosts = append(hosts, include...)
@@ -39,7 +51,7 @@ func loadHosts(o *options) ([]string, error) {
 	for _, file := range o.hostFiles {
 		f, err := os.Open(file)
 		if err != nil {
-			return nil, usagef("hosts file: %v", err)
+			return nil, nil, usagef("hosts file: %v", err)
 		}
 		sc := bufio.NewScanner(f)
 		line := 0
@@ -49,34 +61,41 @@ func loadHosts(o *options) ([]string, error) {
 			if i := strings.IndexByte(text, '#'); i >= 0 {
 				text = text[:i]
 			}
-			if err := add(fmt.Sprintf("%s:%d", file, line), text); err != nil {
+			where := fmt.Sprintf("%s:%d", file, line)
+			text, site, err := lineSite(text)
+			if err == nil {
+				err = add(where, text, site)
+			} else {
+				err = usagef("%s: %v", where, err)
+			}
+			if err != nil {
 				f.Close()
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		f.Close()
 		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("reading hosts file %s: %w", file, err)
+			return nil, nil, fmt.Errorf("reading hosts file %s: %w", file, err)
 		}
 	}
 	for _, list := range o.hostLists {
-		if err := add("-H "+list, list); err != nil {
-			return nil, err
+		if err := add("-H "+list, list, ""); err != nil {
+			return nil, nil, err
 		}
 	}
 	if o.retryFailed {
 		before := len(hosts)
-		if err := add("--retry-failed", "@last:failed"); err != nil {
-			return nil, err
+		if err := add("--retry-failed", "@last:failed", ""); err != nil {
+			return nil, nil, err
 		}
 		if len(hosts) == before {
-			return nil, usagef("--retry-failed: %v", errNoneFailed)
+			return nil, nil, usagef("--retry-failed: %v", errNoneFailed)
 		}
 	}
 	for _, list := range o.excludes {
 		include, exclude, err := o.parseHosts(list)
 		if err != nil {
-			return nil, usagef("--exclude: %v", err)
+			return nil, nil, usagef("--exclude: %v", err)
 		}
 		excluded = append(excluded, hostlist.Exclude(include, exclude)...)
 	}
@@ -101,15 +120,40 @@ func loadHosts(o *options) ([]string, error) {
 	}
 	for _, h := range hosts {
 		if _, err := hostspec.Parse(h); err != nil {
-			return nil, usagef("%s: %v", origin[h], err)
+			return nil, nil, usagef("%s: %v", origin[h], err)
 		}
 	}
 	for _, g := range o.globs {
 		if _, err := path.Match(g, ""); err != nil {
-			return nil, usagef("-g %q: %v", g, err)
+			return nil, nil, usagef("-g %q: %v", g, err)
 		}
 	}
-	return pickHosts(hosts, o.pick), nil
+	return pickHosts(hosts, o.pick), sites, nil
+}
+
+// lineSite takes the "site=NAME" word out of a hosts-file line: the site
+// whose workers run the line's hosts with --nats. It returns the rest of
+// the line, a host list.
+func lineSite(line string) (rest, site string, err error) {
+	if !strings.Contains(line, "site=") {
+		return line, "", nil
+	}
+	var kept []string
+	for _, w := range strings.Fields(line) {
+		name, ok := strings.CutPrefix(w, "site=")
+		if !ok {
+			kept = append(kept, w)
+			continue
+		}
+		if site != "" {
+			return "", "", fmt.Errorf("two sites on one line (site=%s, site=%s)", site, name)
+		}
+		if err := cluster.CheckSite(name); err != nil {
+			return "", "", err
+		}
+		site = name
+	}
+	return strings.Join(kept, " "), site, nil
 }
 
 // excludeSet returns the hosts of list to exclude: those named exactly,

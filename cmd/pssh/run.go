@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gopssh/pssh"
+	"github.com/gopssh/pssh/cluster"
 	"github.com/gopssh/pssh/internal/workpool"
 )
 
@@ -62,7 +63,15 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.switchFlag(&o.sudo, "sudo", "", "run the command with sudo")
 	g.switchFlag(&o.pty, "pty", "", "ask for a pseudo-terminal (stderr joins stdout)")
 	g.value(&envValue{&o.env}, "env", "", "NAME=VALUE", "environment variable for the command (repeatable; the server must accept it: AcceptEnv)")
-	g = flagGroup{fs, runOutputGroup}
+	addRunOutputFlags(fs, o)
+	addRolloutFlags(fs, &o.rollout)
+	addSubmitFlags(flagGroup{fs, clusterGroup}, &o.submitOptions)
+}
+
+// addRunOutputFlags defines the flags of a run's views and output files:
+// those of a run, and of "pssh attach".
+func addRunOutputFlags(fs *pflag.FlagSet, o *runOptions) {
+	g := flagGroup{fs, runOutputGroup}
 	g.switchFlag(&o.inline, "inline", "i", "each host's output under its line")
 	g.switchFlag(&o.inlineOut, "inline-stdout", "", "the same, stdout only")
 	g.switchFlag(&o.print, "print", "P", `print lines as they arrive, as "host: line"`)
@@ -73,8 +82,6 @@ func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	g.string(&o.outDir, "outdir", "o", "DIR", "write each host's stdout to DIR/HOST")
 	g.string(&o.errDir, "errdir", "e", "DIR", "write each host's stderr to DIR/HOST")
 	addReportFlags(g, &o.json, &o.verbose)
-	addRolloutFlags(fs, &o.rollout)
-	addSubmitFlags(flagGroup{fs, clusterGroup}, &o.submitOptions)
 }
 
 // addReportFlags defines the flags that runs and copies report with.
@@ -324,6 +331,9 @@ func needHosts(hosts []string) error {
 func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	if o.gatherAll {
 		o.gather = true // -B is -b, stderr and all
+	}
+	if o.detach && o.urls() == "" {
+		return usagef("--detach needs --nats (or $%s): only a run handed to workers goes on without pssh", cluster.EnvNATS)
 	}
 	if o.urls() != "" {
 		return submitCommand(o, command, ios)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 
@@ -16,12 +17,14 @@ type submitOptions struct {
 	natsOptions
 	site      string // --site
 	submitKey string // --submit-key
+	detach    bool   // --detach
 }
 
 // addSubmitFlags defines them.
 func addSubmitFlags(fs flagGroup, o *submitOptions) {
 	addNATSFlags(fs, &o.natsOptions)
-	fs.string(&o.site, "site", "", "NAME", `with --nats: the site of every host, whose workers run it (default "default")`)
+	fs.string(&o.site, "site", "", "NAME", `with --nats: the site of the hosts given none by a hosts-file site= or an inventory, whose workers run them (default "default")`)
+	fs.switchFlag(&o.detach, "detach", "", "with --nats: print the run's id and leave it to the workers; follow it with pssh attach ID")
 	fs.string(&o.submitKey, "submit-key", "", "FILE", "with --nats: the ed25519 key runs are signed with (default ~/.config/pssh/submitter_ed25519, made on first use)")
 }
 
@@ -53,7 +56,7 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	if o.rollout.rolling() {
 		return usagef("--batch, --canary, --max-fail and --pause do not run through workers yet: leave out --nats to roll out")
 	}
-	hosts, err := loadHosts(&o.options)
+	hosts, sites, err := loadHostSites(&o.options)
 	if err != nil {
 		return err
 	}
@@ -63,6 +66,10 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	site := cmp.Or(o.site, cluster.DefaultSite)
 	if err := cluster.CheckSite(site); err != nil {
 		return usagef("--site: %v", err)
+	}
+	jobHosts, err := o.hostSites(hosts, sites, site)
+	if err != nil {
+		return err
 	}
 	if err := makeOutputDirs(o.outDir, o.errDir); err != nil {
 		return err
@@ -83,29 +90,65 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	}
 	defer nc.Close()
 
-	ctx, stop := interruptible(false)
-	defer stop(nil)
-	rios := *ios
-	rios.Out = watchClosed(rios.Out, func() { stop(errStdoutClosed) })
 	job := &cluster.Job{
 		Command: command,
 		Options: pssh.RunOptions{HostTimeout: o.timeout, Sudo: o.sudo, UsePTY: o.pty, Env: o.env},
 		User:    o.user,
 		Port:    o.port,
 		Input:   input,
+		Hosts:   jobHosts,
 	}
-	for _, h := range hosts {
-		job.Hosts = append(job.Hosts, cluster.Host{Name: h, Site: site})
+	if o.detach {
+		// The run goes on without us: nothing cancels it.
+		run, err := (&cluster.Submitter{Conn: nc, Key: key}).Submit(context.Background(), job)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(ios.Out, run.ID)
+		fmt.Fprintf(ios.ErrOut, "pssh: run %s submitted (%d hosts); follow it with: pssh attach %s\n", run.ID, run.Len(), run.ID)
+		return nil
 	}
-	run, err := (&cluster.Submitter{Conn: nc, Key: key}).Submit(ctx, job)
+	return followRun(o, ios, func(ctx context.Context) (*cluster.Run, error) {
+		return (&cluster.Submitter{Conn: nc, Key: key}).Submit(ctx, job)
+	})
+}
+
+// followRun reports the run start returns as a direct run is reported,
+// with o's views; Ctrl-C (which ends start's context) cancels it.
+func followRun(o *runOptions, ios *ioStreams, start func(context.Context) (*cluster.Run, error)) error {
+	ctx, stop := interruptible(false)
+	defer stop(nil)
+	rios := *ios
+	rios.Out = watchClosed(rios.Out, func() { stop(errStdoutClosed) })
+	run, err := start(ctx)
 	if err != nil {
 		return err
 	}
-	return reportRun(o, runPrinter(o, &rios), ctx, pssh.Labels(hosts, nil), nil, func(collect func(*pssh.HostOutput)) {
+	return reportRun(o, runPrinter(o, &rios), ctx, pssh.Labels(run.Hosts(), nil), nil, func(collect func(*pssh.HostOutput)) {
 		for out := range run.Outputs() {
 			go collect(out)
 		}
 	})
+}
+
+// hostSites gives each host its site: the one of its hosts-file line
+// (sites), or else its inventory's pssh_site or site variable, or else
+// fallback (--site, or "default").
+func (o *options) hostSites(hosts []string, sites map[string]string, fallback string) ([]cluster.Host, error) {
+	out := make([]cluster.Host, len(hosts))
+	for i, h := range hosts {
+		site := sites[h]
+		if site == "" && o.resolver != nil {
+			if v, ok := o.resolver.Vars(hostName(h)); ok && v.Site != "" {
+				if err := cluster.CheckSite(v.Site); err != nil {
+					return nil, usagef("inventory, host %s: %v", h, err)
+				}
+				site = v.Site
+			}
+		}
+		out[i] = cluster.Host{Name: h, Site: cmp.Or(site, fallback)}
+	}
+	return out, nil
 }
 
 // submitterKey loads the key runs are signed with, and names its file:
