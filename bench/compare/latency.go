@@ -97,7 +97,7 @@ func parseRTTs(s string) ([]time.Duration, error) {
 // given, so that RTT 0 comes first when listed first), with measure, and
 // after each writes the round-trip table followed by every table so far
 // with write. It returns the sections written last.
-func measureLatency(ctx context.Context, c *config, lat *latency, works []work, measure func(work) []row, write func([]string) error) ([]string, error) {
+func measureLatency(ctx context.Context, c *config, lat *latency, works []work, measure func(work) []row, write func([]string, []fanoutResult) error) ([]string, error) {
 	var results []fanoutResult
 	var tables, sections []string
 	for _, rtt := range c.rtts {
@@ -114,7 +114,7 @@ func measureLatency(ctx context.Context, c *config, lat *latency, works []work, 
 				if rt := roundTripTable(results); rt != "" {
 					sections = append([]string{rt}, tables...)
 				}
-				if err := write(sections); err != nil {
+				if err := write(sections, results); err != nil {
 					return sections, err
 				}
 			}

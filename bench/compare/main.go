@@ -47,6 +47,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -195,7 +196,15 @@ func run(c *config) error {
 		// Only fan-out work (-rtt turns the rest off), at each RTT.
 		sections, err = measureLatency(ctx, c, lat, works, func(wk work) []row {
 			return measure(ctx, ws, wk, tools, c.reps, c.runTimeout, func() { settle(ctx, srv) })
-		}, func(sections []string) error { return writeResults(out, header, sections) })
+		}, func(sections []string, results []fanoutResult) error {
+			// The chart beside the tables, and shown first among them.
+			chart := strings.TrimSuffix(out, ".md") + ".svg"
+			if err := os.WriteFile(chart, chartSVG(results), 0o644); err != nil {
+				return err
+			}
+			image := fmt.Sprintf("![wall time against N, a panel per RTT](%s)\n", filepath.Base(chart))
+			return writeResults(out, header, append([]string{image}, sections...))
+		})
 		if err != nil {
 			return err
 		}
