@@ -58,9 +58,12 @@ func allTools() []tool {
 	return []tool{
 		{
 			name: "pssh", label: "pssh (this repository)", ours: true,
+			// The fleet's N names share a few loopback addresses (see
+			// sshconfig.go): --allow-duplicates runs every name, as the
+			// other tools do, where pssh would run each address once.
 			fanout: func(w *workspace, n int, command string) job {
 				return job{
-					argv:  []string{w.pssh, "-F", w.sshConfig, "-h", w.hostsPath(n), "-p", strconv.Itoa(n), "-t", "0", "--connect-timeout", strconv.Itoa(w.timeout), command},
+					argv:  []string{w.pssh, "-F", w.sshConfig, "-h", w.hostsPath(n), "--allow-duplicates", "-p", strconv.Itoa(n), "-t", "0", "--connect-timeout", strconv.Itoa(w.timeout), command},
 					check: countStatusLines(n),
 				}
 			},

@@ -37,10 +37,21 @@ func noteNotApplied(w io.Writer, c *pssh.Client) {
 	}
 }
 
-// noteMerged notes (-v) each host-list entry run as an earlier one, being
-// the same host.
-func noteMerged(w io.Writer, c *pssh.Client) {
-	for _, m := range c.MergedHosts() {
-		fmt.Fprintf(w, "pssh: %s is the same host as %s (%s): run once (--allow-duplicates runs each)\n", shown(m.Entry), shown(m.SameAs), shown(m.Target))
+// noteMerged says which host-list entries run as an earlier one, being the
+// same host: each with -v, else how many in one line, so that a host list
+// never shrinks unnoticed.
+func noteMerged(w io.Writer, c *pssh.Client, verbose bool) {
+	merged := c.MergedHosts()
+	switch {
+	case len(merged) == 0:
+	case verbose:
+		for _, m := range merged {
+			fmt.Fprintf(w, "pssh: %s is the same host as %s (%s): run once (--allow-duplicates runs each)\n", shown(m.Entry), shown(m.SameAs), shown(m.Target))
+		}
+	case len(merged) == 1:
+		m := merged[0]
+		fmt.Fprintf(w, "pssh: %s is the same host as %s: run once (--allow-duplicates runs each)\n", shown(m.Entry), shown(m.SameAs))
+	default:
+		fmt.Fprintf(w, "pssh: %d host entries are the same host as an earlier entry (same user, address, port and route): each runs once (--allow-duplicates runs every entry; -v lists them)\n", len(merged))
 	}
 }

@@ -293,8 +293,8 @@ func connect(o *options, s startup) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	noteMerged(s.ios.ErrOut, client, s.verbose)
 	if s.verbose {
-		noteMerged(s.ios.ErrOut, client)
 		noteNotApplied(s.ios.ErrOut, client)
 		for _, w := range client.Warnings() {
 			fmt.Fprintf(s.ios.ErrOut, "pssh: warning: %s\n", w)

@@ -42,6 +42,16 @@ func TestSameHostOnce(t *testing.T) {
 	if want := "pssh: tester@web1 is the same host as web1 (" + target + "): run once"; !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr %q, want the note %q", r.stderr, want)
 	}
+	// Without -v, the merge is still said: one line for one entry, a count
+	// for several, so that a host list never shrinks unnoticed.
+	r = runPssh(t, "-F", cfgFile, "-H", "web1,tester@web1", "true")
+	if want := "pssh: tester@web1 is the same host as web1: run once (--allow-duplicates runs each)\n"; r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
+	}
+	r = runPssh(t, "-F", cfgFile, "-H", "web1,tester@web1,web1:"+port, "true")
+	if want := "pssh: 2 host entries are the same host as an earlier entry"; !strings.Contains(r.stderr, want) || strings.Count(r.stdout, "[SUCCESS]") != 1 {
+		t.Errorf("stderr %q, want %q; stdout:\n%s", r.stderr, want, r.stdout)
+	}
 
 	out := t.TempDir()
 	r = runPssh(t, "-F", cfgFile, "--allow-duplicates", "-H", "web1,tester@web1", "-H", "web1", "-o", out, "true")
