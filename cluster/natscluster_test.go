@@ -188,6 +188,14 @@ func TestNATSCluster(t *testing.T) {
 		}
 	}
 	compare("all nodes up", command, nil)
+	if os.Getenv("PSSH_TEST_NATS_FAILOVER") == "" {
+		// Under the whole suite's load on two cores, a worker's beats
+		// can stay stuck past LostAfter while the cluster elects new
+		// leaders, and its host ends worker_lost: .ci/run runs this part
+		// on its own, after the suite.
+		t.Log("a node killed: run with PSSH_TEST_NATS_FAILOVER=1 (CI runs it alone)")
+		return
+	}
 	// The node the submitter reads the events from.
 	compare("a node killed", `echo started; sleep 2; seq 1 30000; echo e >&2; exit 4`, func() {
 		var n int
