@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 	"sync"
 	"time"
 )
@@ -57,9 +56,11 @@ func (c *Client) Join(ctx context.Context, outputs []*HostOutput, opt *JoinOptio
 	// Every host, then, for hosts of a rollout, their batch's end report
 	// (Rollout.OnBatch), which comes after the batch's hosts finished.
 	var waits, schedules []<-chan struct{}
+	seen := map[<-chan struct{}]bool{} // a batch's report is waited for once
 	for _, o := range outputs {
 		waits = append(waits, o.done)
-		if o.scheduled != nil && !slices.Contains(schedules, o.scheduled) {
+		if o.scheduled != nil && !seen[o.scheduled] {
+			seen[o.scheduled] = true
 			schedules = append(schedules, o.scheduled)
 		}
 	}
