@@ -47,7 +47,13 @@
 //
 // The submitter pulls the events with a heartbeat every second: when the
 // NATS node it reads from is lost, it follows the run again, on another
-// node, from the event after the last one it read.
+// node, from the event after the last one it read. It also publishes a
+// probe on the run's event subject every second and watches it come back
+// through its own consumer: a worker's silence counts only up to the
+// latest probe back, so a submitter that cannot hear (its node lost, a
+// leader election, its consumer stuck in a reset) declares no worker
+// lost. Probes missing for 5s make it follow the run again; missing for a
+// minute, the run fails (Run.Wait), its hosts ended as lost.
 //
 // Events are JSON objects: "run" (the manifest), "accept" (a worker claimed an item), "start"
 // (a host's command started: user, address, exact command), "out" and

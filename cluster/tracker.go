@@ -63,6 +63,8 @@ type tracker struct {
 	cancelled   bool
 	cancelUntil time.Time
 	cancelCause error
+
+	feed *feed // the health of the events themselves
 }
 
 // loop runs until every host has ended.
@@ -70,6 +72,8 @@ func (t *tracker) loop(ctx context.Context) {
 	defer close(t.run.done)
 	defer t.stopReading()
 	t.left = len(t.run.hosts)
+	t.feed = newFeed(time.Now())
+	t.probe(time.Now())
 	events := make(chan jetstream.Msg, 64)
 	go t.read(events)
 	tick := time.NewTicker(tickEvery)
@@ -85,13 +89,19 @@ func (t *tracker) loop(ctx context.Context) {
 				continue
 			}
 			var ev event
-			if err := json.Unmarshal(m.Data(), &ev); err == nil {
+			if err := json.Unmarshal(m.Data(), &ev); err == nil && !t.probed(&ev) {
 				t.event(&ev)
 			}
 		case <-ctxDone:
 			ctxDone = nil
 			t.cancel(context.Cause(ctx))
 		case now := <-tick.C:
+			t.probe(now)
+			if !t.checkFeed(now) {
+				t.run.err = fmt.Errorf("events of run %s: none came through for %v", t.run.ID, resubscribeFor)
+				t.endAll(func(h *relayHost) error { return &pssh.WorkerLostError{Host: h.name, Worker: "?"} })
+				continue
+			}
 			t.check(now)
 		}
 	}
@@ -283,7 +293,8 @@ func (t *tracker) check(now time.Time) {
 			if t.abandon(it, "abandoned") {
 				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })
 			}
-		case it.claimed && now.Sub(it.lastSeen) > cmp.Or(t.s.LostAfter, DefaultLostAfter):
+		case it.claimed && t.feed.upTo.Sub(it.lastSeen) > cmp.Or(t.s.LostAfter, DefaultLostAfter):
+			// Silent while the tracker's own events came through.
 			t.lost(it)
 		}
 	}
