@@ -46,7 +46,7 @@ func (s *Submitter) Attach(ctx context.Context, id string) (*Run, error) {
 		}
 		return nil, fmt.Errorf("events of run %s: %w", id, err)
 	}
-	msgs, err := subscribeEvents(ctx, b, id, 1)
+	msgs, err := followEvents(ctx, b, id, 1)
 	if err != nil {
 		return nil, fmt.Errorf("events of run %s: %w", id, err)
 	}
@@ -63,7 +63,7 @@ func (s *Submitter) Attach(ctx context.Context, id string) (*Run, error) {
 
 // readManifest reads a run's first events, its manifest, and checks it is
 // whole: every item described once, every host in one item.
-func readManifest(msgs jetstream.MessagesContext) ([]*manifest, error) {
+func readManifest(msgs *eventFeed) ([]*manifest, error) {
 	var parts []*manifest
 	seen := 0
 	for parts == nil || seen < len(parts) {

@@ -91,10 +91,16 @@ func openBus(ctx context.Context, js jetstream.JetStream, prefix string, replica
 	return b, nil
 }
 
-// setupAttempt bounds one attempt of a setup step.
-const setupAttempt = 10 * time.Second
+// A setup step's first attempt may take firstAttempt, each next one twice
+// as long as the one before, up to lastAttempt: a request lost on the way
+// (a leader being elected, a node lost) costs seconds, not the longest
+// bound, and a slow cluster still gets the time it needs.
+const (
+	firstAttempt = 2 * time.Second
+	lastAttempt  = 10 * time.Second
+)
 
-// retry runs step, with setupAttempt for each attempt, until it succeeds or
+// retry runs step, with attempts bounded as above, until it succeeds or
 // ctx ends; with a ctx that never ends, for 2 minutes.
 func retry(ctx context.Context, what string, step func(context.Context) error) error {
 	if _, ok := ctx.Deadline(); !ok {
@@ -102,8 +108,8 @@ func retry(ctx context.Context, what string, step func(context.Context) error) e
 		ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
 	}
-	for {
-		actx, cancel := context.WithTimeout(ctx, setupAttempt)
+	for attempt := firstAttempt; ; attempt = min(2*attempt, lastAttempt) {
+		actx, cancel := context.WithTimeout(ctx, attempt)
 		err := step(actx)
 		cancel()
 		if err == nil {

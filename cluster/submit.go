@@ -217,8 +217,8 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	items := r.items
 
 	// Listen before publishing: the events stream keeps everything, and
-	// an ordered consumer delivers it in order from the start.
-	msgs, err := subscribeEvents(ctx, b, r.ID, 1)
+	// the feed delivers it in order from the start.
+	msgs, err := followEvents(ctx, b, r.ID, 1)
 	if err != nil {
 		return nil, fmt.Errorf("events of run %s: %w", r.ID, err)
 	}

@@ -24,27 +24,6 @@ const tickEvery = 250 * time.Millisecond
 // again after they failed.
 const resubscribeFor = time.Minute
 
-// Events are pulled with a heartbeat every eventsHeartbeat, so that a
-// consumer lost with its NATS node is noticed within two of them, not
-// after the client's default (much longer).
-const (
-	eventsHeartbeat = time.Second
-	eventsExpiry    = 5 * time.Second
-)
-
-// subscribeEvents follows run's events from stream sequence from (1: all).
-func subscribeEvents(ctx context.Context, b *bus, run string, from uint64) (jetstream.MessagesContext, error) {
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{b.events(run)}}
-	if from > 1 {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
-	}
-	cons, err := b.js.OrderedConsumer(ctx, b.eventStream(), cfg)
-	if err != nil {
-		return nil, err
-	}
-	return cons.Messages(jetstream.PullHeartbeat(eventsHeartbeat), jetstream.PullExpiry(eventsExpiry))
-}
-
 // tracker turns a run's events into its hosts' outputs, and ends the hosts
 // that no event will end: items no worker claims, workers lost, a cancel
 // no worker answers.
@@ -56,9 +35,9 @@ type tracker struct {
 	left  int // hosts not ended
 
 	mu      sync.Mutex
-	msgs    jetstream.MessagesContext // the events; nil once stopped
-	stopped chan struct{}             // closed by stopReading
-	readErr error                     // why read ended, set before it closes its channel
+	msgs    *eventFeed    // the events; nil once stopped
+	stopped chan struct{} // closed by stopReading
+	readErr error         // why read ended, set before it closes its channel
 
 	cancelled   bool
 	cancelUntil time.Time
@@ -114,7 +93,6 @@ func (t *tracker) loop(ctx context.Context) {
 // success: the run then fails (Run.Wait), its hosts lost.
 func (t *tracker) read(events chan<- jetstream.Msg) {
 	defer close(events)
-	var last uint64 // the stream sequence of the last event read
 	for {
 		t.mu.Lock()
 		msgs := t.msgs
@@ -124,9 +102,6 @@ func (t *tracker) read(events chan<- jetstream.Msg) {
 		}
 		m, err := msgs.Next()
 		if err == nil {
-			if md, err := m.Metadata(); err == nil {
-				last = md.Sequence.Stream
-			}
 			select {
 			case events <- m:
 			case <-t.stopped:
@@ -138,7 +113,7 @@ func (t *tracker) read(events chan<- jetstream.Msg) {
 			return
 		}
 		msgs.Stop()
-		if err := t.resubscribe(last, err); err != nil {
+		if err := t.resubscribe(msgs.last, err); err != nil {
 			t.readErr = err // before events closes: loop reads it then
 			return
 		}
@@ -152,7 +127,7 @@ func (t *tracker) resubscribe(last uint64, cause error) error {
 	wait := 100 * time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		msgs, err := subscribeEvents(ctx, t.b, t.run.ID, last+1)
+		msgs, err := followEvents(ctx, t.b, t.run.ID, last+1)
 		cancel()
 		if err == nil {
 			t.mu.Lock()
@@ -162,6 +137,7 @@ func (t *tracker) resubscribe(last uint64, cause error) error {
 				return nil
 			}
 			t.msgs = msgs
+			t.feed.reset = time.Now()
 			return nil
 		}
 		if t.isStopped() {

@@ -83,17 +83,21 @@ func (w *Worker) Serve(ctx context.Context) error {
 		}
 		return err
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, b.workStream(), jetstream.ConsumerConfig{
-		Durable:       b.consumer(site),
-		FilterSubject: b.siteWork(site),
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       30 * time.Second,
+	var cons jetstream.Consumer
+	err = retry(ctx, "site "+site+" consumer", func(ctx context.Context) (err error) {
+		cons, err = js.CreateOrUpdateConsumer(ctx, b.workStream(), jetstream.ConsumerConfig{
+			Durable:       b.consumer(site),
+			FilterSubject: b.siteWork(site),
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       30 * time.Second,
+		})
+		return err
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("site %s consumer: %w", site, err)
+		return err
 	}
 
 	// runCtx outlives ctx by StopGrace: the running items' context.
