@@ -36,7 +36,8 @@
 //	              the workers of site S share the durable consumer "site_S"
 //	pssh_EVENTS   stream, limits retention (Submitter.EventsMaxAge), subjects pssh.ev.>
 //	              every event of run R is published on pssh.ev.R; the
-//	              submitter reads them with an ordered consumer
+//	              submitter reads them with an ephemeral consumer of its own,
+//	              in order (a gap or missing heartbeats: it follows again)
 //	pssh_runs     key-value bucket: key "R.N" claims item N of run R, by a
 //	              worker (its name) or by the submitter giving up on it
 //	              ("abandoned"); whoever creates the key first wins. "R.N.A"

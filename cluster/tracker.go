@@ -87,8 +87,8 @@ func (t *tracker) loop(ctx context.Context) {
 }
 
 // read sends the run's events to events until stopReading. When the
-// events stop (a NATS node lost, the stream's leader changing, the
-// ordered consumer failing to reset), it follows again from the event
+// events stop (a NATS node lost, the stream's leader changing, an event
+// skipped, the probes not coming back), it follows again from the event
 // after the last one read, until resubscribeFor has passed without
 // success: the run then fails (Run.Wait), its hosts lost.
 func (t *tracker) read(events chan<- jetstream.Msg) {
