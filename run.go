@@ -236,10 +236,11 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		fail(err)
 		return
 	}
+	stdin := &endingStdin{w: sess.stdin()}
 	if late, ok := o.Stdin.(*lateStdin); ok {
-		late.attach(sess.stdin())
+		late.attach(stdin)
 	} else {
-		o.Stdin = sess.stdin()
+		o.Stdin = stdin
 	}
 	o.mu.Lock()
 	o.session, o.pty, o.requestTimeout = sess, opt.UsePTY, h.connectTimeout
@@ -256,6 +257,7 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 	go func() {
 		defer release()
 		waitErr := sess.wait()
+		stdin.release()
 		detach()
 		close(ended)
 		stop()
