@@ -35,9 +35,9 @@ import (
 //	go test -run XXX -bench 'StalledOutput/hosts=200/MB=5/memlimit=none$' -benchtime 1x
 //
 // On 2 cores shared with other work (2026-11-29), peak RSS: 207 MiB for
-// 1,000 hosts × 20 MB with the defaults (357 MiB before RunMemoryLimit),
-// 206 MiB under the 200 MiB limit, 3,190 MiB unbounded; 102 MiB for 200
-// hosts × 5 MB (108 MiB before).
+// 1,000 hosts × 20 MB with the defaults (356–372 MiB before
+// RunMemoryLimit), 207 MiB under the 200 MiB limit, 2,931 MiB unbounded;
+// 102 MiB for 200 hosts × 5 MB (114 MiB before).
 //
 //	peak-rss-MiB   peak resident memory while the output sat unread,
 //	               sampled every 20 ms (/proc/self/statm)
