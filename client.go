@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopssh/pssh/internal/flow"
 	"github.com/gopssh/pssh/internal/knownhosts"
+	"github.com/gopssh/pssh/internal/memlimit"
 	"github.com/gopssh/pssh/internal/spool"
 	"github.com/gopssh/pssh/internal/sshauth"
 	"github.com/gopssh/pssh/internal/sshconfig"
@@ -53,6 +54,9 @@ type Client struct {
 	// outputBudget is the memory all hosts' unread output may take
 	// (Config.OutputMemoryTotal); nil for no bound.
 	outputBudget *spool.Budget
+	// memLimit is the process's soft memory limit while commands run
+	// (Config.RunMemoryLimit); nil for none.
+	memLimit *memlimit.Limiter
 
 	mu       sync.Mutex
 	last     []*HostOutput
@@ -151,6 +155,7 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		c.hosts = c.mergeSameHosts(c.hosts)
 	}
 	setLabels(c.hosts)
+	c.memLimit = c.newMemLimit()
 	c.ensureFileLimit()
 	return c, nil
 }

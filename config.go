@@ -208,7 +208,23 @@ type Config struct {
 	// (DefaultOutputMemoryTotal); negative for no bound but
 	// OutputMemoryLimit.
 	OutputMemoryTotal int64
-	SpillDir          string
+	// RunMemoryLimit is the memory, in bytes, that the client's running
+	// commands may take beyond what the process used when the first of
+	// them started, enforced as a soft memory limit for the whole process
+	// (the one GOMEMLIMIT sets; see runtime/debug.SetMemoryLimit) while
+	// they run, so that the collector runs before the heap doubles: every
+	// SSH packet is a fresh allocation, and a thousand hosts streaming into
+	// one process would otherwise hold about twice the memory they need.
+	// The client sets the limit only if the process has none of its own
+	// (GOMEMLIMIT unset, no debug.SetMemoryLimit call), never overrides one
+	// set meanwhile, never holds it below the live heap and stacks plus a
+	// quarter (at least 16 MiB more), and removes it once its last command
+	// ended. 0: twice OutputMemoryTotal and 128 KiB per connection (one per
+	// host; with CloseConnections, PoolSize at most), nothing when
+	// OutputMemoryTotal is negative or with BlockOnFullBuffer; negative:
+	// never set a limit.
+	RunMemoryLimit int64
+	SpillDir       string
 	// BlockOnFullBuffer, instead of spilling, stops reading from a host
 	// whose unread output reached OutputMemoryLimit: the SSH window then
 	// holds the remote command back until the caller reads. Read stdout and

@@ -209,7 +209,11 @@ func (c *Client) commands(command string, opt *RunOptions) ([]string, error) {
 // in the background.
 func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOptions, shell bool) {
 	ctx, release := c.hostContext(ctx, opt.HostTimeout)
-	done := c.use(h, false)
+	use, unlimit := c.use(h, false), c.holdMemLimit()
+	done := func() {
+		use()
+		unlimit()
+	}
 	// fail ends a host that did not start, its connection done with first
 	// (closed with CloseConnections) as at a command's end.
 	fail := func(err error) {
@@ -236,10 +240,11 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 		fail(err)
 		return
 	}
+	stdin := &endingStdin{w: sess.stdin()}
 	if late, ok := o.Stdin.(*lateStdin); ok {
-		late.attach(sess.stdin())
+		late.attach(stdin)
 	} else {
-		o.Stdin = sess.stdin()
+		o.Stdin = stdin
 	}
 	o.mu.Lock()
 	o.session, o.pty, o.requestTimeout = sess, opt.UsePTY, h.connectTimeout
@@ -256,6 +261,7 @@ func (c *Client) start(ctx context.Context, h *host, o *HostOutput, opt *RunOpti
 	go func() {
 		defer release()
 		waitErr := sess.wait()
+		stdin.release()
 		detach()
 		close(ended)
 		stop()

@@ -117,6 +117,47 @@ type stdinPipe struct{ ch ssh.Channel }
 func (p stdinPipe) Write(b []byte) (int, error) { return p.ch.Write(b) }
 func (p stdinPipe) Close() error                { return p.ch.CloseWrite() }
 
+// endingStdin is a command's standard input as its HostOutput keeps it:
+// once the session ended, release lets go of the channel, which would
+// otherwise stay reachable for as long as the output is kept, and with it
+// the last packet x/crypto/ssh received on the channel (up to 40 KiB of
+// heap: a thousand finished hosts whose output waits to be read kept
+// 40 MiB that way). Writes and Close then fail as they do on a closed
+// channel, with io.EOF.
+type endingStdin struct {
+	mu sync.Mutex
+	w  io.WriteCloser // nil once released
+}
+
+func (s *endingStdin) get() io.WriteCloser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w
+}
+
+func (s *endingStdin) Write(p []byte) (int, error) {
+	w := s.get()
+	if w == nil {
+		return 0, io.EOF
+	}
+	return w.Write(p)
+}
+
+func (s *endingStdin) Close() error {
+	w := s.get()
+	if w == nil {
+		return io.EOF
+	}
+	return w.Close()
+}
+
+// release lets go of the channel; the session has ended.
+func (s *endingStdin) release() {
+	s.mu.Lock()
+	s.w = nil
+	s.mu.Unlock()
+}
+
 // stdout returns the command's standard output, for a session started
 // without a stdout writer.
 func (s *session) stdout() io.Reader { return s.ch }

@@ -2,15 +2,20 @@ package pssh_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
 )
 
@@ -131,4 +136,91 @@ func (p *patternChecker) Write(b []byte) (int, error) {
 		rest = rest[n:]
 	}
 	return len(b), nil
+}
+
+// TestRunMemoryLimit runs a command on 20 hosts that prints once its stdin
+// is closed, with the default Config.RunMemoryLimit: while the commands
+// run, the process has a soft memory limit, the one the client set (at
+// least what the process used plus twice OutputMemoryTotal and 128 KiB per
+// connection); once every host finished, it has none again, and each
+// host's Stdin let go of its session channel (and of the last packet
+// x/crypto/ssh received on it), its writes failing with io.EOF. With
+// RunMemoryLimit negative, or under a limit of the process's own, the
+// client sets none.
+func TestRunMemoryLimit(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Skip("the process has a memory limit of its own")
+	}
+	const hosts = 20
+	out := bytes.Repeat([]byte("x"), 100_000)
+	fleet := sshtest.StartFleet(t, hosts, sshtest.Config{Handler: func(_ context.Context, e *sshtest.Exec) sshtest.Exit {
+		io.Copy(io.Discard, e.Stdin)
+		e.Stdout.Write(out)
+		return sshtest.Exit{}
+	}})
+	run := func(cfg *pssh.Config) (*pssh.Client, []*pssh.HostOutput) {
+		t.Helper()
+		c := newClient(t, fleet.Addrs(), cfg)
+		outs, err := c.Run(t.Context(), "wait", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, outs
+	}
+	finish := func(outs []*pssh.HostOutput) {
+		t.Helper()
+		for _, o := range outs {
+			o.Stdin.Close()
+		}
+		for _, o := range outs {
+			if err := o.Wait(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := io.Copy(io.Discard, o.Stdout); n != int64(len(out)) || err != nil {
+				t.Fatalf("%s: read %d bytes (%v), want %d", o.Host, n, err, len(out))
+			}
+		}
+	}
+
+	cfg := fleet.ClientConfig()
+	c, outs := run(cfg)
+	set := pssh.MemoryLimitSet(c)
+	if got := debug.SetMemoryLimit(-1); got != set || set == 0 {
+		t.Errorf("process memory limit %d while the commands run, want the client's (%d)", got, set)
+	}
+	if least := int64(2*pssh.DefaultOutputMemoryTotal + hosts*128<<10); set < least {
+		t.Errorf("client's memory limit %d, want at least %d", set, least)
+	}
+	finish(outs)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 || pssh.MemoryLimitSet(c) != 0 {
+		t.Errorf("process memory limit %d (client's %d) once every host finished, want none", got, pssh.MemoryLimitSet(c))
+	}
+	for _, o := range outs {
+		if pssh.StdinHeld(o) {
+			t.Errorf("%s: Stdin still holds the session channel once the host finished", o.Host)
+		}
+		if _, err := o.Stdin.Write([]byte("late")); !errors.Is(err, io.EOF) {
+			t.Errorf("%s: writing Stdin once the host finished: %v, want io.EOF", o.Host, err)
+		}
+	}
+
+	cfg.RunMemoryLimit = -1
+	_, outs = run(cfg)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("process memory limit %d while the commands run with RunMemoryLimit -1, want none", got)
+	}
+	finish(outs)
+
+	const own = 1 << 40
+	debug.SetMemoryLimit(own)
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	cfg.RunMemoryLimit = 0
+	c, outs = run(cfg)
+	if got := debug.SetMemoryLimit(-1); got != own || pssh.MemoryLimitSet(c) != 0 {
+		t.Errorf("process memory limit %d (client's %d) while the commands run under the process's own, want that one (%d)", got, pssh.MemoryLimitSet(c), own)
+	}
+	finish(outs)
+	if got := debug.SetMemoryLimit(-1); got != own {
+		t.Errorf("process memory limit %d once every host finished, want the process's own (%d)", got, own)
+	}
 }
