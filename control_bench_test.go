@@ -25,8 +25,8 @@ import (
 //
 // Run each alone:
 //
-//	go test -run XXX -bench 'ControlMaster/hosts=1000/' -benchtime 5x
-//	go test -run XXX -bench 'ControlMaster/hosts=10000/idle$' -benchtime 1x
+//	go test -run XXX -bench 'ControlMaster/^hosts=1000$/' -benchtime 5x
+//	go test -run XXX -bench 'ControlMaster/^hosts=10000$/idle' -benchtime 1x
 //
 //	wall-s          (second) wall time of Run and Join of every host, attached
 //	rtts            (second) the same in round trips of the servers' RTT

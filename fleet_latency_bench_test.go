@@ -22,8 +22,8 @@ import (
 // time, alone, and the 10,000-host cases one by one (each holds the
 // machine for a while):
 //
-//	go test -run XXX -bench 'FleetLatency/hosts=1000/' -benchtime 1x
-//	go test -run XXX -bench 'FleetLatency/hosts=10000/p=1024$' -benchtime 1x
+//	go test -run XXX -bench 'FleetLatency/^hosts=1000$/' -benchtime 1x
+//	go test -run XXX -bench 'FleetLatency/^hosts=10000$/^p=1024$' -benchtime 1x
 //
 // PSSH_BENCH_FLEET_PAR=32,128 (a comma-separated list) replaces the -p
 // values measured (default 32, 128, 256, 512, 1024, 2048 and "default",
