@@ -34,9 +34,23 @@ import (
 //	peak-rss-MiB peak resident memory of the client process, sampled every 20 ms
 //	peak-fds     peak open file descriptors of the client process, sampled likewise
 //
-// On the 2-core machine of the README (client and servers on the same
-// cores, the servers' CPU included in the wall time), 2026-11-29: see
-// the README's "Choosing -p" for the table.
+// The default -p and DefaultPoolSize, 1024, come from it. On the 2-core
+// machine of the README (client and servers on the same cores), shared
+// with other jobs (load average 12 to 33), 2026-11-29:
+//
+//	hosts   -p    wall-s  cpu-ms/host  peak-rss-MiB  peak-fds
+//	1000    32    37.95   3.48          45             45
+//	1000    128   12.11   1.83          52            141
+//	1000    256   12.72   1.70          63            269
+//	1000    512   10.75   1.67          82            525
+//	1000    1024  10.52   2.24         105           1013
+//	10000   1024  144.1   2.05         388           1037
+//
+// -p 32 waits on round trips (1,000 / 32 × 0.85 s at least); from 128 on,
+// the loaded machine's CPU set the pace. On an idle machine, where
+// BenchmarkFleet10k runs 10,000 hosts in 8.7 s without delay, -p 1024 is
+// the smallest power of two whose round trips (10,000 / p × 0.85 s) stay
+// under that CPU time: see the README's "Choosing -p".
 func BenchmarkFleetLatency(b *testing.B) {
 	const rtt = 100 * time.Millisecond
 	key, err := sshtest.GenerateKey()
