@@ -2,9 +2,9 @@ package netdelay
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
-	"net"
 	"sync"
 	"testing"
 	"time"
