@@ -16,7 +16,8 @@ const (
 	// cold host takes about 8 round trips, so a pool of 1024 keeps a
 	// 2-core client busy, where 100 leaves it waiting on the network
 	// (see the README's "Choosing -p"). With Config.CloseConnections New
-	// lowers it until that many connections fit under the open file limit.
+	// lowers it until that many connections fit in three quarters of the
+	// hard open file limit.
 	DefaultPoolSize          = 1024
 	DefaultConnectTimeout    = 10 * time.Second
 	DefaultHandshakeTimeout  = time.Minute

@@ -73,17 +73,19 @@ func (c *Client) fittingPoolSize(n int, limit uint64) int {
 }
 
 // defaultPoolSize sets a PoolSize left at zero: DefaultPoolSize, lowered
-// with Config.CloseConnections until that many connections fit under the
-// hard open file limit (to which New raises the soft one if need be), so
-// that the default never runs the process out of descriptors. Without
-// CloseConnections every host's connection is kept, whatever the pool.
+// with Config.CloseConnections until that many connections fit in three
+// quarters of the hard open file limit (to which New raises the soft one
+// if need be), so that the default never runs the process out of
+// descriptors: the last quarter is for connections still closing while
+// the next hosts connect. Without CloseConnections every host's
+// connection is kept, whatever the pool.
 func (c *Client) defaultPoolSize() {
 	c.cfg.PoolSize = DefaultPoolSize
 	if !c.cfg.CloseConnections {
 		return
 	}
 	if l := fdlimit.Current(); l.Known && l.Hard != fdlimit.Unlimited {
-		c.cfg.PoolSize = c.fittingPoolSize(DefaultPoolSize, l.Hard)
+		c.cfg.PoolSize = c.fittingPoolSize(DefaultPoolSize, l.Hard-l.Hard/4)
 	}
 }
 
@@ -96,7 +98,7 @@ type FileLimit struct {
 	AtOnce int
 	// PoolSize is Config.PoolSize as New settled it: as given, or for
 	// zero DefaultPoolSize, lowered with Config.CloseConnections until
-	// that many connections fit under the hard limit.
+	// that many connections fit in three quarters of the hard limit.
 	PoolSize int
 	Need     uint64 // descriptors estimated: one per connection held at a time, more per ProxyCommand, and a margin
 	Soft     uint64 // the soft limit after New; math.MaxUint64 for none
