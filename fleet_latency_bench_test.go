@@ -36,18 +36,19 @@ import (
 //
 // The default -p and DefaultPoolSize, 1024, come from it. On the 2-core
 // machine of the README (client and servers on the same cores), shared
-// with other jobs (load average 12 to 33), 2026-11-29:
+// with other jobs (load average 5 to 12), each case in a process of its
+// own, 2026-11-29:
 //
-//	hosts   -p    wall-s  cpu-ms/host  peak-rss-MiB  peak-fds
-//	1000    32    37.95   3.48          45             45
-//	1000    128   12.11   1.83          52            141
-//	1000    256   12.72   1.70          63            269
-//	1000    512   10.75   1.67          82            525
-//	1000    1024  10.52   2.24         105           1013
-//	10000   1024  144.1   2.05         388           1037
+//	hosts   -p            wall-s  cpu-ms/host  peak-rss-MiB  peak-fds
+//	1000    32            26.45   3.73          47             45
+//	1000    256            4.70   2.38          61            269
+//	1000    2048 (1000)    2.50   2.25         109           1013
+//	10000   256           49.57   2.24         310            269
+//	10000   1024 default  26.77   1.58         365           1037
+//	10000   2048          48.19   2.04         427           2061
 //
-// -p 32 waits on round trips (1,000 / 32 × 0.85 s at least); from 128 on,
-// the loaded machine's CPU set the pace. On an idle machine, where
+// -p 32 waits on round trips (1,000 / 32 × 0.85 s at least); from 256 on,
+// the shared machine's CPU set the pace. On an idle machine, where
 // BenchmarkFleet10k runs 10,000 hosts in 8.7 s without delay, -p 1024 is
 // the smallest power of two whose round trips (10,000 / p × 0.85 s) stay
 // under that CPU time: see the README's "Choosing -p".
