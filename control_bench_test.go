@@ -36,11 +36,11 @@ import (
 //	heap-KiB/conn   (idle) the same in Go heap and stacks in use
 //	goroutines/conn (idle) goroutines per connection
 //
-// 2026-11-29, the 2-core machine shared with other jobs (load average 18
-// to 41): second, p=default 5.84 s (58 RTT), p=32 11.6 s (116 RTT),
-// short of the target, the time going to one SSH handshake per host over
-// the Unix socket; idle, 48.2 KiB RSS (48.0 KiB heap) and 6 goroutines per
-// connection, within it.
+// 2026-11-29, the 2-core machine shared with other jobs: second,
+// p=default 2.4–3.4 s (24–34 RTT) at load average 7 to 9, 5.84 s at 18
+// to 41 (p=32 there 11.6 s): short of the target, the time going to one
+// SSH handshake per host over the Unix socket; idle (load 18 to 41),
+// 48.2 KiB RSS (48.0 KiB heap) and 6 goroutines per connection, within it.
 func BenchmarkControlMaster(b *testing.B) {
 	const rtt = 100 * time.Millisecond
 	key, err := sshtest.GenerateKey()
