@@ -84,8 +84,9 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 	if cfg.HostConfig != nil && len(cfg.HostConfig) != len(hosts) {
 		return nil, fmt.Errorf("pssh: %d host configs for %d hosts: HostConfig must have one entry per host", len(cfg.HostConfig), len(hosts))
 	}
-	if cfg.PoolSize <= 0 {
-		cfg.PoolSize = DefaultPoolSize
+	defaultPool := cfg.PoolSize <= 0
+	if defaultPool {
+		cfg.PoolSize = DefaultPoolSize // lowered below if need be
 	}
 	if cfg.RetryDelay == 0 {
 		cfg.RetryDelay = DefaultRetryDelay
@@ -155,7 +156,10 @@ func New(hosts []string, cfg *Config) (*Client, error) {
 		c.hosts = c.mergeSameHosts(c.hosts)
 	}
 	setLabels(c.hosts)
-	c.memLimit = c.newMemLimit()
+	if defaultPool {
+		c.defaultPoolSize()
+	}
+	c.memLimit = c.newMemLimit() // after the pool size it counts
 	c.ensureFileLimit()
 	return c, nil
 }

@@ -12,7 +12,13 @@ import (
 
 // Defaults used where a Config field is left at its zero value.
 const (
-	DefaultPoolSize          = 100
+	// DefaultPoolSize is chosen by BenchmarkFleetLatency: at 100 ms RTT a
+	// cold host takes about 8 round trips, so a pool of 1024 keeps a
+	// 2-core client busy, where 100 leaves it waiting on the network
+	// (see the README's "Choosing -p"). With Config.CloseConnections New
+	// lowers it until that many connections fit in three quarters of the
+	// hard open file limit.
+	DefaultPoolSize          = 1024
 	DefaultConnectTimeout    = 10 * time.Second
 	DefaultHandshakeTimeout  = time.Minute
 	DefaultRetryDelay        = 5 * time.Second
@@ -117,7 +123,7 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	Retries          int           // further connection attempts after a refused, reset or timed-out one; default 0
 	RetryDelay       time.Duration // before the first retry, doubled for each further one (capped at 1m), with jitter; default 5s
-	PoolSize         int           // hosts connected and started at once; default 100
+	PoolSize         int           // hosts connected and started at once; default DefaultPoolSize (see FileLimit.PoolSize)
 
 	// KeepaliveInterval is how often an idle or busy connection is checked
 	// with a keepalive@openssh.com request (OpenSSH's ServerAliveInterval);

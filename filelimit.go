@@ -1,6 +1,7 @@
 package pssh
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,20 @@ const (
 // host's, or with Config.CloseConnections, PoolSize hosts' at a time (the
 // costliest).
 func (c *Client) fdsNeeded() uint64 {
+	costs := c.connectionCosts()
+	if c.cfg.CloseConnections && len(costs) > c.cfg.PoolSize {
+		costs = costs[:c.cfg.PoolSize]
+	}
+	n := uint64(fdMargin)
+	for _, k := range costs {
+		n += k
+	}
+	return n
+}
+
+// connectionCosts returns the descriptors each host's connection needs,
+// the costliest first.
+func (c *Client) connectionCosts() []uint64 {
 	costs := make([]uint64, len(c.hosts))
 	for i, h := range c.hosts {
 		costs[i] = fdsPerConnection
@@ -37,15 +52,41 @@ func (c *Client) fdsNeeded() uint64 {
 			costs[i] += fdsPerProxyCommand
 		}
 	}
-	if c.cfg.CloseConnections && len(costs) > c.cfg.PoolSize {
-		slices.Sort(costs)
-		costs = costs[len(costs)-c.cfg.PoolSize:]
-	}
-	n := uint64(fdMargin)
-	for _, k := range costs {
-		n += k
+	slices.SortFunc(costs, func(a, b uint64) int { return cmp.Compare(b, a) })
+	return costs
+}
+
+// fittingPoolSize returns the largest pool size up to n whose
+// connections, the costliest hosts' and the margin, fit in limit
+// descriptors; at least 1.
+func (c *Client) fittingPoolSize(n int, limit uint64) int {
+	need := uint64(fdMargin)
+	for i, k := range c.connectionCosts() {
+		if i == n {
+			break
+		}
+		if need += k; need > limit {
+			return max(1, i)
+		}
 	}
 	return n
+}
+
+// defaultPoolSize sets a PoolSize left at zero: DefaultPoolSize, lowered
+// with Config.CloseConnections until that many connections fit in three
+// quarters of the hard open file limit (to which New raises the soft one
+// if need be), so that the default never runs the process out of
+// descriptors: the last quarter is for connections still closing while
+// the next hosts connect. Without CloseConnections every host's
+// connection is kept, whatever the pool.
+func (c *Client) defaultPoolSize() {
+	c.cfg.PoolSize = DefaultPoolSize
+	if !c.cfg.CloseConnections {
+		return
+	}
+	if l := fdlimit.Current(); l.Known && l.Hard != fdlimit.Unlimited {
+		c.cfg.PoolSize = c.fittingPoolSize(DefaultPoolSize, l.Hard-l.Hard/4)
+	}
 }
 
 // FileLimit reports the process's open file limit (RLIMIT_NOFILE) as New
@@ -55,9 +96,13 @@ type FileLimit struct {
 	// AtOnce is how many connections the client is expected to hold at a
 	// time: Hosts, or PoolSize with Config.CloseConnections.
 	AtOnce int
-	Need   uint64 // descriptors estimated: one per connection held at a time, more per ProxyCommand, and a margin
-	Soft   uint64 // the soft limit after New; math.MaxUint64 for none
-	Hard   uint64 // the hard limit; math.MaxUint64 for none
+	// PoolSize is Config.PoolSize as New settled it: as given, or for
+	// zero DefaultPoolSize, lowered with Config.CloseConnections until
+	// that many connections fit in three quarters of the hard limit.
+	PoolSize int
+	Need     uint64 // descriptors estimated: one per connection held at a time, more per ProxyCommand, and a margin
+	Soft     uint64 // the soft limit after New; math.MaxUint64 for none
+	Hard     uint64 // the hard limit; math.MaxUint64 for none
 	// Raised tells that New raised the soft limit for these hosts.
 	Raised bool
 	// Known is false on platforms without such a limit (or when it could
@@ -77,7 +122,7 @@ func (c *Client) ensureFileLimit() { c.setFileLimit(fdlimit.Ensure(c.fdsNeeded()
 
 // setFileLimit records l, and warns when the hosts do not fit under it.
 func (c *Client) setFileLimit(l fdlimit.Limit) {
-	c.fileLimit = FileLimit{Hosts: len(c.hosts), AtOnce: c.connectionsAtOnce(), Need: l.Need, Soft: l.Soft, Hard: l.Hard, Raised: l.Raised, Known: l.Known}
+	c.fileLimit = FileLimit{Hosts: len(c.hosts), AtOnce: c.connectionsAtOnce(), PoolSize: c.cfg.PoolSize, Need: l.Need, Soft: l.Soft, Hard: l.Hard, Raised: l.Raised, Known: l.Known}
 	if !c.fileLimit.Fits() {
 		fewer := "fewer hosts per client"
 		if c.cfg.CloseConnections {

@@ -146,3 +146,74 @@ func TestEMFILEMentionsTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultPoolSizeFitsTheFileLimit checks that a PoolSize left at zero
+// becomes DefaultPoolSize, lowered with CloseConnections until the
+// costliest connections fit under the hard limit, and that a PoolSize
+// given is kept.
+func TestDefaultPoolSizeFitsTheFileLimit(t *testing.T) {
+	for _, tc := range []struct {
+		hosts int
+		proxy string // ProxyCommand of every host: 4 descriptors each
+		limit uint64
+		want  int
+	}{
+		{10, "", 1 << 20, DefaultPoolSize},                              // fewer hosts than the pool: kept
+		{5000, "", 1 << 20, DefaultPoolSize},                            // fits
+		{5000, "", 1024, 1024 - fdMargin},                               // one descriptor each
+		{5000, "", fdMargin + 10, 10},                                   // a tight limit
+		{5000, "", fdMargin, 1},                                         // never below 1
+		{5000, "nc %h %p", 1024, (1024 - fdMargin) / 4},                 // ProxyCommand: four each
+		{3, "nc %h %p", fdMargin + 12, DefaultPoolSize},                 // fewer hosts than the pool, all fit
+		{3, "nc %h %p", fdMargin + 11, 2},                               // fewer hosts than the pool, not all fit
+		{3000, "", uint64(fdMargin + DefaultPoolSize), DefaultPoolSize}, // exactly
+	} {
+		cfg := testConfig()
+		cfg.ProxyCommand = tc.proxy
+		cfg.CloseConnections = true
+		hosts := make([]string, tc.hosts)
+		for i := range hosts {
+			hosts[i] = "127.0.0.1"
+		}
+		c, err := New(hosts, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.fittingPoolSize(DefaultPoolSize, tc.limit); got != tc.want {
+			t.Errorf("%d hosts, ProxyCommand %q, limit %d: pool %d, want %d", tc.hosts, tc.proxy, tc.limit, got, tc.want)
+		}
+		c.Close()
+	}
+
+	// New itself, against this process's limit.
+	hosts := make([]string, 2*DefaultPoolSize)
+	for i := range hosts {
+		hosts[i] = "127.0.0.1"
+	}
+	lim := fdlimit.Current()
+	for _, tc := range []struct {
+		pool  int
+		close bool
+		want  int
+	}{
+		{0, false, DefaultPoolSize}, // every connection kept: the pool does not change the need
+		{0, true, DefaultPoolSize},  // lowered only if the hard limit is low
+		{7, true, 7},                // given: kept
+		{5000, true, 5000},
+	} {
+		cfg := testConfig()
+		cfg.PoolSize, cfg.CloseConnections = tc.pool, tc.close
+		c, err := New(hosts, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tc.want
+		if usable := lim.Hard - lim.Hard/4; tc.pool == 0 && tc.close && lim.Known && usable < uint64(fdMargin+DefaultPoolSize) {
+			want = max(1, int(usable)-fdMargin)
+		}
+		if got := c.FileLimit().PoolSize; got != want {
+			t.Errorf("PoolSize %d, CloseConnections %t: FileLimit().PoolSize = %d, want %d (limit %s)", tc.pool, tc.close, got, want, lim)
+		}
+		c.Close()
+	}
+}

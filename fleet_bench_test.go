@@ -52,6 +52,9 @@ const (
 	// fleetOutputEnv, set beside fleetServerEnv, makes every command of
 	// the fleet print that many bytes of stdout instead of none.
 	fleetOutputEnv = "PSSH_BENCH_FLEET_OUTPUT_BYTES"
+	// fleetDelayEnv, set beside fleetServerEnv, gives every server of the
+	// fleet a one-way delay (sshtest.Config.Delay), as a duration.
+	fleetDelayEnv = "PSSH_BENCH_FLEET_DELAY"
 )
 
 // fleetPattern is what the fleet's commands print, repeated.
@@ -61,12 +64,13 @@ var fleetPattern = []byte("0123456789abcdef")
 // Commands are answered in process, as `true` would (exit 0, no output), or
 // with output bytes of stdout as fast as the client takes them: forking a
 // shell per command would make the servers, not the client, the bottleneck.
-func fleetServerConfig(key ssh.PublicKey, output int64) sshtest.Config {
+// delay is every connection's one-way delay.
+func fleetServerConfig(key ssh.PublicKey, output int64, delay time.Duration) sshtest.Config {
 	h := sshtest.Output(nil, nil, sshtest.Exit{})
 	if output > 0 {
 		h = sshtest.Repeat(fleetPattern, output)
 	}
-	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}, Handler: h}
+	return sshtest.Config{AuthorizedKeys: []ssh.PublicKey{key}, Handler: h, Delay: delay}
 }
 
 // fleetInfo is what the fleet's process tells the benchmark.
@@ -76,7 +80,8 @@ type fleetInfo struct {
 }
 
 // serveFleet starts the fleet, prints its fleetInfo as one JSON line, and
-// serves until stdin closes. Its commands print $fleetOutputEnv bytes.
+// serves until stdin closes. Its commands print $fleetOutputEnv bytes, its
+// connections are delayed by $fleetDelayEnv each way.
 func serveFleet(authorizedKey string) int {
 	pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
 	if err != nil {
@@ -90,7 +95,14 @@ func serveFleet(authorizedKey string) int {
 			return 1
 		}
 	}
-	fleet, err := sshtest.NewFleet(fleetServers, fleetServerConfig(pub, output))
+	var delay time.Duration
+	if v := os.Getenv(fleetDelayEnv); v != "" {
+		if delay, err = time.ParseDuration(v); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	fleet, err := sshtest.NewFleet(fleetServers, fleetServerConfig(pub, output, delay))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -105,12 +117,13 @@ func serveFleet(authorizedKey string) int {
 }
 
 // startFleetProcess starts the fleet in a child process accepting key,
-// whose commands print output bytes each.
-func startFleetProcess(b *testing.B, key *sshtest.Key, output int64) fleetInfo {
+// whose commands print output bytes each, and whose connections are
+// delayed by delay each way (a round trip of twice delay).
+func startFleetProcess(b *testing.B, key *sshtest.Key, output int64, delay time.Duration) fleetInfo {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), fleetServerEnv+"="+strings.TrimSpace(string(key.AuthorizedKey())),
-		fleetOutputEnv+"="+strconv.FormatInt(output, 10))
+		fleetOutputEnv+"="+strconv.FormatInt(output, 10), fleetDelayEnv+"="+delay.String())
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -186,7 +199,7 @@ func BenchmarkFleet10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	info := startFleetProcess(b, key, 0)
+	info := startFleetProcess(b, key, 0, 0)
 	hosts, cfg := fleetClient(b, key, info, fleetHosts)
 	ctx := context.Background()
 	for range b.N {
@@ -199,26 +212,8 @@ func BenchmarkFleet10k(b *testing.B) {
 			b.Fatalf("open file limit too low for %d hosts: %+v", fleetHosts, l)
 		}
 		start, cpu0 := time.Now(), processCPU(b)
-		outs, err := c.Run(ctx, fleetCommand, &pssh.RunOptions{ContinueOnErrors: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.Join(ctx, outs, &pssh.JoinOptions{ConsumeOutput: true}); err != nil {
-			b.Fatal(err)
-		}
+		fleetRunAll(b, ctx, c, fleetHosts, nil)
 		wall, cpu := time.Since(start), processCPU(b)-cpu0
-		ok, failed := 0, map[string]int{}
-		for _, o := range outs {
-			if code, has := o.ExitCode(); has && code == 0 && o.Err() == nil {
-				ok++
-			} else {
-				failed[fmt.Sprintf("exit %d %t, %v", code, has, o.Err())]++
-			}
-		}
-		if len(outs) != fleetHosts || ok != fleetHosts {
-			b.Fatalf("%d outputs, %d hosts ran %q cleanly; failures: %v", len(outs), ok, fleetCommand, failed)
-		}
-		outs = nil
 		heap1, rss1, gor1 := memInUse(), rss(), runtime.NumGoroutine()
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(float64(cpu.Microseconds())/1e3/fleetHosts, "cpu-ms/host")

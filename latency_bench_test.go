@@ -3,8 +3,6 @@ package pssh_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -71,28 +69,10 @@ func BenchmarkRoundTrips(b *testing.B) {
 			}
 			defer master.Close()
 			runTrue(b, ctx, master) // connect
-			path := filepath.Join(b.TempDir(), "ctl", "control")
-			mctx, stop := context.WithCancel(ctx)
-			served := make(chan error, 1)
-			go func() { served <- master.ServeControl(mctx, path, nil) }()
-			defer func() {
-				stop()
-				if err := <-served; err != nil {
-					b.Error(err)
-				}
-			}()
+			path := serveControl(b, master)
 			cfg := srv.ClientConfig()
 			cfg.ControlPath = path
 			cfg.ControlWarning = func(err error) { b.Fatal(err) }
-			for deadline := time.Now().Add(10 * time.Second); ; {
-				if _, err := os.Stat(path); err == nil {
-					break
-				}
-				if time.Now().After(deadline) {
-					b.Fatal("the master never listened")
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
 			accepted := srv.Accepted()
 			b.ResetTimer()
 			start := time.Now()

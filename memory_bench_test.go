@@ -123,7 +123,7 @@ func slowRead(b *testing.B, addrs []string, cfg *pssh.Config, size int) {
 	}
 	defer c.Close()
 	stopSampling := make(chan struct{})
-	peaks := make(chan [2]uint64, 1)
+	peaks := make(chan peakUse, 1)
 	go samplePeaks(stopSampling, peaks)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -166,28 +166,39 @@ func slowRead(b *testing.B, addrs []string, cfg *pssh.Config, size int) {
 	wall := time.Since(start)
 	close(stopSampling)
 	p := <-peaks
-	b.ReportMetric(float64(p[0])/(1<<20), "peak-rss-MiB")
-	b.ReportMetric(float64(p[1])/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(p.rss)/(1<<20), "peak-rss-MiB")
+	b.ReportMetric(float64(p.heap)/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(len(addrs)*size)/wall.Seconds()/1e6, "MB/s")
 	b.ReportMetric(0, "ns/op")
 }
 
-// samplePeaks samples the resident memory (/proc/self/statm) and the Go heap
-// in use until stop is closed, then sends their peaks.
-func samplePeaks(stop <-chan struct{}, peaks chan<- [2]uint64) {
+// peakUse is what samplePeaks saw at its highest.
+type peakUse struct {
+	rss  uint64 // resident memory (/proc/self/statm), bytes
+	heap uint64 // Go heap in use, bytes
+	fds  int    // open file descriptors (/proc/self/fd)
+}
+
+// samplePeaks samples the resident memory (/proc/self/statm), the Go heap
+// in use and the open file descriptors every 20 ms until stop is closed,
+// then sends their peaks.
+func samplePeaks(stop <-chan struct{}, peaks chan<- peakUse) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
-	var p [2]uint64
+	var p peakUse
 	var ms runtime.MemStats
 	for {
 		if data, err := os.ReadFile("/proc/self/statm"); err == nil {
 			if f := strings.Fields(string(data)); len(f) > 1 {
 				pages, _ := strconv.ParseUint(f[1], 10, 64)
-				p[0] = max(p[0], pages*uint64(os.Getpagesize()))
+				p.rss = max(p.rss, pages*uint64(os.Getpagesize()))
 			}
 		}
 		runtime.ReadMemStats(&ms)
-		p[1] = max(p[1], ms.HeapInuse)
+		p.heap = max(p.heap, ms.HeapInuse)
+		if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+			p.fds = max(p.fds, len(fds))
+		}
 		select {
 		case <-stop:
 			peaks <- p

@@ -69,7 +69,7 @@ func BenchmarkStalledOutput(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			info := startFleetProcess(b, key, tc.size)
+			info := startFleetProcess(b, key, tc.size, 0)
 			hosts, cfg := fleetClient(b, key, info, tc.hosts)
 			cfg.SpillDir = b.TempDir()
 			if tc.unbounded {
@@ -94,7 +94,7 @@ func stalledOutput(b *testing.B, hosts []string, cfg *pssh.Config, size int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	stopSampling := make(chan struct{})
-	peaks := make(chan [2]uint64, 1)
+	peaks := make(chan peakUse, 1)
 	go samplePeaks(stopSampling, peaks)
 	start := time.Now()
 	outs, err := c.Run(ctx, "stream", nil)
@@ -121,9 +121,9 @@ func stalledOutput(b *testing.B, hosts []string, cfg *pssh.Config, size int64) {
 	}
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	b.ReportMetric(float64(p[0])/(1<<20), "peak-rss-MiB")
+	b.ReportMetric(float64(p.rss)/(1<<20), "peak-rss-MiB")
 	b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MiB")
-	b.ReportMetric(float64(p[1])/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(p.heap)/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(int64(len(hosts))*size)/wall.Seconds()/1e6, "MB/s")
 	b.ReportMetric(0, "ns/op")
 }

@@ -59,7 +59,7 @@ them through the cluster instead, and exits with its status.`,
 	g.string(&o.dir, "dir", "", "DIR", "directory for the server's state, credentials and env file (default: a new temporary directory)")
 	g.string(&o.site, "site", "", "NAME", `the site of the local workers (default "default")`)
 	g.string(&o.submitKey, "submit-key", "", "FILE", "the submitter key the workers trust (default ~/.config/pssh/submitter_ed25519, made on first use)")
-	flagGroup{fs, runningGroup}.int(&o.par, "par", "p", "N", defaultPar, 1, "commands running at once per run, per worker")
+	flagGroup{fs, runningGroup}.int(&o.par, "par", "p", "N", cluster.DefaultWorkerPar, 1, "commands running at once per run, per worker")
 	addConnectionFlags(fs, &o.options)
 	cmd.AddCommand(up)
 	return cmd

@@ -38,7 +38,7 @@ func addCopyFlags(fs *pflag.FlagSet, o *copyOptions) {
 	addHostFlags(fs, &o.options)
 	addConnectionFlags(fs, &o.options)
 	g := flagGroup{fs, copyingGroup}
-	g.int(&o.par, "par", "p", "N", defaultPar, 1, "hosts copying at once")
+	g.int(&o.par, "par", "p", "N", defaultPar, 1, parUsage("hosts copying at once"))
 	g.seconds(&o.timeout, "timeout", "t", 0, "limit on the whole copy; 0 = none (default: none)")
 	g.switchFlag(&o.recursive, "recursive", "r", "copy a directory and everything under it")
 	g.switchFlag(&o.useSCP, "scp", "", "use the SCP protocol (scp -t/scp -f on the hosts) instead of SFTP")

@@ -69,6 +69,24 @@ func TestParBoundsOpenFiles(t *testing.T) {
 	}
 }
 
+// TestDefaultParFitsTheFileLimit runs 200 hosts without -p under an open
+// file limit of 64 that pssh cannot raise: the default -p (1024) is
+// lowered to what the limit allows, so pssh warns of nothing and every
+// host runs.
+func TestDefaultParFitsTheFileLimit(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("needs sh")
+	}
+	b := newBed(t, 200)
+	r := psshUnderLimit(t, 64, append(b.flags(), "echo ok")...)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("pssh under ulimit -n 64 without -p: exit %d, want 0 with nothing on stderr:\n%s\n%s", r.code, r.stderr, failedLines(r.stdout))
+	}
+	if st := statuses(t, r.stdout); len(st) != 200 {
+		t.Errorf("%d hosts reported, want 200", len(st))
+	}
+}
+
 // psshUnderLimit runs the binary with args under an open file limit (soft
 // and hard) of limit, without a terminal.
 func psshUnderLimit(t *testing.T, limit int, args ...string) runResult {
@@ -90,4 +108,15 @@ func psshUnderLimit(t *testing.T, limit int, args ...string) runResult {
 		t.Fatalf("running pssh %q: %v", args, err)
 	}
 	return r
+}
+
+// failedLines returns the lines of out that are not successes.
+func failedLines(out string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "FAIL") || strings.Contains(l, "rror") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }

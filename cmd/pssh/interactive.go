@@ -189,7 +189,7 @@ func (sh *shell) run(command string) {
 	p.progress = false
 	r := newReporter(&o, p, len(active))
 	ropt := &pssh.RunOptions{ContinueOnErrors: true, HostTimeout: o.timeout, Sudo: o.sudo, UsePTY: o.pty, Env: o.env, NodeEnv: true}
-	runHosts(len(active), o.par, func(i int) *pssh.HostOutput {
+	runHosts(len(active), sh.s.par(o.par), func(i int) *pssh.HostOutput {
 		hopt := *ropt
 		hopt.Hosts = []int{active[i].index}
 		outputs, _ := active[i].client.Run(ctx, command, &hopt) // errors are on the output

@@ -45,19 +45,30 @@ type runOptions struct {
 	submitOptions                // --nats and the rest (submit.go)
 }
 
-// Defaults, as the classic parallel-ssh: 32 at once, and no limit on a
-// host's time (a long upgrade must not be killed half-way).
+// Defaults. -p 0 stands for the library's default pool,
+// pssh.DefaultPoolSize (1024) lowered until that many connections fit under
+// the open file limit: chosen by measurement (BenchmarkFleetLatency, the
+// README's "Choosing -p"), where the classic parallel-ssh's 32 at once,
+// sized for one ssh process per host, spends most of a run on 100 ms
+// round trips. No limit on a host's time, as the classic parallel-ssh (a
+// long upgrade must not be killed half-way).
 const (
-	defaultPar     = 32
+	defaultPar     = 0
 	defaultTimeout = 0
 )
+
+// parUsage is the help of -p for commands that run on the hosts, what
+// as its start.
+func parUsage(what string) string {
+	return fmt.Sprintf("%s (default %d, fewer if the open file limit is lower)", what, pssh.DefaultPoolSize)
+}
 
 // addRunFlags defines the flags of a run.
 func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	addHostFlags(fs, &o.options)
 	addConnectionFlags(fs, &o.options)
 	g := flagGroup{fs, runningGroup}
-	g.int(&o.par, "par", "p", "N", defaultPar, 1, "commands running at once; each further host starts as another finishes")
+	g.int(&o.par, "par", "p", "N", defaultPar, 1, parUsage("commands running at once; each further host starts as another finishes"))
 	g.seconds(&o.timeout, "timeout", "t", defaultTimeout, "limit per host, connecting included; 0 = none (default)")
 	g.switchFlag(&o.sendInput, "send-input", "I", "read standard input once and send it to every host")
 	g.switchFlag(&o.sudo, "sudo", "", "run the command with sudo")
@@ -319,6 +330,15 @@ func connect(o *options, s startup) (*session, error) {
 	return sess, nil
 }
 
+// par is -p as a command uses it: as given, or the client's default pool
+// (see defaultPar).
+func (s *session) par(given int) int {
+	if given > 0 {
+		return given
+	}
+	return s.client.FileLimit().PoolSize
+}
+
 // needHosts refuses an empty host list.
 func needHosts(hosts []string) error {
 	if len(hosts) == 0 {
@@ -378,6 +398,7 @@ func runCommand(o *runOptions, command string, ios *ioStreams) error {
 	// As the classic pssh: at most -p commands run at once, each host
 	// starting as another finishes, all on the one client; in batches with
 	// the rollout flags (see rollout.go).
+	o.par = s.par(o.par)
 	ropt.Rollout = o.rollout.rollout(o.par, tracker)
 	outputs, err := s.client.Run(s.ctx, command, ropt) // the hosts' errors are on their outputs
 	if err != nil {

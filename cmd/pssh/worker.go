@@ -54,7 +54,7 @@ then are interrupted, and reported either way.`,
 	g.string(&o.site, "site", "", "NAME", `the site served (default "default")`)
 	g.string(&o.trusted, "trusted-submitters", "", "FILE", "the submitters' public keys, one a line as in authorized_keys (default $"+cluster.EnvTrusted+")")
 	g.string(&o.name, "name", "", "NAME", "the worker's name in reports (default HOSTNAME-RANDOM)")
-	flagGroup{fs, runningGroup}.int(&o.par, "par", "p", "N", defaultPar, 1, "commands running at once for each run")
+	flagGroup{fs, runningGroup}.int(&o.par, "par", "p", "N", cluster.DefaultWorkerPar, 1, "commands running at once for each run")
 	addConnectionFlags(fs, &o.options)
 	return cmd
 }
