@@ -63,6 +63,8 @@ type tracker struct {
 	cancelled   bool
 	cancelUntil time.Time
 	cancelCause error
+
+	do chan func() // a rollout's requests (see roll), run by loop; nil: none
 }
 
 // loop runs until every host has ended.
@@ -93,6 +95,8 @@ func (t *tracker) loop(ctx context.Context) {
 			t.cancel(context.Cause(ctx))
 		case now := <-tick.C:
 			t.check(now)
+		case f := <-t.do:
+			f()
 		}
 	}
 }
@@ -278,7 +282,7 @@ func (t *tracker) check(now time.Time) {
 	}
 	for _, it := range t.items {
 		switch {
-		case it.over:
+		case it.over, it.held:
 		case !it.claimed && !t.cancelled && now.Sub(it.published) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
 			if t.abandon(it, "abandoned") {
 				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })

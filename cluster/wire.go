@@ -147,6 +147,9 @@ type manifest struct {
 	Total   int        `json:"total"` // hosts in the run
 	Hosts   []itemHost `json:"hosts"`
 	Created time.Time  `json:"created"`
+	// Batch, in a rollout's run, is the item's batch (from 1): the
+	// submitter hands the item out when the rollout starts that batch.
+	Batch int `json:"batch,omitempty"`
 }
 
 // event is one message of a run's event subject.
