@@ -1,7 +1,9 @@
 package pssh_test
 
-// BenchmarkCluster runs `true` on 10,000 or 50,000 hosts directly and
-// through 1, 2 and 4 workers of package cluster, each piece in a process
+// BenchmarkCluster runs `true` on 10,000 or 50,000 hosts directly (every
+// host at once, as Client.Run; and "direct-p64", 64 commands at a time, as
+// one worker runs them and as the command line's -p) and through 1, 2 and
+// 4 workers of package cluster, each piece in a process
 // of its own so that each one's memory is its own: the sshtest fleet (254
 // servers, as BenchmarkFleet10k's), the embedded NATS server (StartLocal),
 // and each worker are this test binary re-executed; the submitter (or the
@@ -184,10 +186,13 @@ func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 func BenchmarkCluster(b *testing.B) {
 	for _, n := range []int{10_000, 50_000} {
-		for _, workers := range []int{0, 1, 2, 4} {
+		for _, workers := range []int{0, -1, 1, 2, 4} {
 			name := fmt.Sprintf("hosts=%d/workers=%d", n, workers)
-			if workers == 0 {
+			switch workers {
+			case 0:
 				name = fmt.Sprintf("hosts=%d/direct", n)
+			case -1:
+				name = fmt.Sprintf("hosts=%d/direct-p64", n)
 			}
 			b.Run(name, func(b *testing.B) { benchCluster(b, n, workers) })
 		}
@@ -197,7 +202,7 @@ func BenchmarkCluster(b *testing.B) {
 func benchCluster(b *testing.B, n, workers int) {
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	if workers == 0 && lim.Cur < uint64(n)+1000 {
+	if workers <= 0 && lim.Cur < uint64(n)+1000 {
 		b.Skipf("a direct run of %d hosts keeps %d connections open: ulimit -n is %d", n, n, lim.Cur)
 	}
 	key, err := sshtest.GenerateKey()
@@ -225,7 +230,13 @@ func benchCluster(b *testing.B, n, workers int) {
 		b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(n), "cpu-ms/host")
 		b.ReportMetric(0, "ns/op")
 	}
-	if workers == 0 {
+	if workers <= 0 {
+		opt := &pssh.RunOptions{ContinueOnErrors: true}
+		if workers < 0 {
+			// As one worker runs them (Par 32, two items at once), and
+			// the command line's -p: 64 commands at a time.
+			opt.Rollout = &pssh.Rollout{Running: 2 * cluster.DefaultWorkerPar}
+		}
 		for range b.N {
 			c, err := pssh.New(hosts, cfg)
 			if err != nil {
@@ -233,7 +244,7 @@ func benchCluster(b *testing.B, n, workers int) {
 			}
 			resetPeakRSS()
 			start, cpu0 := time.Now(), processCPU(b)
-			outs, err := c.Run(ctx, fleetCommand, &pssh.RunOptions{ContinueOnErrors: true})
+			outs, err := c.Run(ctx, fleetCommand, opt)
 			if err != nil {
 				b.Fatal(err)
 			}
