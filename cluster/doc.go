@@ -82,8 +82,11 @@
 // # Faults
 //
 // Each host ends exactly once in a Run. An item no worker claims within
-// Submitter.StartTimeout is claimed by the submitter as abandoned and its
-// hosts end with a *pssh.NotStartedError wrapping pssh.ErrNoWorker. A
+// Submitter.StartTimeout (counted from its publication, or from the last
+// event of a worker busy with another item of the run in its site: items
+// queued behind live workers wait for them) is claimed by the submitter as
+// abandoned and its hosts end with a *pssh.NotStartedError wrapping
+// pssh.ErrNoWorker. A
 // worker silent for Submitter.LostAfter after claiming an item loses it:
 // the hosts it started end with a *pssh.WorkerLostError (fate unknown, the
 // output received kept); the item is published again (its signed bytes,

@@ -76,3 +76,26 @@ func TestCluster1000Hosts(t *testing.T) {
 		t.Errorf("%d of %d hosts differ from the direct run", bad, scaleHosts)
 	}
 }
+
+// Items queued behind a busy worker wait for it: StartTimeout ends an
+// item only once no worker of its site has been heard from for that long,
+// not while the site's workers work through a long queue (50,000 hosts
+// are 196 items; a worker takes two at a time).
+func TestClusterQueueBehindBusyWorker(t *testing.T) {
+	fleet := sshtest.StartFleet(t, 3, sshtest.Config{})
+	c := newCluster(t)
+	c.worker("w1", "default", fleet.ClientConfig(), func(w *cluster.Worker) {
+		w.Items, w.Par, w.Beat = 1, 1, 50*time.Millisecond
+	})
+	s := c.submitter(c.key)
+	s.ItemHosts, s.StartTimeout = 1, 400*time.Millisecond
+	run, err := s.Submit(ctxT(t), &cluster.Job{Hosts: jobHosts(fleet.Addrs(), ""), Command: "sleep 1; echo done"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range collect(t, run) {
+		if r.Stdout != "done\n" || r.Err != "" {
+			t.Errorf("host %d: %+v, want it run after the ones before it", i, r)
+		}
+	}
+}

@@ -40,7 +40,10 @@ type Submitter struct {
 	ItemHosts int // hosts per work item at most; default 256
 	// StartTimeout is how long an item may wait for a worker of its site
 	// before its hosts end with a NotStartedError wrapping
-	// pssh.ErrNoWorker. Default 60s.
+	// pssh.ErrNoWorker, counted from its publication or from the last sign
+	// of life of a worker running another item of the run in its site,
+	// whichever is later: items queued behind busy workers wait for them.
+	// Default 60s.
 	StartTimeout time.Duration
 	// LostAfter is how long a worker running an item may stay silent
 	// before its unfinished hosts end with a WorkerLostError (started) or
@@ -142,6 +145,7 @@ type runItem struct {
 	lastSeen  time.Time
 	over      bool              // done, refused, abandoned or lost
 	attempt   int               // 0, or how many times it was handed again
+	site      string            // its site ("": an older manifest's, unknown)
 	batch     int               // a rollout's batch, from 1 (0: no rollout)
 	held      bool              // a rollout's, not handed out yet (see roll)
 	env       []byte            // the signed item, to hand again (nil: attached)
@@ -262,7 +266,7 @@ func (s *Submitter) split(job *Job, runID string, created time.Time, batches [][
 				for _, i := range idx[start:min(start+per, len(idx))] {
 					it.Hosts = append(it.Hosts, itemHost{Index: i, Host: job.Hosts[i].Name})
 				}
-				m := &manifest{Type: evRun, Item: -1, Part: it.Item, Total: len(job.Hosts), Hosts: it.Hosts, Created: created}
+				m := &manifest{Type: evRun, Item: -1, Part: it.Item, Site: site, Total: len(job.Hosts), Hosts: it.Hosts, Created: created}
 				if rollout {
 					m.Batch = n + 1
 				}
@@ -304,7 +308,7 @@ func (s *Submitter) newRun(id string, parts []*manifest) *Run {
 	total := parts[0].Total
 	r := &Run{ID: id, outputs: make(chan *pssh.HostOutput, total), done: make(chan struct{}), rolled: make(chan struct{}), hosts: make([]*relayHost, total)}
 	for n, m := range parts {
-		it := &runItem{next: 1, published: m.Created, batch: m.Batch, held: m.Batch > 0}
+		it := &runItem{next: 1, published: m.Created, site: m.Site, batch: m.Batch, held: m.Batch > 0}
 		for _, h := range m.Hosts {
 			r.hosts[h.Index] = &relayHost{name: h.Host, item: n, relay: pssh.NewRelay(h.Host, h.Index, s.Config)}
 			it.hosts = append(it.hosts, h.Index)

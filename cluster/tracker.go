@@ -280,10 +280,11 @@ func (t *tracker) check(now time.Time) {
 		})
 		return
 	}
+	busy := t.siteBusy()
 	for _, it := range t.items {
 		switch {
 		case it.over, it.held:
-		case !it.claimed && !t.cancelled && now.Sub(it.published) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
+		case !it.claimed && !t.cancelled && now.Sub(waitingSince(it, busy)) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
 			if t.abandon(it, "abandoned") {
 				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })
 			}
