@@ -22,6 +22,8 @@ package pssh_test
 //	worker-MiB        peak RSS of the largest worker process
 //	nats-MiB          RSS of the NATS server process after the run
 //	cpu-ms/host       this process's CPU per host
+//	events/host       messages of the events stream per host, and their bytes (events-B/host)
+//	claims/host       entries of the claims bucket per host, and their bytes (claims-B/host)
 //
 // The overhead of the workers is wall-s through them against the direct
 // case's, at the same number of hosts.
@@ -44,6 +46,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/gopssh/pssh"
@@ -311,6 +314,20 @@ func benchCluster(b *testing.B, n, workers int) {
 		}
 		report(time.Since(start), processCPU(b)-cpu0)
 		check(outs)
+	}
+	// What the bus holds of the runs: their events, and the claims.
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, st := range []struct{ stream, unit string }{{"pssh_EVENTS", "events"}, {"KV_pssh_runs", "claims"}} {
+		if str, err := js.Stream(ctx, st.stream); err == nil {
+			if info, err := str.Info(ctx); err == nil {
+				per := float64(n * b.N)
+				b.ReportMetric(float64(info.State.Msgs)/per, st.unit+"/host")
+				b.ReportMetric(float64(info.State.Bytes)/per, st.unit+"-B/host")
+			}
+		}
 	}
 	var worst float64
 	for _, p := range procs {
