@@ -20,6 +20,7 @@ package pssh_test
 //	wall-s            Submit (or Run) until every host ended
 //	submitter-MiB     peak RSS of this process during the run (VmHWM, reset first)
 //	worker-MiB        peak RSS of the largest worker process
+//	worker-cpu-ms/host CPU of all the worker processes per host
 //	nats-MiB          RSS of the NATS server process after the run
 //	cpu-ms/host       this process's CPU per host
 //	events/host       messages of the events stream per host, and their bytes (events-B/host)
@@ -184,6 +185,23 @@ func procKiB(pid, field string) float64 {
 	return 0
 }
 
+// procCPU is the user and system CPU time process pid has used, from
+// /proc/PID/stat (in clock ticks of 1/100 s, as on Linux everywhere).
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's name, which is in parentheses.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 // resetPeakRSS makes VmHWM of this process start again from its RSS now.
 func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
@@ -330,10 +348,13 @@ func benchCluster(b *testing.B, n, workers int) {
 		}
 	}
 	var worst float64
+	var cpu time.Duration
 	for _, p := range procs {
 		worst = max(worst, procKiB(strconv.Itoa(p.cmd.Process.Pid), "VmHWM"))
+		cpu += procCPU(p.cmd.Process.Pid)
 	}
 	b.ReportMetric(worst/1024, "worker-MiB")
+	b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(n*b.N), "worker-cpu-ms/host")
 	b.ReportMetric(procKiB(strconv.Itoa(nats.cmd.Process.Pid), "VmRSS")/1024, "nats-MiB")
 }
 
