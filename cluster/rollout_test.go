@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -140,5 +141,50 @@ func TestClusterRolloutNotAttached(t *testing.T) {
 	if _, err := s.Submit(ctxT(t), &cluster.Job{Hosts: jobHosts([]string{srv.Addr}, ""), Command: "true",
 		Options: pssh.RunOptions{Rollout: &pssh.Rollout{BatchSize: -1}}}); !errors.Is(err, pssh.ErrInvalidRollout) {
 		t.Errorf("Submit of a bad rollout: %v, want ErrInvalidRollout", err)
+	}
+}
+
+// Cancelling a rollout through the workers (Ctrl-C) during a pause ends
+// the wait: the later batches are never handed out, their hosts end not
+// started for the cancel's reason, and the run ends at once.
+func TestClusterRolloutCancelled(t *testing.T) {
+	fleet := sshtest.StartFleet(t, 3, sshtest.Config{})
+	c := newCluster(t)
+	c.worker("w1", "default", fleet.ClientConfig(), nil)
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	run, err := c.submitter(c.key).Submit(ctx, &cluster.Job{Hosts: jobHosts(fleet.Addrs(), ""), Command: "echo ran",
+		Options: pssh.RunOptions{Rollout: &pssh.Rollout{BatchSize: 1, Pause: time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs []*pssh.HostOutput
+	for o := range run.Outputs() {
+		outs = append(outs, o)
+		if len(outs) == 1 {
+			<-o.Done() // the first batch ended: the pause begins
+			cancel()
+		}
+	}
+	start := time.Now()
+	if err := run.Wait(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the run ended %v after the cancel", d)
+	}
+	for _, o := range outs {
+		if o.Index == 0 {
+			if code, ok := o.ExitCode(); !ok || code != 0 || o.Err() != nil {
+				t.Errorf("first host: exit %d %v, %v: want it run", code, ok, o.Err())
+			}
+			continue
+		}
+		if o.Failure() != pssh.FailureNotStarted || !errors.Is(o.Err(), context.Canceled) {
+			t.Errorf("%s: %v (%v), want not started, cancelled", o.Host, o.Failure(), o.Err())
+		}
+	}
+	if len(outs) != 3 {
+		t.Errorf("%d hosts yielded, want 3", len(outs))
 	}
 }
