@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gopssh/pssh"
 )
@@ -53,6 +54,9 @@ func (s *Submitter) roll(ctx context.Context, t *tracker, r *pssh.Rollout, items
 // handOut publishes a held item of a rollout; if it cannot, its hosts
 // end not started, saying why.
 func (s *Submitter) handOut(ctx context.Context, t *tracker, ri *runItem, it *item) {
+	// Signed as handed out: a rollout longer than MaxItemAge still has
+	// its last batches run.
+	it.Created = time.Now().UTC()
 	if err := s.publish(ctx, t.b, ri, it); err != nil {
 		ri.over = true
 		t.endItem(ri, func(h *relayHost) error {
