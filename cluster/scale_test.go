@@ -60,9 +60,9 @@ func TestCluster1000Hosts(t *testing.T) {
 	// business (and its own tests'), not this test's, which checks that
 	// a thousand hosts end once, as directly.
 	s.LostAfter = time.Minute
-	// Not ctxT's two minutes: on a saturated machine under -race the two
-	// runs took over three minutes in all once, and the end of the context
-	// would cancel the run.
+	// Not ctxT's two minutes: on a saturated machine (load average near
+	// 50) under -race, the direct run alone can take most of them, and the
+	// end of the context would cancel the run through the workers.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	run, err := s.Submit(ctx, &cluster.Job{Hosts: jobHosts(hosts, ""), Command: command, Options: *opt})
