@@ -10,7 +10,7 @@ package pssh_test
 // direct client) is this process. Run one case at a time, on a quiet
 // machine:
 //
-//	go test -run XXX -bench 'Cluster/hosts=10000/direct' -benchtime 1x
+//	go test -run XXX -bench 'Cluster/hosts=10000/direct$' -benchtime 1x
 //	go test -run XXX -bench 'Cluster/hosts=10000/workers=4' -benchtime 1x
 //	go test -run XXX -bench 'Cluster/hosts=50000/workers=1' -benchtime 1x -timeout 30m
 //
