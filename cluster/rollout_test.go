@@ -187,4 +187,13 @@ func TestClusterRolloutCancelled(t *testing.T) {
 	if len(outs) != 3 {
 		t.Errorf("%d hosts yielded, want 3", len(outs))
 	}
+	for i, srv := range fleet.Servers {
+		want := int64(0) // never handed out
+		if i == 0 {
+			want = 1
+		}
+		if n := srv.Sessions(); n != want {
+			t.Errorf("host %d: %d sessions, want %d", i, n, want)
+		}
+	}
 }
