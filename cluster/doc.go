@@ -79,6 +79,19 @@
 // password, agent forwarding or key in a Job, and the command line refuses
 // -A and password authentication with --nats.
 //
+// # Rollouts
+//
+// A Job whose Options.Rollout is set runs in batches, decided by
+// pssh.DriveRollout as a direct run's rollout is: Submit publishes the
+// manifest of every item at once (each with its batch), then the items of
+// a batch, signed as they are handed out, when the rollout starts it; the
+// hosts of batches the rollout does not start end with a
+// *pssh.NotStartedError wrapping the *pssh.RolloutStopError, and Run.Wait
+// returns once the rollout's last report (Rollout.OnBatch) is made. A batch
+// is handed out whole: the workers' Par bounds its commands, and MaxFail is
+// checked as it ends. The submitter drives the rollout, so Attach refuses
+// such a run (ErrRollout).
+//
 // # Faults
 //
 // Each host ends exactly once in a Run. An item no worker claims within
