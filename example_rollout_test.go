@@ -63,3 +63,47 @@ func ExampleRollout() {
 	// host 3: not_started (max-fail reached after batch 2)
 	// host 4: not_started (max-fail reached after batch 2)
 }
+
+// Drive a rollout of hosts that run elsewhere (as package cluster's
+// workers run them): start hands out a batch, here ending each host at
+// once through its Relay; the rollout decides as Client.Run's would.
+func ExampleDriveRollout() {
+	hosts := []string{"web1", "web2", "web3", "web4", "web5"}
+	relays := make([]*pssh.Relay, len(hosts))
+	outputs := make([]*pssh.HostOutput, len(hosts))
+	for i, h := range hosts {
+		relays[i] = pssh.NewRelay(h, i, nil)
+		outputs[i] = relays[i].Output()
+	}
+	rollout := &pssh.Rollout{BatchSize: 2, MaxFail: 1}
+	batches, _ := rollout.Batches(len(hosts))
+	fmt.Println("batches:", batches)
+	start := func(n int, batch []int) {
+		for _, i := range batch {
+			fmt.Printf("batch %d: start %s\n", n+1, hosts[i])
+			relays[i].Start("deploy", hosts[i]+":22", "deploy.sh 42")
+			code := 0
+			if hosts[i] == "web3" {
+				code = 1
+			}
+			relays[i].Finish(code, true, "", nil)
+		}
+	}
+	skip := func(i int, err error) { relays[i].Fail(err) }
+	if err := pssh.DriveRollout(context.Background(), rollout, outputs, start, skip); err != nil {
+		log.Fatal(err)
+	}
+	for _, o := range outputs {
+		var stop *pssh.RolloutStopError
+		if errors.As(o.Err(), &stop) {
+			fmt.Println(o.Host, "not started:", stop.Reason)
+		}
+	}
+	// Output:
+	// batches: [[0 1] [2 3] [4]]
+	// batch 1: start web1
+	// batch 1: start web2
+	// batch 2: start web3
+	// batch 2: start web4
+	// web5 not started: max-fail reached
+}

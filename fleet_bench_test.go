@@ -15,13 +15,11 @@ package pssh_test
 //	goroutines/conn goroutines per kept connection
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -121,27 +119,10 @@ func serveFleet(authorizedKey string) int {
 // delayed by delay each way (a round trip of twice delay).
 func startFleetProcess(b *testing.B, key *sshtest.Key, output int64, delay time.Duration) fleetInfo {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), fleetServerEnv+"="+strings.TrimSpace(string(key.AuthorizedKey())),
+	p := startHelper(b, fleetServerEnv+"="+strings.TrimSpace(string(key.AuthorizedKey())),
 		fleetOutputEnv+"="+strconv.FormatInt(output, 10), fleetDelayEnv+"="+delay.String())
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
 	var info fleetInfo
-	if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&info); err != nil {
+	if err := json.NewDecoder(p.out).Decode(&info); err != nil {
 		b.Fatalf("fleet process: %v", err)
 	}
 	return info

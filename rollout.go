@@ -221,13 +221,59 @@ func (c *Client) startRollout(ctx context.Context, hosts []*host, outputs []*Hos
 // each host started as c.start starts any, and stops as the rollout says.
 func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutput, opt *RunOptions, batches [][]int, reported func(n int)) {
 	r := opt.Rollout
-	fails := &failures{failed: map[int]string{}}
-	limit := r.failLimit(len(hosts))
-	limitReached := func() bool { return limit > 0 && fails.count() >= limit }
 	workers := c.cfg.PoolSize
 	if r.Running > 0 {
 		workers = r.Running
 	}
+	d := &rolloutDriver{
+		r: r, outputs: outputs, batches: batches, reported: reported,
+		ended: func() bool { return ctx.Err() != nil || c.closing.Err() != nil },
+		pause: func(d time.Duration) { c.pause(ctx, d) },
+		start: func(_ int, batch []int, stop func() bool, record func(i int)) int {
+			return workpool.EachUntil(len(batch), workers, stop, func(k int) {
+				i := batch[k]
+				c.start(ctx, hosts[i], outputs[i], opt, false)
+				if r.Running > 0 {
+					<-outputs[i].done
+				}
+				record(i) // if it failed to start, or ran
+			})
+		},
+		// Every host left fails as c.start fails a host whose context
+		// ended: not started, for that reason.
+		gone: func(i int) { c.start(ctx, hosts[i], outputs[i], opt, false) },
+		skip: func(i int, err error) { outputs[i].notStarted(err) },
+	}
+	d.run()
+}
+
+// rolloutDriver decides a rollout: it starts its batches in turn, counts
+// the failed hosts, and stops where the canary or the failure limit says.
+// How a host starts is the caller's: Client.rollout starts hosts on the
+// client's pool, DriveRollout hands them to someone else (the workers of
+// package cluster); either way, one implementation decides.
+type rolloutDriver struct {
+	r        *Rollout
+	outputs  []*HostOutput
+	batches  [][]int
+	reported func(n int) // batch n's end was reported and the rollout goes on; may be nil
+	ended    func() bool // the run ended (its context, its client): start nothing more
+	pause    func(time.Duration)
+	// start starts the hosts of batch number n, in order, as long as stop
+	// says false, calling record(i) for any host it knows has ended; it
+	// returns how many of batch it started (or failed to start).
+	start func(n int, batch []int, stop func() bool, record func(i int)) int
+	gone  func(i int)            // ends host i, never started, once the run ended
+	skip  func(i int, err error) // ends host i, never started as the rollout stopped
+}
+
+// run runs the rollout to its end: every host ended or skipped.
+func (d *rolloutDriver) run() {
+	r, outputs, batches := d.r, d.outputs, d.batches
+	fails := &failures{failed: map[int]string{}}
+	limit := r.failLimit(len(outputs))
+	limitReached := func() bool { return limit > 0 && fails.count() >= limit }
+	record := func(i int) { fails.record(outputs[i]) }
 	notify := func(b Batch) {
 		if r.OnBatch != nil {
 			r.OnBatch(b)
@@ -235,14 +281,12 @@ func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutp
 	}
 	for n, batch := range batches {
 		if n > 0 && r.Pause > 0 {
-			c.pause(ctx, r.Pause)
+			d.pause(r.Pause)
 		}
-		if ctx.Err() != nil || c.closing.Err() != nil {
-			// Every host left fails as c.start fails a host whose context
-			// ended: not started, for that reason.
+		if d.ended() {
 			for _, later := range batches[n:] {
 				for _, i := range later {
-					c.start(ctx, hosts[i], outputs[i], opt, false)
+					d.gone(i)
 				}
 			}
 			return
@@ -252,17 +296,10 @@ func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutp
 			b.Outputs = append(b.Outputs, outputs[i])
 		}
 		notify(b)
-		handed := workpool.EachUntil(len(batch), workers, limitReached, func(k int) {
-			i := batch[k]
-			c.start(ctx, hosts[i], outputs[i], opt, false)
-			if r.Running > 0 {
-				<-outputs[i].done
-			}
-			fails.record(outputs[i]) // if it failed to start, or ran
-		})
+		handed := d.start(n, batch, limitReached, record)
 		for _, i := range batch[:handed] {
 			<-outputs[i].done
-			fails.record(outputs[i])
+			record(i)
 		}
 		b.Ended, b.Failed = true, fails.count()
 		switch {
@@ -272,8 +309,8 @@ func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutp
 			b.Stop = &RolloutStopError{Reason: ErrMaxFailReached, Batch: b.Number, Limit: limit, Failed: fails.hosts()}
 		}
 		notify(b)
-		if b.Stop == nil {
-			reported(n)
+		if b.Stop == nil && d.reported != nil {
+			d.reported(n)
 		}
 		if b.Stop != nil {
 			left := batch[handed:]
@@ -281,11 +318,67 @@ func (c *Client) rollout(ctx context.Context, hosts []*host, outputs []*HostOutp
 				left = append(left, later...)
 			}
 			for _, i := range left {
-				outputs[i].notStarted(&NotStartedError{Host: hosts[i].name, Err: b.Stop})
+				d.skip(i, &NotStartedError{Host: outputs[i].Host, Err: b.Stop})
 			}
 			return
 		}
 	}
+}
+
+// Batches returns how a rollout of n hosts splits them, by position in the
+// host list, into its batches (the canary batch first), or an error
+// wrapping ErrInvalidRollout for settings out of range: what
+// DriveRollout will start, batch by batch.
+func (r *Rollout) Batches(n int) ([][]int, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return r.plan(n), nil
+}
+
+// DriveRollout runs rollout r over hosts that something else starts (the
+// workers of package cluster): the same batches, canary, failure limit,
+// pauses and OnBatch reports as a rollout of Client.Run, decided by the
+// same code. outputs are the run's hosts in host-list order, each ending
+// once (Relay outputs). start(n, batch) starts every host of batch number
+// n (from 0), given as positions in outputs, and returns; skip(i, err)
+// ends host i, which will never start, with err: a *NotStartedError
+// wrapping the *RolloutStopError, or ctx's error once ctx ended (no batch
+// starts then). DriveRollout returns once the rollout is over: every host
+// it started has ended, and the others were skipped.
+//
+// r.Running is not used: whoever runs the hosts bounds how many run at
+// once, and a batch is handed out whole, so MaxFail stops the rollout as a
+// batch ends. Settings out of range return an error wrapping
+// ErrInvalidRollout before anything starts.
+func DriveRollout(ctx context.Context, r *Rollout, outputs []*HostOutput, start func(n int, batch []int), skip func(i int, err error)) error {
+	if err := checkOutputs("DriveRollout", "outputs", outputs); err != nil {
+		return err
+	}
+	batches, err := r.Batches(len(outputs))
+	if err != nil {
+		return err
+	}
+	d := &rolloutDriver{
+		r: r, outputs: outputs, batches: batches,
+		ended: func() bool { return ctx.Err() != nil },
+		pause: func(d time.Duration) {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+		},
+		start: func(n int, batch []int, _ func() bool, _ func(int)) int {
+			start(n, batch)
+			return len(batch)
+		},
+		gone: func(i int) { skip(i, &NotStartedError{Host: outputs[i].Host, Err: ctx.Err()}) },
+		skip: skip,
+	}
+	d.run()
+	return nil
 }
 
 // pause waits d, or until ctx ends or the client closes.

@@ -14,6 +14,11 @@ import (
 // hold: never submitted, or older than the stream keeps (DefaultEventsMaxAge).
 var ErrNoRun = errors.New("cluster: no such run")
 
+// ErrRollout is the error of Attach for a run submitted with a rollout
+// (RunOptions.Rollout): its submitter hands out its batches as they
+// start, and only it follows the run.
+var ErrRollout = errors.New("cluster: a rollout cannot be attached")
+
 // runIDRE is what a run id is: 16 random bytes in hex.
 var runIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
@@ -55,7 +60,12 @@ func (s *Submitter) Attach(ctx context.Context, id string) (*Run, error) {
 		msgs.Stop()
 		return nil, fmt.Errorf("run %s: %w", id, err)
 	}
+	if parts[len(parts)-1].Batch > 0 {
+		msgs.Stop()
+		return nil, fmt.Errorf("run %s is a rollout, driven by its submitter: %w", id, ErrRollout)
+	}
 	r := s.newRun(id, parts)
+	close(r.rolled)
 	t := &tracker{s: s, b: b, run: r, items: r.items, msgs: msgs, stopped: make(chan struct{})}
 	go t.loop(ctx)
 	return r, nil

@@ -86,11 +86,27 @@
 // password, agent forwarding or key in a Job, and the command line refuses
 // -A and password authentication with --nats.
 //
+// # Rollouts
+//
+// A Job whose Options.Rollout is set runs in batches, decided by
+// pssh.DriveRollout as a direct run's rollout is: Submit publishes the
+// manifest of every item at once (each with its batch), then the items of
+// a batch, signed as they are handed out, when the rollout starts it; the
+// hosts of batches the rollout does not start end with a
+// *pssh.NotStartedError wrapping the *pssh.RolloutStopError, and Run.Wait
+// returns once the rollout's last report (Rollout.OnBatch) is made. A batch
+// is handed out whole: the workers' Par bounds its commands, and MaxFail is
+// checked as it ends. The submitter drives the rollout, so Attach refuses
+// such a run (ErrRollout).
+//
 // # Faults
 //
 // Each host ends exactly once in a Run. An item no worker claims within
-// Submitter.StartTimeout is claimed by the submitter as abandoned and its
-// hosts end with a *pssh.NotStartedError wrapping pssh.ErrNoWorker. A
+// Submitter.StartTimeout (counted from its publication, or from the last
+// event of a worker busy with another item of the run in its site: items
+// queued behind live workers wait for them) is claimed by the submitter as
+// abandoned and its hosts end with a *pssh.NotStartedError wrapping
+// pssh.ErrNoWorker. A
 // worker silent for Submitter.LostAfter after claiming an item loses it:
 // the hosts it started end with a *pssh.WorkerLostError (fate unknown, the
 // output received kept); the item is published again (its signed bytes,

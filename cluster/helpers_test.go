@@ -184,6 +184,10 @@ func direct(t *testing.T, hosts []string, cfg *pssh.Config, command string, opt 
 	for i, out := range outs {
 		res[i] = result(t, out)
 	}
+	// A rollout's last batch report is in once Join returns.
+	if err := c.Join(context.Background(), outs, nil); err != nil {
+		t.Fatal(err)
+	}
 	return res
 }
 

@@ -40,7 +40,10 @@ type Submitter struct {
 	ItemHosts int // hosts per work item at most; default 256
 	// StartTimeout is how long an item may wait for a worker of its site
 	// before its hosts end with a NotStartedError wrapping
-	// pssh.ErrNoWorker. Default 60s.
+	// pssh.ErrNoWorker, counted from its publication or from the last sign
+	// of life of a worker running another item of the run in its site,
+	// whichever is later: items queued behind busy workers wait for them.
+	// Default 60s.
 	StartTimeout time.Duration
 	// LostAfter is how long a worker running an item may stay silent
 	// before its unfinished hosts end with a WorkerLostError (started) or
@@ -77,7 +80,8 @@ type Run struct {
 	items   []*runItem
 	outputs chan *pssh.HostOutput
 	done    chan struct{}
-	err     error // set before done closes
+	rolled  chan struct{} // closed once the run's rollout, if any, is over
+	err     error         // set before done closes
 }
 
 // Len returns how many hosts the run has.
@@ -110,6 +114,13 @@ func (r *Run) Outputs() iter.Seq[*pssh.HostOutput] {
 func (r *Run) Wait(ctx context.Context) error {
 	select {
 	case <-r.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// A rollout's last report (pssh.Rollout.OnBatch) comes after its
+	// last hosts ended.
+	select {
+	case <-r.rolled:
 		return r.err
 	case <-ctx.Done():
 		return ctx.Err()
@@ -134,6 +145,9 @@ type runItem struct {
 	lastSeen  time.Time
 	over      bool              // done, refused, abandoned or lost
 	attempt   int               // 0, or how many times it was handed again
+	site      string            // its site ("": an older manifest's, unknown)
+	batch     int               // a rollout's batch, from 1 (0: no rollout)
+	held      bool              // a rollout's, not handed out yet (see roll)
 	env       []byte            // the signed item, to hand again (nil: attached)
 	subject   string            // where it is published
 	next      uint64            // the sequence number of the next event to apply
@@ -164,57 +178,32 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	}
 	var id [16]byte
 	rand.Read(id[:])
-	// The hosts by site, in host-list order, in items of ItemHosts.
-	bySite := map[string][]int{}
-	var sites []string
+	runID := hex.EncodeToString(id[:])
 	names := make([]string, len(job.Hosts))
 	for i, h := range job.Hosts {
-		site := cmp.Or(h.Site, DefaultSite)
-		if err := CheckSite(site); err != nil {
+		if err := CheckSite(cmp.Or(h.Site, DefaultSite)); err != nil {
 			return nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
-		if bySite[site] == nil {
-			sites = append(sites, site)
-		}
-		bySite[site] = append(bySite[site], i)
 		names[i] = h.Name
 	}
-	per := cmp.Or(s.ItemHosts, DefaultItemHosts)
-	opt := wireOptions(job)
-	created := time.Now().UTC()
-	var parts []*manifest
-	var envs [][]byte
-	var subjects []string
-	for _, site := range sites {
-		idx := bySite[site]
-		for start := 0; start < len(idx); start += per {
-			part := idx[start:min(start+per, len(idx))]
-			it := item{Run: hex.EncodeToString(id[:]), Item: len(parts), Site: site, Created: created, Command: job.Command, Options: opt, Input: job.Input}
-			for _, i := range part {
-				it.Hosts = append(it.Hosts, itemHost{Index: i, Host: names[i]})
-			}
-			data, err := json.Marshal(&it)
-			if err != nil {
-				return nil, err
-			}
-			env, err := seal(s.Key, data)
-			if err != nil {
-				return nil, fmt.Errorf("signing the run: %w", err)
-			}
-			envData, err := json.Marshal(env)
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, &manifest{Type: evRun, Item: -1, Part: it.Item, Total: len(names), Hosts: it.Hosts, Created: created})
-			envs = append(envs, envData)
-			subjects = append(subjects, b.work(site, it.Run))
+	// A rollout's batches, each handed out when the rollout starts it;
+	// else one batch of every host, handed out now.
+	rollout := job.Options.Rollout
+	batches := [][]int{make([]int, len(names))}
+	for i := range names {
+		batches[0][i] = i
+	}
+	if rollout != nil {
+		if batches, err = rollout.Batches(len(names)); err != nil {
+			return nil, err
 		}
 	}
-	for _, m := range parts {
-		m.Parts = len(parts)
+	created := time.Now().UTC()
+	items, parts := s.split(job, runID, created, batches, rollout != nil)
+	r := s.newRun(runID, parts)
+	for n, it := range items {
+		r.items[n].subject = b.work(it.Site, runID)
 	}
-	r := s.newRun(hex.EncodeToString(id[:]), parts)
-	items := r.items
 
 	// Listen before publishing: the events stream keeps everything, and
 	// the feed delivers it in order from the start.
@@ -233,27 +222,93 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 			return nil, fmt.Errorf("publishing run %s: %w", r.ID, err)
 		}
 	}
-	for i, data := range envs {
-		if _, err := js.Publish(ctx, subjects[i], data); err != nil {
+	t := &tracker{s: s, b: b, run: r, items: r.items, msgs: msgs, stopped: make(chan struct{})}
+	if rollout != nil {
+		t.do = make(chan func())
+		go t.loop(ctx)
+		go s.roll(ctx, t, rollout, items)
+		return r, nil
+	}
+	for n := range items {
+		if err := s.publish(ctx, b, r.items[n], &items[n]); err != nil {
 			msgs.Stop()
-			s.withdraw(b, r.ID, items)
+			s.withdraw(b, r.ID, r.items)
 			return nil, fmt.Errorf("publishing run %s: %w", r.ID, err)
 		}
-		items[i].published = time.Now()
-		items[i].env, items[i].subject = data, subjects[i]
 	}
-	t := &tracker{s: s, b: b, run: r, items: items, msgs: msgs, stopped: make(chan struct{})}
+	close(r.rolled)
 	go t.loop(ctx)
 	return r, nil
+}
+
+// split makes the work items of a run: for each batch (one, or a
+// rollout's), its hosts by site, in host-list order, in items of
+// ItemHosts at most; and the manifest describing them.
+func (s *Submitter) split(job *Job, runID string, created time.Time, batches [][]int, rollout bool) ([]item, []*manifest) {
+	per := cmp.Or(s.ItemHosts, DefaultItemHosts)
+	opt := wireOptions(job)
+	var items []item
+	var parts []*manifest
+	for n, batch := range batches {
+		bySite := map[string][]int{}
+		var sites []string
+		for _, i := range batch {
+			site := cmp.Or(job.Hosts[i].Site, DefaultSite)
+			if bySite[site] == nil {
+				sites = append(sites, site)
+			}
+			bySite[site] = append(bySite[site], i)
+		}
+		for _, site := range sites {
+			idx := bySite[site]
+			for start := 0; start < len(idx); start += per {
+				it := item{Run: runID, Item: len(items), Site: site, Created: created, Command: job.Command, Options: opt, Input: job.Input}
+				for _, i := range idx[start:min(start+per, len(idx))] {
+					it.Hosts = append(it.Hosts, itemHost{Index: i, Host: job.Hosts[i].Name})
+				}
+				m := &manifest{Type: evRun, Item: -1, Part: it.Item, Site: site, Total: len(job.Hosts), Hosts: it.Hosts, Created: created}
+				if rollout {
+					m.Batch = n + 1
+				}
+				items = append(items, it)
+				parts = append(parts, m)
+			}
+		}
+	}
+	for _, m := range parts {
+		m.Parts = len(parts)
+	}
+	return items, parts
+}
+
+// publish signs item it and hands it to the workers of its site, as ri.
+func (s *Submitter) publish(ctx context.Context, b *bus, ri *runItem, it *item) error {
+	data, err := json.Marshal(it)
+	if err != nil {
+		return err
+	}
+	env, err := seal(s.Key, data)
+	if err != nil {
+		return fmt.Errorf("signing the run: %w", err)
+	}
+	envData, err := json.Marshal(env)
+	if err != nil {
+		return err
+	}
+	if _, err := b.js.Publish(ctx, ri.subject, envData); err != nil {
+		return err
+	}
+	ri.published, ri.env, ri.held = time.Now(), envData, false
+	return nil
 }
 
 // newRun makes the submitter's side of run id from its manifest, whole
 // and checked: parts[n] describes item n.
 func (s *Submitter) newRun(id string, parts []*manifest) *Run {
 	total := parts[0].Total
-	r := &Run{ID: id, outputs: make(chan *pssh.HostOutput, total), done: make(chan struct{}), hosts: make([]*relayHost, total)}
+	r := &Run{ID: id, outputs: make(chan *pssh.HostOutput, total), done: make(chan struct{}), rolled: make(chan struct{}), hosts: make([]*relayHost, total)}
 	for n, m := range parts {
-		it := &runItem{next: 1, published: m.Created}
+		it := &runItem{next: 1, published: m.Created, site: m.Site, batch: m.Batch, held: m.Batch > 0}
 		for _, h := range m.Hosts {
 			r.hosts[h.Index] = &relayHost{name: h.Host, item: n, relay: pssh.NewRelay(h.Host, h.Index, s.Config)}
 			it.hosts = append(it.hosts, h.Index)

@@ -43,7 +43,8 @@ type tracker struct {
 	cancelUntil time.Time
 	cancelCause error
 
-	feed *feed // the health of the events themselves
+	feed *feed       // the health of the events themselves
+	do   chan func() // a rollout's requests (see roll), run by loop; nil: none
 }
 
 // loop runs until every host has ended.
@@ -82,6 +83,8 @@ func (t *tracker) loop(ctx context.Context) {
 				continue
 			}
 			t.check(now)
+		case f := <-t.do:
+			f()
 		}
 	}
 }
@@ -262,10 +265,11 @@ func (t *tracker) check(now time.Time) {
 		})
 		return
 	}
+	busy := t.siteBusy()
 	for _, it := range t.items {
 		switch {
-		case it.over:
-		case !it.claimed && !t.cancelled && now.Sub(it.published) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
+		case it.over, it.held:
+		case !it.claimed && !t.cancelled && now.Sub(waitingSince(it, busy)) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
 			if t.abandon(it, "abandoned") {
 				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })
 			}

@@ -144,9 +144,13 @@ type manifest struct {
 	Item    int        `json:"item"` // -1: not an item's event
 	Part    int        `json:"part"` // the item it describes
 	Parts   int        `json:"parts"`
-	Total   int        `json:"total"` // hosts in the run
+	Site    string     `json:"site,omitempty"` // the item's site
+	Total   int        `json:"total"`          // hosts in the run
 	Hosts   []itemHost `json:"hosts"`
 	Created time.Time  `json:"created"`
+	// Batch, in a rollout's run, is the item's batch (from 1): the
+	// submitter hands the item out when the rollout starts that batch.
+	Batch int `json:"batch,omitempty"`
 }
 
 // event is one message of a run's event subject.

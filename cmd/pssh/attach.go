@@ -58,7 +58,7 @@ func runAttach(o *attachOptions, ios *ioStreams) error {
 		return err
 	}
 	defer nc.Close()
-	return followRun(&o.runOptions, ios, func(ctx context.Context) (*cluster.Run, error) {
+	return followRun(&o.runOptions, ios, func(ctx context.Context, _ *rolloutTracker) (*cluster.Run, error) {
 		return (&cluster.Submitter{Conn: nc}).Attach(ctx, o.id)
 	})
 }

@@ -53,8 +53,8 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 	if err := o.localOnly(); err != nil {
 		return err
 	}
-	if o.rollout.rolling() {
-		return usagef("--batch, --canary, --max-fail and --pause do not run through workers yet: leave out --nats to roll out")
+	if o.rollout.rolling() && o.detach {
+		return usagef("--detach with --batch, --canary, --max-fail or --pause: a rollout's batches are handed out by the pssh that submits it, which must stay")
 	}
 	hosts, sites, err := loadHostSites(&o.options)
 	if err != nil {
@@ -108,26 +108,40 @@ func submitCommand(o *runOptions, command string, ios *ioStreams) error {
 		fmt.Fprintf(ios.ErrOut, "pssh: run %s submitted (%d hosts); follow it with: pssh attach %s\n", run.ID, run.Len(), run.ID)
 		return nil
 	}
-	return followRun(o, ios, func(ctx context.Context) (*cluster.Run, error) {
+	return followRun(o, ios, func(ctx context.Context, t *rolloutTracker) (*cluster.Run, error) {
+		if t != nil {
+			// The submitter hands out the batches, decided as a direct
+			// rollout's (the workers' -p bounds the commands running).
+			job.Options.Rollout = o.rollout.rollout(o.par, t)
+		}
 		return (&cluster.Submitter{Conn: nc, Key: key}).Submit(ctx, job)
 	})
 }
 
 // followRun reports the run start returns as a direct run is reported,
-// with o's views; Ctrl-C (which ends start's context) cancels it.
-func followRun(o *runOptions, ios *ioStreams, start func(context.Context) (*cluster.Run, error)) error {
+// with o's views; Ctrl-C (which ends start's context) cancels it. With
+// the rollout flags, start gets the tracker that reports the batches.
+func followRun(o *runOptions, ios *ioStreams, start func(context.Context, *rolloutTracker) (*cluster.Run, error)) error {
 	ctx, stop := interruptible(false)
 	defer stop(nil)
 	rios := *ios
 	rios.Out = watchClosed(rios.Out, func() { stop(errStdoutClosed) })
-	run, err := start(ctx)
+	p := runPrinter(o, &rios)
+	var tracker *rolloutTracker
+	if o.rollout.rolling() {
+		tracker = &rolloutTracker{p: p, quiet: o.json}
+	}
+	run, err := start(ctx, tracker)
 	if err != nil {
 		return err
 	}
-	return reportRun(o, runPrinter(o, &rios), ctx, pssh.Labels(run.Hosts(), nil), nil, func(collect func(*pssh.HostOutput)) {
+	return reportRun(o, p, ctx, pssh.Labels(run.Hosts(), nil), tracker, func(collect func(*pssh.HostOutput)) {
 		for out := range run.Outputs() {
 			go collect(out)
 		}
+		// Every host yielded; Wait returns once they ended and the
+		// rollout's last batch report is in the tracker.
+		run.Wait(context.Background())
 	})
 }
 
