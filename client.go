@@ -201,6 +201,7 @@ func (c *Client) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	c.dialer.closeControl()
 	c.closeAuth()
 	return errors.Join(errs...)
 }

@@ -18,6 +18,7 @@ type controlState struct {
 	mu     sync.Mutex
 	gone   bool // the master could not be reached: no more tries
 	warned bool // ControlWarning was called
+	link   *controlLink
 }
 
 // attach connects h through the control master at Config.ControlPath.
@@ -28,15 +29,15 @@ func (d *dialer) attach(ctx context.Context, h *host) (*ssh.Client, bool) {
 	if path == "" {
 		return nil, false
 	}
-	d.control.mu.Lock()
-	gone := d.control.gone
-	d.control.mu.Unlock()
-	if gone {
-		return nil, false
+	link, err := d.controlLink(ctx, path, h)
+	if link == nil && err == nil {
+		return nil, false // gone, and said so
 	}
-	client, err := attachControl(ctx, path, h)
 	if err == nil {
-		return client, true
+		err = link.check(h)
+		if err == nil {
+			return link.host(h), true
+		}
 	}
 	d.control.mu.Lock()
 	if !errors.Is(err, ErrControlRefused) {
@@ -55,15 +56,39 @@ func (d *dialer) attach(ctx context.Context, h *host) (*ssh.Client, bool) {
 // timeout: a local master answers at once.
 const attachTimeout = 10 * time.Second
 
-// attachControl opens a link to the master at path for h: an SSH
-// connection over the Unix socket whose channels the master relays to its
-// connection to h.
-func attachControl(ctx context.Context, path string, h *host) (*ssh.Client, error) {
+// controlLink returns the Client's link to the master at path, made on
+// first use (or again, once a link is lost): nil, nil once the master is
+// known to be gone.
+func (d *dialer) controlLink(ctx context.Context, path string, h *host) (*controlLink, error) {
+	d.control.mu.Lock()
+	defer d.control.mu.Unlock()
+	if d.control.gone {
+		return nil, nil
+	}
+	if l := d.control.link; l != nil && !l.lost() {
+		return l, nil
+	}
 	timeout := attachTimeout
 	if h.connectTimeout > 0 {
 		timeout = min(timeout, h.connectTimeout)
 	}
-	return dialControl(ctx, path, h.name, h.credentials, timeout)
+	client, err := dialControl(ctx, path, controlMuxUser, "", timeout)
+	if err != nil {
+		return nil, err
+	}
+	d.control.link = newControlLink(client)
+	return d.control.link, nil
+}
+
+// closeControl closes the link to the master, if any.
+func (d *dialer) closeControl() {
+	d.control.mu.Lock()
+	l := d.control.link
+	d.control.link = nil
+	d.control.mu.Unlock()
+	if l != nil {
+		l.client.Close()
+	}
 }
 
 // dialControl opens an SSH connection to the master at path, as user

@@ -36,10 +36,10 @@ import (
 //	heap-KiB/conn   (idle) the same in Go heap and stacks in use
 //	goroutines/conn (idle) goroutines per connection
 //
-// 2026-11-29, the 2-core machine shared with other jobs: second,
-// p=default 2.4–3.4 s (24–34 RTT) at load average 7 to 9, 5.84 s at 18
-// to 41 (p=32 there 11.6 s): short of the target, the time going to one
-// SSH handshake per host over the Unix socket; idle (load 18 to 41),
+// 2026-11-29, the 2-core machine: second, p=default 0.60 s (5.97 RTT) at
+// load average 9, p=32 6.57 s; before an attached Client shared one link
+// to the master (one SSH handshake per host over the Unix socket) 2.4–3.4
+// s at load 7 to 9, short of the target. Idle (load 18 to 41),
 // 48.2 KiB RSS (48.0 KiB heap) and 6 goroutines per connection, within it.
 func BenchmarkControlMaster(b *testing.B) {
 	const rtt = 100 * time.Millisecond

@@ -78,7 +78,7 @@ func (c *Client) serveControl(ctx context.Context, path string, opt *ControlOpti
 	if err != nil {
 		return fmt.Errorf("pssh: control master key: %w", err)
 	}
-	m.srv = &ssh.ServerConfig{PasswordCallback: m.authorize}
+	m.srv = &ssh.ServerConfig{PasswordCallback: m.acceptLink}
 	m.srv.AddHostKey(key)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -194,10 +194,10 @@ func (m *master) attach(conn net.Conn) {
 	}()
 }
 
-// serve runs one attached link: an SSH connection whose user name is the
-// host asked for and whose password is the attaching Client's credentials
-// for it. Every channel opened on the link is relayed to the host's kept
-// connection.
+// serve runs one attached link: an SSH connection of an attaching
+// Client (user controlMuxUser), or a status question. Each channel opened
+// on a Client's link is relayed to its host's kept connection, once the
+// credentials it carries are found to be the master's own for that host.
 func (m *master) serve(conn net.Conn) {
 	sc, chans, reqs, err := ssh.NewServerConn(conn, m.srv)
 	if err != nil {
@@ -209,35 +209,63 @@ func (m *master) serve(conn net.Conn) {
 		m.serveStatus(chans, reqs)
 		return
 	}
-	go ssh.DiscardRequests(reqs)
-	h := m.extraOrListed(sc.User())
+	m.logf("control master: a client attached")
+	defer m.logf("control master: a client detached")
+	go func() {
+		for r := range reqs {
+			ok := false
+			var q hostCheck
+			if r.Type == controlCheckRequest && ssh.Unmarshal(r.Payload, &q) == nil {
+				_, err := m.authorize(q.Host, q.Credentials)
+				ok = err == nil
+			}
+			if r.WantReply {
+				r.Reply(ok, nil)
+			}
+		}
+	}()
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	for nc := range chans {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sshrelay.Relay(nc, &hostOpener{d: m.c.dialer, h: h, ctx: m.c.closing})
-		}()
+		var hc hostChannel
+		if nc.ChannelType() != controlHostChannel || ssh.Unmarshal(nc.ExtraData(), &hc) != nil {
+			nc.Reject(ssh.UnknownChannelType, "not a host's channel")
+			continue
+		}
+		h, err := m.authorize(hc.Host, hc.Credentials)
+		if err != nil {
+			nc.Reject(ssh.Prohibited, err.Error())
+			continue
+		}
+		wg.Go(func() {
+			sshrelay.Relay(innerChannel{nc, &hc}, &hostOpener{d: m.c.dialer, h: h, ctx: m.c.closing})
+		})
 	}
-	wg.Wait()
 }
 
-// authorize accepts a link for a host whose credentials are the
-// master's own for it.
-func (m *master) authorize(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
-	if meta.User() == controlStatusUser {
-		return nil, nil // a question, from a peer of our user (see attach)
-	}
-	h, err := m.host(meta.User())
-	if err != nil {
-		m.logf("control master: %s: %v", meta.User(), err)
-		return nil, err
-	}
-	if subtle.ConstantTimeCompare(password, []byte(h.credentials)) != 1 {
-		m.logf("control master: %s: refused: other credentials", meta.User())
+// acceptLink accepts a link's SSH authentication: its peer's user was
+// checked when it was accepted (see attach), and each host is checked by
+// authorize.
+func (m *master) acceptLink(meta ssh.ConnMetadata, _ []byte) (*ssh.Permissions, error) {
+	if u := meta.User(); u != controlStatusUser && u != controlMuxUser {
 		return nil, ErrControlRefused
 	}
 	return nil, nil
+}
+
+// authorize returns the host name, if the credentials an attaching Client
+// has for it are the master's own.
+func (m *master) authorize(name, credentials string) (*host, error) {
+	h, err := m.host(name)
+	if err != nil {
+		m.logf("control master: %s: %v", name, err)
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(credentials), []byte(h.credentials)) != 1 {
+		m.logf("control master: %s: refused: other credentials", name)
+		return nil, ErrControlRefused
+	}
+	return h, nil
 }
 
 // host returns the master's host of that name: the first of its list, or
@@ -259,12 +287,6 @@ func (m *master) host(name string) (*host, error) {
 	}
 	m.extra[name] = h
 	return h, nil
-}
-
-// extraOrListed is host for a name authorize has accepted.
-func (m *master) extraOrListed(name string) *host {
-	h, _ := m.host(name)
-	return h
 }
 
 // hostOpener opens channels on a host's kept connection, connecting it

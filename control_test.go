@@ -121,8 +121,17 @@ func TestControlMaster(t *testing.T) {
 	}
 
 	master := newClient(t, fleet.Addrs(), fleet.ClientConfig())
+	var mu sync.Mutex
+	links := 0 // links the master accepted
 	path := startMaster(t, func(ctx context.Context, path string) error {
-		return master.ServeControl(ctx, path, &pssh.ControlOptions{Logf: t.Logf})
+		return master.ServeControl(ctx, path, &pssh.ControlOptions{Logf: func(format string, args ...any) {
+			t.Logf(format, args...)
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.Contains(format, "a client attached") {
+				links++
+			}
+		}})
 	})
 	attached := func() *pssh.Client {
 		cfg := fleet.ClientConfig()
@@ -146,6 +155,11 @@ func TestControlMaster(t *testing.T) {
 	}
 	if got := accepted(fleet) - before; got != 3 {
 		t.Errorf("a second client opened %d new TCP connections, want none", got-3)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if links != 2 {
+		t.Errorf("the master accepted %d links from 2 clients of 3 hosts, want one per client", links)
 	}
 }
 
