@@ -328,10 +328,42 @@ type greetingConn struct {
 	banner  atomic.Bool // the version line arrived
 	line    [4]byte     // the start of the line being read
 	lineLen int
+
+	// x/crypto/ssh reads the version line a byte at a time, one system
+	// call each, straight from the connection (its buffered reader comes
+	// after): until the line has arrived, greetingConn reads ahead, and
+	// serves what it read first.
+	ahead []byte
 }
 
+// readAhead is how much greetingConn reads at once before the version
+// line: a version line and the start of what follows.
+const readAhead = 512
+
 func (c *greetingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+	var n int
+	var err error
+	switch {
+	case len(c.ahead) > 0:
+		n = copy(p, c.ahead)
+		c.ahead = c.ahead[n:]
+		if len(c.ahead) == 0 {
+			c.ahead = nil
+		}
+	case !c.banner.Load() && len(p) < readAhead:
+		buf := make([]byte, readAhead)
+		var m int
+		m, err = c.Conn.Read(buf)
+		if m > 0 {
+			// An error with bytes comes again on the next read.
+			n, err = copy(p, buf[:m]), nil
+			if n < m {
+				c.ahead = buf[n:m]
+			}
+		}
+	default:
+		n, err = c.Conn.Read(p)
+	}
 	if n > 0 && !c.full.Load() {
 		c.mu.Lock()
 		c.buf = append(c.buf, p[:min(n, maxGreeting-len(c.buf))]...)
