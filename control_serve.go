@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -57,12 +58,17 @@ type master struct {
 	mu       sync.Mutex
 	attached map[net.Conn]struct{}
 	extra    map[string]*host // hosts not in c's list, by name
+	listed   map[string]*host // the first host of c's list of each name
 	wg       sync.WaitGroup
 }
 
 // serveControl is ServeControl serving only the user uid.
 func (c *Client) serveControl(ctx context.Context, path string, opt *ControlOptions, uid int) error {
-	m := &master{c: c, uid: uid, idle: make(chan struct{}, 1), attached: map[net.Conn]struct{}{}, extra: map[string]*host{}}
+	m := &master{c: c, uid: uid, idle: make(chan struct{}, 1), attached: map[net.Conn]struct{}{}, extra: map[string]*host{},
+		listed: make(map[string]*host, len(c.hosts))}
+	for _, h := range slices.Backward(c.hosts) {
+		m.listed[h.name] = h // the first of a name wins
+	}
 	if opt != nil {
 		m.opt = *opt
 	}
@@ -271,10 +277,8 @@ func (m *master) authorize(name, credentials string) (*host, error) {
 // host returns the master's host of that name: the first of its list, or
 // one resolved now and kept.
 func (m *master) host(name string) (*host, error) {
-	for _, h := range m.c.hosts {
-		if h.name == name {
-			return h, nil
-		}
+	if h, ok := m.listed[name]; ok {
+		return h, nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
