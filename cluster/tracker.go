@@ -269,7 +269,8 @@ func (t *tracker) check(now time.Time) {
 	for _, it := range t.items {
 		switch {
 		case it.over, it.held:
-		case !it.claimed && !t.cancelled && now.Sub(waitingSince(it, busy)) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
+		case !it.claimed && !t.cancelled && t.feed.upTo.Sub(waitingSince(it, busy)) > cmp.Or(t.s.StartTimeout, DefaultStartTimeout):
+			// Unclaimed while the tracker's own events came through.
 			if t.abandon(it, "abandoned") {
 				t.endItem(it, func(h *relayHost) error { return &pssh.NotStartedError{Host: h.name, Err: pssh.ErrNoWorker} })
 			}

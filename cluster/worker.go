@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -227,7 +228,7 @@ func (w *Worker) run(ctx, itemCtx context.Context, b *bus, p *publisher, it *ite
 		for {
 			select {
 			case <-t.C:
-				p.send(ctx, event{Type: evBeat})
+				p.beat()
 			case <-beatDone:
 				return
 			}
@@ -350,10 +351,11 @@ type publisher struct {
 	attempt int
 	log     func(string, ...any)
 
-	mu    sync.Mutex
-	seq   uint64
-	acks  chan pending
-	acked chan struct{} // closed when every ack has been awaited
+	mu     sync.Mutex
+	seq    uint64
+	acks   chan pending
+	acked  chan struct{} // closed when every ack has been awaited
+	broken atomic.Bool   // an event was given up on
 }
 
 // pending is an event published and not yet acknowledged.
@@ -398,6 +400,7 @@ func (p *publisher) send(ctx context.Context, ev event) {
 		}
 		if ctx.Err() != nil {
 			p.log("publishing an event of item %d: %v", p.item, err)
+			p.broken.Store(true)
 			return
 		}
 		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
@@ -433,9 +436,26 @@ func (p *publisher) republish(msg *nats.Msg, cause error) {
 		}
 		if ctx.Err() != nil || p.js.Conn().IsClosed() {
 			p.log("an event of item %d lost: %v (first: %v)", p.item, err, cause)
+			p.broken.Store(true)
 			return
 		}
 		sleep(ctx, 200*time.Millisecond)
+	}
+}
+
+// beat says the worker is alive and its item's events are on their way:
+// a core publish, unsequenced (sequence 0: the tracker notes the sign of
+// life and applies nothing), so that it is never held behind the item's
+// unacknowledged events when the bus is slow. Once an event was given up
+// on, the item beats no more: its submitter is to find it lost, as its
+// output is.
+func (p *publisher) beat() {
+	if p.broken.Load() {
+		return
+	}
+	data, err := json.Marshal(event{Type: evBeat, Item: p.item, Attempt: p.attempt, Worker: p.worker})
+	if err == nil {
+		p.js.Conn().Publish(p.subject, data)
 	}
 }
 
