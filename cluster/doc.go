@@ -61,7 +61,9 @@
 // "err" (a chunk of stdout or stderr, at most ChunkSize bytes, well within
 // NATS's payload limit), "end" (exit status, signal, typed error), "fail"
 // (the host never started, typed error), "beat" (the worker is alive, every
-// Worker.Beat), "refuse" (the item was not run, and why) and "done" (every
+// Worker.Beat; a core publish with no sequence number, never queued behind
+// the item's other events, and stopped once one of them was given up on),
+// "refuse" (the item was not run, and why) and "done" (every
 // host of the item has ended). A worker publishes asynchronously with at
 // most Worker.MaxPending messages in flight: a slow bus holds its readers
 // back, and the host's output buffers (and spills) in the worker as in a
