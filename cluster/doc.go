@@ -39,7 +39,9 @@
 //	              submitter reads them with an ephemeral consumer of its own,
 //	              in order (a gap or missing heartbeats: it follows again)
 //	pssh_runs     key-value bucket: key "R.N" claims item N of run R, by a
-//	              worker (its name) or by the submitter giving up on it
+//	              worker ("NAME#TOKEN": its name, and a token of its attempt, so that a
+//	              claim whose reply was lost is found again as its own) or by
+//	              the submitter giving up on it
 //	              ("abandoned"); whoever creates the key first wins. "R.N.A"
 //	              claims the item's attempt A (handed again, see Faults);
 //	              "R.host.I" claims host I for the worker that starts it

@@ -334,12 +334,13 @@ func (t *tracker) abandon(it *runItem, why string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	key := claimKey(t.run.ID, indexOf(t.items, it), it.attempt)
-	if _, err := t.b.claimsKV.Create(ctx, key, []byte(why)); err == nil {
+	ours, holder, err := claim(ctx, t.b.claimsKV, key, why)
+	if ours {
 		it.over = true
 		return true
 	}
-	if e, err := t.b.claimsKV.Get(ctx, key); err == nil {
-		it.claimed, it.worker, it.lastSeen = true, string(e.Value()), time.Now()
+	if err == nil {
+		it.claimed, it.worker, it.lastSeen = true, holderName(holder), time.Now()
 	}
 	return false
 }

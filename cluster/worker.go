@@ -195,27 +195,29 @@ func (w *Worker) handle(ctx context.Context, b *bus, site string, msg jetstream.
 		msg.Nak()
 		return
 	}
-	if _, err := b.claimsKV.Create(ctx, claimKey(it.Run, it.Item, attempt), []byte(w.Name)); err != nil {
-		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			w.logf("claiming item %d of run %s: %v", it.Item, it.Run, err)
-			msg.NakWithDelay(time.Second) // the bus faltered: another try
-			return
-		}
+	mine := claimValue(w.Name)
+	ours, holder, err := claim(ctx, b.claimsKV, claimKey(it.Run, it.Item, attempt), mine)
+	switch {
+	case err != nil:
+		w.logf("claiming item %d of run %s: %v", it.Item, it.Run, err)
+		msg.NakWithDelay(time.Second) // the bus faltered: another try
+		return
+	case !ours:
 		// Claimed before: a replay, a redelivery, or given up by the
 		// submitter. Never run twice.
-		w.logf("not running item %d of run %s: already claimed (%v)", it.Item, it.Run, err)
+		w.logf("not running item %d of run %s: already claimed by %s", it.Item, it.Run, holderName(holder))
 		msg.Term()
 		return
 	}
 	msg.Ack()
 	p.send(ctx, event{Type: evAccept})
-	w.run(ctx, itemCtx, b, p, &it)
+	w.run(ctx, itemCtx, b, p, &it, mine)
 	p.send(ctx, event{Type: evDone})
 }
 
 // run runs an item's hosts, reporting each, with a heartbeat meanwhile.
 // ctx bounds the publishing; itemCtx the run.
-func (w *Worker) run(ctx, itemCtx context.Context, b *bus, p *publisher, it *item) {
+func (w *Worker) run(ctx, itemCtx context.Context, b *bus, p *publisher, it *item, mine string) {
 	beatDone := make(chan struct{})
 	var beating sync.WaitGroup
 	defer func() {
@@ -262,7 +264,7 @@ func (w *Worker) run(ctx, itemCtx context.Context, b *bus, p *publisher, it *ite
 	defer client.Close()
 	ropt := it.Options.runOptions()
 	workpool.Each(len(hosts), par, func(i int) {
-		if !w.claimHost(ctx, b, p, it, i) {
+		if !w.claimHost(ctx, b, p, it, i, mine) {
 			return
 		}
 		hopt := *ropt
@@ -275,26 +277,16 @@ func (w *Worker) run(ctx, itemCtx context.Context, b *bus, p *publisher, it *ite
 // claimHost claims host i of it before it starts, and reports false (and
 // the host's fate) when another worker has it: a worker lost, whose item
 // came to this one, may have started it.
-func (w *Worker) claimHost(ctx context.Context, b *bus, p *publisher, it *item, i int) bool {
+func (w *Worker) claimHost(ctx context.Context, b *bus, p *publisher, it *item, i int, mine string) bool {
 	index := it.Hosts[i].Index
-	key := hostKey(it.Run, index)
-	var err error
-	for try := range 5 {
-		if _, err = b.claimsKV.Create(ctx, key, []byte(w.Name)); err == nil {
-			return true
-		}
-		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			holder := "?"
-			if e, gerr := b.claimsKV.Get(ctx, key); gerr == nil {
-				holder = string(e.Value())
-			}
-			p.send(ctx, event{Type: evFail, Host: index, Err: encodeError(&pssh.WorkerLostError{Host: it.Hosts[i].Host, Worker: holder})})
-			return false
-		}
-		sleep(ctx, time.Duration(100<<try)*time.Millisecond) // the bus faltered
+	ours, holder, err := claim(ctx, b.claimsKV, hostKey(it.Run, index), mine)
+	switch {
+	case err != nil:
+		p.send(ctx, event{Type: evFail, Host: index, Err: encodeError(&pssh.NotStartedError{Host: it.Hosts[i].Host, Err: fmt.Errorf("claiming the host: %w", err)})})
+	case !ours:
+		p.send(ctx, event{Type: evFail, Host: index, Err: encodeError(&pssh.WorkerLostError{Host: it.Hosts[i].Host, Worker: holderName(holder)})})
 	}
-	p.send(ctx, event{Type: evFail, Host: index, Err: encodeError(&pssh.NotStartedError{Host: it.Hosts[i].Host, Err: fmt.Errorf("claiming the host: %w", err)})})
-	return false
+	return ours
 }
 
 // report streams one host's events until it ends.
