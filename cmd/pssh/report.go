@@ -171,7 +171,7 @@ func writeJSONLine(w io.Writer, res *result) error {
 		j.ExitCode = &code
 	}
 	if err := o.Err(); err != nil {
-		j.Error = &jsonError{Kind: res.kind, Text: err.Error()}
+		j.Error = &jsonError{Kind: res.kind, Text: fullError(err)} // as -v says it: flags, not Config fields
 	}
 	if len(res.lost) > 0 {
 		j.Error = &jsonError{Kind: res.kind, Text: res.out.Host + ": " + res.text}
