@@ -37,11 +37,7 @@ func (s *Submitter) Attach(ctx context.Context, id string) (*Run, error) {
 	if s.Conn == nil {
 		return nil, errors.New("cluster: Submitter.Conn is required")
 	}
-	js, err := jetstream.New(s.Conn)
-	if err != nil {
-		return nil, err
-	}
-	b, err := openBus(ctx, js, s.Prefix, s.Replicas)
+	b, err := s.bus(ctx)
 	if err != nil {
 		return nil, err
 	}

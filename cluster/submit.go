@@ -168,11 +168,7 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	if s.Key == nil || s.Conn == nil {
 		return nil, errors.New("cluster: Submitter.Conn and Key are required")
 	}
-	js, err := jetstream.New(s.Conn)
-	if err != nil {
-		return nil, err
-	}
-	b, err := openBus(ctx, js, s.Prefix, s.Replicas)
+	b, err := s.bus(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +211,7 @@ func (s *Submitter) Submit(ctx context.Context, job *Job) (*Run, error) {
 	for _, m := range parts {
 		data, err := json.Marshal(m)
 		if err == nil {
-			_, err = js.Publish(ctx, b.events(r.ID), data)
+			_, err = b.js.Publish(ctx, b.events(r.ID), data)
 		}
 		if err != nil {
 			msgs.Stop()
@@ -300,6 +296,15 @@ func (s *Submitter) publish(ctx context.Context, b *bus, ri *runItem, it *item) 
 	}
 	ri.published, ri.env, ri.held = time.Now(), envData, false
 	return nil
+}
+
+// bus opens the cluster's JetStream objects for s.
+func (s *Submitter) bus(ctx context.Context) (*bus, error) {
+	js, err := jetstream.New(s.Conn)
+	if err != nil {
+		return nil, err
+	}
+	return openBus(ctx, js, s.Prefix, s.Replicas)
 }
 
 // newRun makes the submitter's side of run id from its manifest, whole
