@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,6 +54,9 @@ const (
 	// fleetDelayEnv, set beside fleetServerEnv, gives every server of the
 	// fleet a one-way delay (sshtest.Config.Delay), as a duration.
 	fleetDelayEnv = "PSSH_BENCH_FLEET_DELAY"
+	// fleetProfileEnv, set in the benchmark's environment, makes the
+	// fleet's process write its CPU profile to that file.
+	fleetProfileEnv = "PSSH_BENCH_FLEET_CPUPROFILE"
 )
 
 // fleetPattern is what the fleet's commands print, repeated.
@@ -106,6 +110,19 @@ func serveFleet(authorizedKey string) int {
 		return 1
 	}
 	defer fleet.Close()
+	if path := os.Getenv(fleetProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := json.NewEncoder(os.Stdout).Encode(fleetInfo{Addrs: fleet.Addrs(), KnownHosts: string(fleet.KnownHosts())}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

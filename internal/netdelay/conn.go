@@ -40,6 +40,7 @@ type Conn struct {
 	in, out *queue
 
 	readDL, writeDL deadline
+	readMu          sync.Mutex // Read's
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -68,10 +69,12 @@ func Wrap(c net.Conn, l Link) *Conn {
 	return dc
 }
 
-// receive reads c and queues what arrives, then its end.
+// receive reads c and queues what arrives, then its end. Its buffer
+// starts small (most of a handshake's messages are) and grows while reads
+// fill it.
 func (c *Conn) receive() {
 	defer c.wg.Done()
-	buf := make([]byte, 32<<10)
+	buf := make([]byte, 4<<10)
 	for {
 		n, err := c.Conn.Read(buf)
 		if n > 0 && !c.in.push(buf[:n], nil, c.closed) {
@@ -81,16 +84,18 @@ func (c *Conn) receive() {
 			c.in.push(nil, err, c.closed)
 			return
 		}
+		if n == len(buf) && len(buf) < 64<<10 {
+			buf = make([]byte, 2*len(buf))
+		}
 	}
 }
 
-// send writes to c what is due, and half-closes c at the end of the
-// stream (CloseWrite).
+// send writes to c what is due, the chunks due together in one write,
+// and half-closes c at the end of the stream (CloseWrite).
 func (c *Conn) send() {
 	defer c.wg.Done()
-	buf := make([]byte, 32<<10)
 	for {
-		n, err := c.out.pop(buf, c.closed, net.ErrClosed, net.ErrClosed)
+		bufs, err := c.out.take(c.closed, net.ErrClosed, net.ErrClosed)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
@@ -99,7 +104,8 @@ func (c *Conn) send() {
 			}
 			return
 		}
-		if _, err := c.Conn.Write(buf[:n]); err != nil {
+		nb := net.Buffers(bufs)
+		if _, err := nb.WriteTo(c.Conn); err != nil {
 			c.mu.Lock()
 			c.werr = err
 			c.mu.Unlock()
@@ -118,6 +124,8 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	default:
 	}
+	c.readMu.Lock() // one popper at a time
+	defer c.readMu.Unlock()
 	return c.in.pop(p, c.readDL.wait(), os.ErrDeadlineExceeded, net.ErrClosed)
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"testing"
 	"time"
 )
@@ -233,5 +234,60 @@ func TestProxySetLink(t *testing.T) {
 func TestProxyRefusesNonLoopback(t *testing.T) {
 	if _, err := NewProxy("0.0.0.0:0", "127.0.0.1:1", Link{}); err == nil {
 		t.Fatal("proxy listening on all interfaces, want refusal")
+	}
+}
+
+// TestQueueHandsOverDueChunksTogether: what is due comes out in one pop
+// (one read, one write on the wire), in order, and the end of the stream
+// only after the bytes before it.
+func TestQueueHandsOverDueChunksTogether(t *testing.T) {
+	stop := make(chan struct{})
+	errStop, errClosed := errors.New("stopped"), errors.New("closed")
+	fill := func() *queue {
+		q := newQueue(Link{})
+		for _, s := range []string{"ab", "cde", "f"} {
+			if !q.push([]byte(s), nil, stop) {
+				t.Fatal("push refused")
+			}
+		}
+		q.push(nil, io.EOF, stop)
+		return q
+	}
+
+	q := fill()
+	p := make([]byte, 4)
+	var got []string
+	for {
+		n, err := q.pop(p, stop, errStop, errClosed)
+		if err != nil {
+			if err != io.EOF {
+				t.Fatalf("pop: %v", err)
+			}
+			break
+		}
+		got = append(got, string(p[:n]))
+	}
+	if want := []string{"abcd", "ef"}; !slices.Equal(got, want) {
+		t.Errorf("pop with room for 4 gave %q, want %q", got, want)
+	}
+
+	q = fill()
+	bufs, err := q.take(stop, errStop, errClosed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for _, b := range bufs {
+		parts = append(parts, string(b))
+	}
+	if want := []string{"ab", "cde", "f"}; !slices.Equal(parts, want) {
+		t.Errorf("take gave %q, want %q", parts, want)
+	}
+	if _, err := q.take(stop, errStop, errClosed); err != io.EOF {
+		t.Errorf("take after the bytes: %v, want EOF", err)
+	}
+	close(stop)
+	if _, err := newQueue(Link{}).take(stop, errStop, errClosed); err != errStop {
+		t.Errorf("take on an empty queue, stopped: %v, want %v", err, errStop)
 	}
 }

@@ -32,6 +32,8 @@ type queue struct {
 	pushed  chan struct{}
 	popped  chan struct{}
 	done    chan struct{} // closed by close
+
+	timer *time.Timer // the popper's (see await)
 }
 
 func newQueue(l Link) *queue {
@@ -73,10 +75,15 @@ func (q *queue) push(p []byte, err error, stop <-chan struct{}) bool {
 				end = start.Add(time.Duration(float64(len(p)) / float64(q.link.Bandwidth) * float64(time.Second)))
 			}
 			q.lineEnd = end
+			// Chunks fall due in the order they are queued: a popper
+			// waiting for the head needs no word of those behind it.
+			wake := len(q.chunks) == 0
 			q.chunks = append(q.chunks, chunk{data: append([]byte(nil), p...), err: err, due: end.Add(q.link.Delay)})
 			q.queued += len(p)
 			q.mu.Unlock()
-			signal(q.pushed)
+			if wake {
+				signal(q.pushed)
+			}
 			return true
 		}
 		q.mu.Unlock()
@@ -89,60 +96,146 @@ func (q *queue) push(p []byte, err error, stop <-chan struct{}) bool {
 	}
 }
 
-// pop copies into p the bytes due at the head of the queue, waiting until
-// there are some, until stop is closed (errStop) or until the queue is
-// closed (errClosed). It returns the stream's error once every byte before
-// it is taken.
+// pop copies into p the bytes due at the head of the queue (as many due
+// chunks as fit), waiting until there are some, until stop is closed
+// (errStop) or until the queue is closed (errClosed). It returns the
+// stream's error once every byte before it is taken.
 func (q *queue) pop(p []byte, stop <-chan struct{}, errStop, errClosed error) (int, error) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
 	for {
-		q.mu.Lock()
-		if q.closed {
-			q.mu.Unlock()
-			return 0, errClosed
+		n, err, wait := q.popDue(p, errClosed)
+		if n > 0 || err != nil {
+			return n, err
 		}
-		var wait <-chan time.Time
-		if len(q.chunks) > 0 {
-			c := &q.chunks[0]
-			d := time.Until(c.due)
-			if d <= 0 {
-				if len(c.data) == 0 && c.err != nil {
-					err := c.err
-					q.mu.Unlock()
-					return 0, err
-				}
-				n := copy(p, c.data)
-				c.data = c.data[n:]
-				q.queued -= n
-				if len(c.data) == 0 && c.err == nil {
-					q.chunks[0] = chunk{}
-					q.chunks = q.chunks[1:]
-				}
-				q.mu.Unlock()
-				signal(q.popped)
-				return n, nil
-			}
-			if timer == nil {
-				timer = time.NewTimer(d)
-			} else {
-				timer.Reset(d)
-			}
-			wait = timer.C
-		}
-		q.mu.Unlock()
-		select {
-		case <-wait:
-		case <-q.pushed:
-		case <-q.done:
-		case <-stop:
+		if !q.await(wait, stop) {
 			return 0, errStop
 		}
 	}
+}
+
+// popDue copies into p what is due now, or reports the stream's end or
+// the queue's closing (errClosed); with nothing due it returns how long
+// until the head is (0: the queue is empty).
+func (q *queue) popDue(p []byte, errClosed error) (int, error, time.Duration) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return 0, errClosed, 0
+	}
+	now := time.Now()
+	n := 0
+	for len(q.chunks) > 0 && n < len(p) {
+		c := &q.chunks[0]
+		if d := c.due.Sub(now); d > 0 {
+			if n == 0 {
+				q.mu.Unlock()
+				return 0, nil, d
+			}
+			break
+		}
+		if len(c.data) == 0 && c.err != nil {
+			if n > 0 {
+				break // the bytes first; the end at the next pop
+			}
+			err := c.err
+			q.mu.Unlock()
+			return 0, err, 0
+		}
+		m := copy(p[n:], c.data)
+		c.data = c.data[m:]
+		n += m
+		if len(c.data) == 0 && c.err == nil {
+			q.chunks[0] = chunk{}
+			q.chunks = q.chunks[1:]
+		}
+	}
+	q.queued -= n
+	q.mu.Unlock()
+	if n > 0 {
+		signal(q.popped)
+	}
+	return n, nil, 0
+}
+
+// take is pop without the copy: it hands over the chunks due, waiting as
+// pop does.
+func (q *queue) take(stop <-chan struct{}, errStop, errClosed error) ([][]byte, error) {
+	for {
+		bufs, err, wait := q.takeDue(errClosed)
+		if len(bufs) > 0 || err != nil {
+			return bufs, err
+		}
+		if !q.await(wait, stop) {
+			return nil, errStop
+		}
+	}
+}
+
+// takeDue is popDue handing over whole chunks.
+func (q *queue) takeDue(errClosed error) ([][]byte, error, time.Duration) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil, errClosed, 0
+	}
+	now := time.Now()
+	var bufs [][]byte
+	n := 0
+	for len(q.chunks) > 0 {
+		c := &q.chunks[0]
+		if d := c.due.Sub(now); d > 0 {
+			if len(bufs) == 0 {
+				q.mu.Unlock()
+				return nil, nil, d
+			}
+			break
+		}
+		if len(c.data) == 0 && c.err == nil {
+			q.chunks = q.chunks[1:] // nothing to hand over
+			continue
+		}
+		if len(c.data) == 0 {
+			if len(bufs) > 0 {
+				break
+			}
+			err := c.err
+			q.mu.Unlock()
+			return nil, err, 0
+		}
+		bufs = append(bufs, c.data)
+		n += len(c.data)
+		c.data = nil
+		if c.err == nil {
+			q.chunks[0] = chunk{}
+			q.chunks = q.chunks[1:]
+		}
+	}
+	q.queued -= n
+	q.mu.Unlock()
+	signal(q.popped)
+	return bufs, nil, 0
+}
+
+// await waits for the head of the queue to fall due in wait (0: for a
+// push), for the queue to close or for stop; it reports false on stop.
+// One popper at a time: it reuses the queue's timer.
+func (q *queue) await(wait time.Duration, stop <-chan struct{}) bool {
+	var due <-chan time.Time
+	if wait > 0 {
+		if q.timer == nil {
+			q.timer = time.NewTimer(wait)
+		} else {
+			q.timer.Reset(wait)
+		}
+		due = q.timer.C
+	}
+	select {
+	case <-due:
+	case <-q.pushed:
+	case <-q.done:
+	case <-stop:
+		return false
+	}
+	return true
 }
 
 // close releases every waiter and drops what is still in flight.
