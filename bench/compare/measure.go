@@ -25,6 +25,10 @@ type job struct {
 	// after the tool exited with status 0, and says whether every host
 	// succeeded.
 	check func(stdout, stderr []byte) error
+	// before runs first, untimed and unmeasured: to set up what the
+	// timed run needs (a control master holding the connections). If it
+	// fails, the run fails and after still runs.
+	before func(ctx context.Context) error
 	// after runs once the tool has exited, whatever its status, before
 	// check: for checks of files the tool wrote, and their removal.
 	after func() error
@@ -55,6 +59,14 @@ const stderrKeep = 2000
 // run starts j, waits for it and measures it. ctx bounds the run; on
 // expiry the tool's process group is killed.
 func (j job) run(ctx context.Context) sample {
+	if j.before != nil {
+		if err := j.before(ctx); err != nil {
+			if j.after != nil {
+				j.after()
+			}
+			return sample{err: fmt.Errorf("before the run: %w", err)}
+		}
+	}
 	// The tool runs under GNU time, which forks it and reports its peak
 	// RSS: a process started by this Go program directly would report at
 	// least this program's own peak (Go starts children with vfork, and the

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // tool is one client being compared. fanout and stream build a job for the
@@ -77,6 +82,33 @@ func allTools() []tool {
 			},
 		},
 		{
+			name: "pssh-master", label: "pssh through its control master", ours: true,
+			// A first, untimed invocation starts the master holding every
+			// host's connection; the timed one is the second, which opens
+			// no connection of its own; the master is stopped after it.
+			fanout: func(w *workspace, n int, command string) job {
+				dir := filepath.Join(w.dir, "control") // only the user may enter it: pssh checks
+				path := filepath.Join(dir, strconv.Itoa(n))
+				argv := []string{w.pssh, "-F", w.sshConfig, "-h", w.hostsPath(n), "--allow-duplicates", "-p", strconv.Itoa(n), "-t", "0",
+					"--connect-timeout", strconv.Itoa(w.timeout), "--control-persist", "10m", "--control-path", path, command}
+				return job{
+					argv:   argv,
+					check:  countStatusLines(n),
+					before: func(ctx context.Context) error {
+						if err := os.MkdirAll(dir, 0o700); err != nil {
+							return err
+						}
+						return runQuiet(ctx, argv)
+					},
+					after: func() error {
+						ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+						defer cancel()
+						return runQuiet(ctx, []string{w.pssh, "control", "stop", "-O", "ControlPath=" + path})
+					},
+				}
+			},
+		},
+		{
 			name: "pssh-o", label: "pssh -o DIR (file on tmpfs)", ours: true,
 			stream: func(w *workspace, size int64) job {
 				return job{
@@ -145,6 +177,15 @@ func allTools() []tool {
 			},
 		},
 	}
+}
+
+// runQuiet runs argv to its end, its output kept for the error only.
+func runQuiet(ctx context.Context, argv []string) error {
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, tailBytes(out, stderrKeep))
+	}
+	return nil
 }
 
 // asyncsshArgv runs the asyncssh script on n hosts.
