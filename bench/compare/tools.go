@@ -92,8 +92,8 @@ func allTools() []tool {
 				argv := []string{w.pssh, "-F", w.sshConfig, "-h", w.hostsPath(n), "--allow-duplicates", "-p", strconv.Itoa(n), "-t", "0",
 					"--connect-timeout", strconv.Itoa(w.timeout), "--control-persist", "10m", "--control-path", path, command}
 				return job{
-					argv:   argv,
-					check:  countStatusLines(n),
+					argv:  argv,
+					check: countStatusLines(n),
 					before: func(ctx context.Context) error {
 						if err := os.MkdirAll(dir, 0o700); err != nil {
 							return err
