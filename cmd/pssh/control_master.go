@@ -201,12 +201,12 @@ func newCmdControlServe(ios *ioStreams) *cobra.Command {
 		Short:  "run a control master (started by --control-persist)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			// fd 3, if given, tells startMaster that the master ended:
 			// none of the master's children may hold it.
 			syscall.CloseOnExec(3)
 			return serveControl(&o, ios)
-		},
+		}),
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
@@ -248,7 +248,7 @@ func newCmdControlQuery(ios *ioStreams, what string) *cobra.Command {
 		Use:   what,
 		Short: short,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			var c controlSettings
 			for _, opt := range o.sshOptions {
 				var s sshSettings
@@ -273,7 +273,7 @@ func newCmdControlQuery(ios *ioStreams, what string) *cobra.Command {
 				return stopMaster(path, ios)
 			}
 			return masterStatus(path, ios)
-		},
+		}),
 	}
 	g := flagGroup{cmd.Flags(), connectionGroup}
 	g.strings(&o.sshOptions, "option", "O", "OPT", "ssh_config option: ControlPath (others are ignored)")

@@ -181,3 +181,19 @@ func TestControlMasterNeedsNoTypedSecret(t *testing.T) {
 		t.Errorf("stderr %q; socket there: %v", r.stderr, socketExists(sock))
 	}
 }
+
+// TestControlServeErrorIsNoUsageError checks that a master that cannot
+// serve (its socket's directory is open to other users) says so once, as
+// a failure (status 1), not as a usage error with a hint at --help.
+func TestControlServeErrorIsNoUsageError(t *testing.T) {
+	b := newBed(t, 1)
+	dir := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runPssh(t, append([]string{"control", "serve", "--control-path", filepath.Join(dir, "control"), "--control-persist", "60"}, b.flags()...)...)
+	wantCode(t, r, 1)
+	if !strings.Contains(r.stderr, "is open to other users") || strings.Contains(r.stderr, "pssh: pssh:") || strings.Contains(r.stderr, "--help") {
+		t.Errorf("stderr %q: want the reason once, no usage hint", r.stderr)
+	}
+}
