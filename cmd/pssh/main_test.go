@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,6 +42,17 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	psshBin = filepath.Join(dir, "pssh")
+	// The pssh the tests start must get the signals the tests send with
+	// their default action. A test run under nohup, or as a background job
+	// of a script, has SIGHUP (or SIGINT) ignored and would pass that on to
+	// every pssh, which keeps an ignored signal ignored, as it should: the
+	// interrupt tests would wait forever. A signal this process catches is
+	// back to its default in the programs it starts.
+	for _, sig := range []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
+	}
 	// Runs record their failed hosts (see lastrun.go): never in the
 	// machine's own state directory. Tests of the record set their own.
 	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
