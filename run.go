@@ -324,8 +324,16 @@ func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, 
 		timedOut.Store(true)
 		h.conn.drop(client)
 	})
-	stop := context.AfterFunc(ctx, func() { sess.close() })
-	op, err := prepareAndStart(h, sess, command, opt, shell)
+	// Interrupted while starting: the exec request may have reached the
+	// server already, and a server that started the command keeps it
+	// running when its channel is just closed (OpenSSH without a PTY). A
+	// TERM signal goes first: the server takes a channel's requests in
+	// order, so it reaches a command the exec request started.
+	stop := context.AfterFunc(ctx, func() {
+		sess.signal("TERM")
+		sess.close()
+	})
+	op, err := prepareAndStart(ctx, h, sess, command, opt, shell)
 	t.Stop()
 	stop()
 	var envErr *EnvError
@@ -343,8 +351,9 @@ func (c *Client) startCommand(ctx context.Context, h *host, client *ssh.Client, 
 }
 
 // prepareAndStart sets the environment, requests the pty and starts the
-// command, or the login shell; it returns the step that failed.
-func prepareAndStart(h *host, sess *session, command string, opt *RunOptions, shell bool) (string, error) {
+// command, or the login shell, unless ctx ended first; it returns the step
+// that failed.
+func prepareAndStart(ctx context.Context, h *host, sess *session, command string, opt *RunOptions, shell bool) (string, error) {
 	if opt.NodeEnv {
 		for _, v := range nodeEnv(h) {
 			if _, err := sess.ch.SendRequest("env", false, ssh.Marshal(struct{ Name, Value string }{v[0], v[1]})); err != nil {
@@ -367,6 +376,9 @@ func prepareAndStart(h *host, sess *session, command string, opt *RunOptions, sh
 		if err := sess.requestPty(term, orDefault(opt.Width, 80), orDefault(opt.Height, 24), modes); err != nil {
 			return "request pty", err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return "start", err // no command started that the signal could miss
 	}
 	if shell {
 		return "start shell", sess.start("shell", nil)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gopssh/pssh"
 	"github.com/gopssh/pssh/sshtest"
+	"golang.org/x/crypto/ssh"
 )
 
 func TestRunOutputsInHostOrder(t *testing.T) {
@@ -482,5 +483,51 @@ func TestEnv(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCancelWhileStartingSignalsCommand cancels a run while the exec
+// request is on its way back: the server has started the command and its
+// answer is still in flight. The command must be sent a TERM signal, not
+// just have its channel closed: OpenSSH's sshd keeps a command without a
+// PTY running when its channel is closed.
+func TestCancelWhileStartingSignalsCommand(t *testing.T) {
+	key := generateKey(t)
+	started := make(chan struct{})
+	got := make(chan string, 1)
+	srv := startServer(t, "127.0.0.1:0", sshtest.Config{
+		AuthorizedKeys: []ssh.PublicKey{key.PublicKey()},
+		Delay:          100 * time.Millisecond, // the answer to exec takes that long to arrive
+		Handler: func(ctx context.Context, e *sshtest.Exec) sshtest.Exit {
+			close(started)
+			select {
+			case sig := <-e.Signals:
+				got <- sig
+				return sshtest.Exit{Signal: sig}
+			case <-time.After(10 * time.Second):
+				got <- "none within 10s"
+				return sshtest.Exit{}
+			}
+		},
+	})
+	c := newClient(t, []string{srv.Addr}, &pssh.Config{
+		IgnoreSSHConfig: true, User: "tester", Key: key.PEM, NoAgent: true, NoDefaultKeys: true,
+		HostKeyCallback: anyHostKey(srv), ConnectTimeout: 30 * time.Second,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-started
+		cancel()
+	}()
+	outs, err := c.Run(ctx, "sleep 60", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-outs[0].Done()
+	if sig := <-got; sig != "TERM" {
+		t.Errorf("the command got signal %q, want TERM", sig)
+	}
+	if !errors.Is(outs[0].Err(), context.Canceled) {
+		t.Errorf("err %v, want one wrapping context.Canceled", outs[0].Err())
 	}
 }
