@@ -1,6 +1,7 @@
 package netdelay
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -116,6 +117,35 @@ func (q *queue) pop(p []byte, stop <-chan struct{}, errStop, errClosed error) (i
 // the queue's closing (errClosed); with nothing due it returns how long
 // until the head is (0: the queue is empty).
 func (q *queue) popDue(p []byte, errClosed error) (int, error, time.Duration) {
+	return q.due(len(p), errClosed, func(data []byte, off int) int { return copy(p[off:], data) })
+}
+
+// take is pop without the copy: it hands over the chunks due, waiting as
+// pop does.
+func (q *queue) take(stop <-chan struct{}, errStop, errClosed error) ([][]byte, error) {
+	for {
+		var bufs [][]byte
+		_, err, wait := q.due(math.MaxInt, errClosed, func(data []byte, _ int) int {
+			if len(data) > 0 {
+				bufs = append(bufs, data)
+			}
+			return len(data)
+		})
+		if len(bufs) > 0 || err != nil {
+			return bufs, err
+		}
+		if !q.await(wait, stop) {
+			return nil, errStop
+		}
+	}
+}
+
+// due gives use the data of the chunks due now, in order, until room
+// bytes are taken: use takes what it can of a chunk's data (off bytes
+// taken before it) and says how much. It returns the bytes taken, or the
+// stream's end once every byte before it is taken, or errClosed; with
+// nothing due, how long until the head is (0: the queue is empty).
+func (q *queue) due(room int, errClosed error, use func(data []byte, off int) int) (int, error, time.Duration) {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -123,7 +153,7 @@ func (q *queue) popDue(p []byte, errClosed error) (int, error, time.Duration) {
 	}
 	now := time.Now()
 	n := 0
-	for len(q.chunks) > 0 && n < len(p) {
+	for len(q.chunks) > 0 && n < room {
 		c := &q.chunks[0]
 		if d := c.due.Sub(now); d > 0 {
 			if n == 0 {
@@ -134,13 +164,13 @@ func (q *queue) popDue(p []byte, errClosed error) (int, error, time.Duration) {
 		}
 		if len(c.data) == 0 && c.err != nil {
 			if n > 0 {
-				break // the bytes first; the end at the next pop
+				break // the bytes first; the end at the next call
 			}
 			err := c.err
 			q.mu.Unlock()
 			return 0, err, 0
 		}
-		m := copy(p[n:], c.data)
+		m := use(c.data, n)
 		c.data = c.data[m:]
 		n += m
 		if len(c.data) == 0 && c.err == nil {
@@ -154,65 +184,6 @@ func (q *queue) popDue(p []byte, errClosed error) (int, error, time.Duration) {
 		signal(q.popped)
 	}
 	return n, nil, 0
-}
-
-// take is pop without the copy: it hands over the chunks due, waiting as
-// pop does.
-func (q *queue) take(stop <-chan struct{}, errStop, errClosed error) ([][]byte, error) {
-	for {
-		bufs, err, wait := q.takeDue(errClosed)
-		if len(bufs) > 0 || err != nil {
-			return bufs, err
-		}
-		if !q.await(wait, stop) {
-			return nil, errStop
-		}
-	}
-}
-
-// takeDue is popDue handing over whole chunks.
-func (q *queue) takeDue(errClosed error) ([][]byte, error, time.Duration) {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return nil, errClosed, 0
-	}
-	now := time.Now()
-	var bufs [][]byte
-	n := 0
-	for len(q.chunks) > 0 {
-		c := &q.chunks[0]
-		if d := c.due.Sub(now); d > 0 {
-			if len(bufs) == 0 {
-				q.mu.Unlock()
-				return nil, nil, d
-			}
-			break
-		}
-		if len(c.data) == 0 && c.err == nil {
-			q.chunks = q.chunks[1:] // nothing to hand over
-			continue
-		}
-		if len(c.data) == 0 {
-			if len(bufs) > 0 {
-				break
-			}
-			err := c.err
-			q.mu.Unlock()
-			return nil, err, 0
-		}
-		bufs = append(bufs, c.data)
-		n += len(c.data)
-		c.data = nil
-		if c.err == nil {
-			q.chunks[0] = chunk{}
-			q.chunks = q.chunks[1:]
-		}
-	}
-	q.queued -= n
-	q.mu.Unlock()
-	signal(q.popped)
-	return bufs, nil, 0
 }
 
 // await waits for the head of the queue to fall due in wait (0: for a
